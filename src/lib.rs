@@ -1,0 +1,8 @@
+//! cdc-engine: a streaming trading engine for the Crypto.com Exchange (API v1).
+//!
+//! The library holds every capability; the `cdc-engine` binary only wires commands to it.
+//! See `DESIGN.md` in the shared folder for the architecture.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod protocol;
