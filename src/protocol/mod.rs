@@ -2,3 +2,5 @@
 //! channel names, request signing and reason codes.
 //!
 //! This layer does no I/O and must not depend on tokio: it turns bytes into types and back.
+
+pub mod codes;
