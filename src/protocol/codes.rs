@@ -42,12 +42,8 @@ impl CodeClass {
     /// A generic one-line hint for codes that have no table entry of their own.
     fn generic_hint(self) -> &'static str {
         match self {
-            CodeClass::Transient => {
-                "Back off and retry reads; for orders, reconcile by client_oid before retrying."
-            }
-            CodeClass::Auth => {
-                "Check the API key, secret, signature and key permissions; do not retry in a loop."
-            }
+            CodeClass::Transient => "Back off and retry reads; for orders, reconcile by client_oid before retrying.",
+            CodeClass::Auth => "Check the API key, secret, signature and key permissions; do not retry in a loop.",
             CodeClass::Clock => "Resync the clock (NTP), then retry once.",
             CodeClass::Reject => "Fix the request before sending it again; retrying as is fails.",
             CodeClass::Subscription => "Open another connection for further subscriptions.",
@@ -97,10 +93,7 @@ pub struct ReasonCode {
 /// legacy v2 codes 10001..30025 listed there).
 pub fn lookup(code: i64) -> Option<&'static ReasonCode> {
     let codes = table::CODES;
-    codes
-        .binary_search_by_key(&code, |entry| entry.code)
-        .ok()
-        .and_then(|index| codes.get(index))
+    codes.binary_search_by_key(&code, |entry| entry.code).ok().and_then(|index| codes.get(index))
 }
 
 /// Every known code, sorted by code (for `doctor`, the simulator and documentation).
@@ -177,11 +170,7 @@ fn class_of_http_status(status: u16) -> CodeClass {
 
 impl fmt::Display for Explanation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} {} ({}): {} Hint: {}",
-            self.code, self.name, self.class, self.meaning, self.hint
-        )
+        write!(f, "{} {} ({}): {} Hint: {}", self.code, self.name, self.class, self.meaning, self.hint)
     }
 }
 
@@ -220,12 +209,7 @@ mod tests {
         (40002, "METHOD_NOT_FOUND", 400, CodeClass::Reject),
         (40006, "DUPLICATE_REQUEST", 400, CodeClass::Reject),
         (40102, "INVALID_NONCE", 400, CodeClass::Clock),
-        (
-            40107,
-            "EXCEED_MAX_SUBSCRIPTIONS",
-            400,
-            CodeClass::Subscription,
-        ),
+        (40107, "EXCEED_MAX_SUBSCRIPTIONS", 400, CodeClass::Subscription),
         (50001, "ERR_INTERNAL", 500, CodeClass::Transient),
         (40101, "UNAUTHORIZED", 401, CodeClass::Auth),
         (40103, "IP_ILLEGAL", 401, CodeClass::Auth),
@@ -233,27 +217,12 @@ mod tests {
         (40801, "REQUEST_TIMEOUT", 408, CodeClass::Transient),
         (42901, "TOO_MANY_REQUESTS", 429, CodeClass::Transient),
         (201, "NO_POSITION", 500, CodeClass::Reject),
-        (
-            306,
-            "INSUFFICIENT_AVAILABLE_BALANCE",
-            500,
-            CodeClass::Reject,
-        ),
+        (306, "INSUFFICIENT_AVAILABLE_BALANCE", 500, CodeClass::Reject),
         (415, "BELOW_MIN_ORDER_SIZE", 500, CodeClass::Reject),
         (606, "EXCEED_ALLOWED_SLIPPAGE", 500, CodeClass::Reject),
         (613, "INVALID_ISOLATION_ID", 500, CodeClass::Reject),
-        (
-            617,
-            "DUPLICATED_INSTRUMENT_ORDER_FOR_ISOLATED_MARGIN",
-            500,
-            CodeClass::Reject,
-        ),
-        (
-            619,
-            "UNSUPPORTED_OPERATION_ON_ISOLATED_POSITION",
-            500,
-            CodeClass::Reject,
-        ),
+        (617, "DUPLICATED_INSTRUMENT_ORDER_FOR_ISOLATED_MARGIN", 500, CodeClass::Reject),
+        (619, "UNSUPPORTED_OPERATION_ON_ISOLATED_POSITION", 500, CodeClass::Reject),
         (43003, "FILL_OR_KILL", 500, CodeClass::Reject),
         (43005, "POST_ONLY_REJ", 500, CodeClass::Reject),
         (120009, "REJECTED", 500, CodeClass::Transient),
@@ -284,19 +253,17 @@ mod tests {
         let codes: Vec<i64> = all_codes().iter().map(|entry| entry.code).collect();
         assert!(codes.windows(2).all(|pair| pair[0] < pair[1]), "{codes:?}");
         let v1 = [
-            0, 40401, 43012, 202, 204, 207, 208, 209, 213, 218, 220, 221, 222, 223, 224, 225, 226,
-            227, 228, 229, 230, 308, 314, 315, 318, 319, 401, 408, 1110, 30024, 40001, 40002,
-            40003, 40004, 40005, 40006, 40102, 40107, 50001, 50002, 40101, 40103, 40104, 40801,
-            42901, 201, 203, 205, 206, 210, 211, 212, 214, 215, 216, 217, 219, 301, 302, 303, 304,
-            305, 306, 307, 309, 310, 311, 312, 313, 316, 317, 320, 321, 406, 407, 409, 410, 411,
-            412, 415, 501, 604, 605, 606, 613, 614, 615, 616, 617, 618, 619, 620, 43003, 43004,
-            43005, 120009, 130008,
+            0, 40401, 43012, 202, 204, 207, 208, 209, 213, 218, 220, 221, 222, 223, 224, 225, 226, 227, 228, 229, 230,
+            308, 314, 315, 318, 319, 401, 408, 1110, 30024, 40001, 40002, 40003, 40004, 40005, 40006, 40102, 40107,
+            50001, 50002, 40101, 40103, 40104, 40801, 42901, 201, 203, 205, 206, 210, 211, 212, 214, 215, 216, 217,
+            219, 301, 302, 303, 304, 305, 306, 307, 309, 310, 311, 312, 313, 316, 317, 320, 321, 406, 407, 409, 410,
+            411, 412, 415, 501, 604, 605, 606, 613, 614, 615, 616, 617, 618, 619, 620, 43003, 43004, 43005, 120009,
+            130008,
         ];
         let extra = [325, 9010001];
         let legacy = [
-            10001, 10002, 10003, 10004, 10005, 10006, 10007, 10008, 10009, 20001, 20002, 20005,
-            30003, 30004, 30005, 30006, 30007, 30008, 30009, 30010, 30013, 30014, 30016, 30017,
-            30023, 30025,
+            10001, 10002, 10003, 10004, 10005, 10006, 10007, 10008, 10009, 20001, 20002, 20005, 30003, 30004, 30005,
+            30006, 30007, 30008, 30009, 30010, 30013, 30014, 30016, 30017, 30023, 30025,
         ];
         for code in v1.iter().chain(&extra).chain(&legacy) {
             assert!(lookup(*code).is_some(), "{code} missing from the table");
@@ -307,30 +274,16 @@ mod tests {
     #[test]
     fn every_entry_has_meaning_hint_and_upper_case_name() {
         for entry in all_codes() {
-            assert!(
-                !entry.meaning.is_empty() && !entry.hint.is_empty(),
-                "{}",
-                entry.code
-            );
-            assert!(
-                !entry.hint.contains('\n'),
-                "hint of {} is one line",
-                entry.code
-            );
-            let upper = entry
-                .name
-                .chars()
-                .all(|c| c.is_ascii_uppercase() || c == '_');
+            assert!(!entry.meaning.is_empty() && !entry.hint.is_empty(), "{}", entry.code);
+            assert!(!entry.hint.contains('\n'), "hint of {} is one line", entry.code);
+            let upper = entry.name.chars().all(|c| c.is_ascii_uppercase() || c == '_');
             assert!(upper, "name of {}", entry.code);
         }
     }
 
     #[test]
     fn isolated_margin_codes_have_distinct_names() {
-        let names: std::collections::HashSet<&str> = (613..=620)
-            .filter_map(lookup)
-            .map(|entry| entry.name)
-            .collect();
+        let names: std::collections::HashSet<&str> = (613..=620).filter_map(lookup).map(|entry| entry.name).collect();
         assert_eq!(names.len(), 8);
         assert_eq!(lookup(620).map(|e| e.class), Some(CodeClass::Transient));
     }
@@ -385,15 +338,7 @@ mod tests {
     #[test]
     fn auth_failure_causes_cover_the_usual_mistakes() {
         let all = AUTH_FAILURE_CAUSES.join("\n");
-        for needle in [
-            "headers",
-            "sorted",
-            "strings",
-            "nonce",
-            "v2",
-            "UAT",
-            "whitespace",
-        ] {
+        for needle in ["headers", "sorted", "strings", "nonce", "v2", "UAT", "whitespace"] {
             assert!(all.contains(needle), "causes lack {needle}");
         }
         assert!(all.contains("permission") && all.contains("40103"));

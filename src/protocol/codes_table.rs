@@ -22,15 +22,7 @@ const fn rc(
     meaning: &'static str,
     hint: &'static str,
 ) -> ReasonCode {
-    ReasonCode {
-        code,
-        name,
-        http_status,
-        class,
-        origin,
-        meaning,
-        hint,
-    }
+    ReasonCode { code, name, http_status, class, origin, meaning, hint }
 }
 
 const SUPPORT: &str = "Contact Crypto.com support; retrying will not help.";
