@@ -50,3 +50,51 @@ pub fn trimmed(s: &str) -> String {
     }
     format!("{}… ({} bytes)", &s[..end], s.len())
 }
+
+/// The exchange answered, and said no: a non-zero reason code with its explanation (§11).
+/// Distinct from "could not reach the exchange", which the transport layers report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExchangeError {
+    /// The method that was refused.
+    pub method: String,
+    /// The reason code.
+    pub code: i64,
+    /// The server's message text, if any.
+    pub message: Option<String>,
+    /// The HTTP status, for REST answers.
+    pub http_status: Option<u16>,
+    /// Name, class, meaning and hint of the code.
+    pub explanation: crate::protocol::codes::Explanation,
+}
+
+impl ExchangeError {
+    /// Builds the error, looking the code up.
+    pub fn new(method: &str, code: i64, message: Option<String>, http_status: Option<u16>) -> Self {
+        let explanation = crate::protocol::codes::explain(code, http_status);
+        ExchangeError { method: method.to_owned(), code, message, http_status, explanation }
+    }
+
+    /// The class of failure, which decides what to do.
+    pub fn class(&self) -> crate::protocol::codes::CodeClass {
+        self.explanation.class
+    }
+}
+
+impl std::fmt::Display for ExchangeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} refused: {}", self.method, self.explanation)?;
+        if let Some(m) = self.message.as_deref().filter(|m| !m.is_empty() && *m != self.explanation.name) {
+            write!(f, " (server said: {})", trimmed(m))?;
+        }
+        let causes = self.explanation.likely_causes();
+        if !causes.is_empty() {
+            f.write_str(" Usual causes:")?;
+            for (i, c) in causes.iter().enumerate() {
+                write!(f, " ({}) {}", i + 1, c)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ExchangeError {}

@@ -198,3 +198,12 @@ fn decode_data(kind: DataKind, raw: &str, channel: &str) -> Result<PushData, Dec
         DataKind::Other => PushData::Other(raw.to_owned()),
     })
 }
+
+impl Response {
+    /// The refusal, if the code is not 0.
+    pub fn error(&self, http_status: Option<u16>) -> Option<crate::protocol::error::ExchangeError> {
+        (!self.is_ok()).then(|| {
+            crate::protocol::error::ExchangeError::new(&self.method, self.code, self.message.clone(), http_status)
+        })
+    }
+}

@@ -17,6 +17,6 @@ pub mod sign;
 
 pub use channel::Channel;
 pub use envelope::Request;
-pub use error::DecodeError;
+pub use error::{DecodeError, ExchangeError};
 pub use frame::{decode_frame, decode_response, Frame, Push, PushData, Response};
 pub use sign::{Credentials, CredentialsError};
