@@ -93,7 +93,7 @@ impl RestClient {
                 Ok(a) => {
                     let err = ExchangeError::new(method, a.response.code, a.response.message.clone(), Some(a.status));
                     let retry = err.class() == CodeClass::Transient;
-                    last = Some(RestError::Exchange(err));
+                    last = Some(err.into());
                     if !retry {
                         break;
                     }

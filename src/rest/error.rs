@@ -28,13 +28,19 @@ pub enum RestError {
     },
     /// The exchange answered with a non-zero code.
     #[error(transparent)]
-    Exchange(#[from] ExchangeError),
+    Exchange(Box<ExchangeError>),
     /// The answer's result did not decode.
     #[error(transparent)]
     Decode(#[from] DecodeError),
     /// A private method without credentials.
     #[error("{0} is a private method and no credentials are configured: set CDC_API_KEY and CDC_API_SECRET")]
     NoCredentials(String),
+}
+
+impl From<ExchangeError> for RestError {
+    fn from(e: ExchangeError) -> Self {
+        RestError::Exchange(Box::new(e))
+    }
 }
 
 impl RestError {
