@@ -1,0 +1,1 @@
+//! Behaviour tests of the exchange core, driven through its public API.
