@@ -86,9 +86,10 @@ pub(super) fn parse_client_oid(p: &Value, key: &str) -> Result<Option<String>, R
     }
 }
 
-/// Checks a quantity against the instrument: positive and on tick (213), not below min (415).
+/// Checks a quantity against the instrument: on tick (213), then not below the minimum
+/// (415, which also catches zero and negative quantities).
 pub(super) fn check_qty(qty: Decimal, tick: Decimal, min: Decimal) -> Result<(), Reject> {
-    if qty <= Decimal::ZERO || !on_tick(qty, tick) {
+    if !on_tick(qty, tick) {
         return Err(reject(codes::INVALID_ORDERQTY));
     }
     if qty < min {
