@@ -1,6 +1,7 @@
 //! Behaviour tests of the exchange core, driven through its public API (`Venue` and the
 //! inherent helpers) exactly as the server and the chaos harness use it.
 
+mod manage;
 mod placement;
 
 mod validation;
