@@ -1,8 +1,11 @@
 //! Behaviour tests of the exchange core, driven through its public API (`Venue` and the
 //! inherent helpers) exactly as the server and the chaos harness use it.
 
+mod history;
 mod manage;
+mod market;
 mod placement;
+mod public;
 
 mod validation;
 
