@@ -10,6 +10,7 @@ use super::orders::Status;
 use super::params::{decimal, integer, present, text};
 use super::Exchange;
 use crate::sim::venue::{ConnId, Reject};
+use rust_decimal::Decimal;
 use serde_json::{json, Value};
 
 /// Most legs a list request may carry.
@@ -82,51 +83,22 @@ impl Exchange {
         let new_price = decimal(p, "new_price")?.ok_or_else(missing)?;
         let new_qty = decimal(p, "new_quantity")?.ok_or_else(missing)?;
         let new_oid = parse_client_oid(p, "client_oid")?;
+        self.check_amend(id, new_price, new_qty, new_oid.as_deref())?;
         let Some(o) = self.orders.get(&id) else {
             return Err(reject(codes::INVALID_ORDERID));
         };
-        if !o.is_open() {
-            return Err(reject(codes::INVALID_ORDSTATUS));
-        }
-        let rules = self.instruments[o.inst];
-        check_price(new_price, rules.price_tick)?;
-        check_qty(new_qty, rules.qty_tick, rules.min_qty)?;
-        // Nothing would be left to rest; the reference names no code for this, and 213
-        // INVALID_ORDERQTY is the closest meaning ("this quantity is not acceptable").
-        if new_qty <= o.cum_qty {
-            return Err(reject(codes::INVALID_ORDERQTY));
-        }
-        if let Some(oid) = &new_oid {
-            if self
-                .by_client_oid
-                .get(oid)
-                .is_some_and(|owner| *owner != id)
-            {
-                return Err(reject(codes::DUPLICATE_CLORDID));
-            }
-        }
-        let side = o.side;
-        // An amend is a cancel + new: a POST_ONLY order re-priced into the spread would take,
-        // so the amend is refused and the order left as it was.
-        let crosses = self.books[o.inst]
-            .best(side.opposite())
-            .is_some_and(|b| side.crosses(Some(new_price), b));
-        if o.post_only() && crosses {
-            return Err(reject(codes::POST_ONLY_REJ));
-        }
-        let rest = new_qty - o.cum_qty;
+        let (side, rest) = (o.side, new_qty - o.cum_qty);
         let need = match side {
             Side::Buy => new_price * rest,
             Side::Sell => rest,
         };
-        let ccy = o.reserve_ccy(&rules);
+        let ccy = o.reserve_ccy(&self.instruments[o.inst]);
         let (old_price, old_qty, old_reserved) = (o.price, o.quantity, o.reserved);
         self.account.release(ccy, old_reserved);
         if !self.account.reserve(ccy, need) {
             self.account.reserve(ccy, old_reserved);
             return Err(reject_with(codes::INSUFFICIENT_BALANCE, self.ack(id)));
         }
-        let keep_place = old_price == Some(new_price) && new_qty < old_qty;
         let ns = self.stamp(now_ms);
         let Some(o) = self.orders.get_mut(&id) else {
             return Err(reject(codes::INVALID_ORDERID));
@@ -141,7 +113,7 @@ impl Exchange {
         }
         let (inst, book) = (o.inst, &mut self.books[o.inst]);
         self.dirty.insert(inst);
-        if keep_place {
+        if old_price == Some(new_price) && new_qty < old_qty {
             book.set_qty(side, new_price, id, rest);
             self.emit_order(id);
             self.emit_balance();
@@ -152,6 +124,47 @@ impl Exchange {
             self.execute(id, now_ms);
         }
         Ok(self.ack(id))
+    }
+
+    /// The refusals of an amend that leave the order untouched (balance aside).
+    fn check_amend(
+        &self,
+        id: u64,
+        new_price: Decimal,
+        new_qty: Decimal,
+        new_oid: Option<&str>,
+    ) -> Result<(), Reject> {
+        let Some(o) = self.orders.get(&id) else {
+            return Err(reject(codes::INVALID_ORDERID));
+        };
+        if !o.is_open() {
+            return Err(reject(codes::INVALID_ORDSTATUS));
+        }
+        let rules = self.instruments[o.inst];
+        check_price(new_price, rules.price_tick)?;
+        check_qty(new_qty, rules.qty_tick, rules.min_qty)?;
+        // Nothing would be left to rest; the reference names no code for this, and 213
+        // INVALID_ORDERQTY is the closest meaning ("this quantity is not acceptable").
+        if new_qty <= o.cum_qty {
+            return Err(reject(codes::INVALID_ORDERQTY));
+        }
+        if new_oid.is_some_and(|oid| {
+            self.by_client_oid
+                .get(oid)
+                .is_some_and(|owner| *owner != id)
+        }) {
+            return Err(reject(codes::DUPLICATE_CLORDID));
+        }
+        // An amend is a cancel + new: a POST_ONLY order re-priced into the spread would take,
+        // so the amend is refused and the order left as it was.
+        let side = o.side;
+        let crosses = self.books[o.inst]
+            .best(side.opposite())
+            .is_some_and(|b| side.crosses(Some(new_price), b));
+        if o.post_only() && crosses {
+            return Err(reject(codes::POST_ONLY_REJ));
+        }
+        Ok(())
     }
 
     fn list_legs<'a>(&self, p: &'a Value) -> Result<&'a Vec<Value>, Reject> {

@@ -213,3 +213,39 @@ fn resting_order_goes_new_then_active_with_full_objects() {
     assert_eq!(ex.open_orders_json(Some("BTC_USD")).len(), 1);
     assert!(ex.open_orders_json(Some("ETH_USD")).is_empty());
 }
+
+#[test]
+fn self_trade_books_both_fills_with_distinct_trade_ids() {
+    let mut ex = quiet();
+    create(&mut ex, limit("SELL", "50000.00", "0.1", "mine-ask")).unwrap();
+    create(&mut ex, limit("BUY", "50000.00", "0.1", "mine-bid")).unwrap();
+    let fills = ex.user_trades();
+    assert_eq!(fills.len(), 2);
+    assert_ne!(fills[0]["trade_id"], fills[1]["trade_id"]);
+    assert_eq!(fills[0]["trade_match_id"], fills[1]["trade_match_id"]);
+    assert_eq!(detail(&mut ex, "mine-ask")["status"], "FILLED");
+    // BTC: -0.1 + 0.1 - 0.0002 taker fee; USD: +5000 - 5 maker fee - 5000.
+    assert_eq!(
+        holding(&ex, "BTC"),
+        ("1.99980000".into(), "0.00000000".into())
+    );
+    assert_eq!(
+        holding(&ex, "USD"),
+        ("99995.00000000".into(), "0.00000000".into())
+    );
+}
+
+#[test]
+fn post_only_amend_into_the_spread_is_refused() {
+    let mut ex = quiet();
+    ex.inject_maker("BTC_USD", false, d("50000"), d("1"), T0);
+    let mut p = limit("BUY", "49000.00", "0.1", "po");
+    p["exec_inst"] = json!(["POST_ONLY"]);
+    create(&mut ex, p).unwrap();
+    let amend = json!({"orig_client_oid": "po", "new_price": "50000.00", "new_quantity": "0.1"});
+    let r = ex
+        .private("private/amend-order", &amend, None, T0)
+        .unwrap_err();
+    assert_eq!(r.code, 43005);
+    assert_eq!(detail(&mut ex, "po")["limit_price"], "49000.00");
+}
