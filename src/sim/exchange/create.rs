@@ -265,7 +265,7 @@ impl Exchange {
         let Some(o) = self.orders.get(&id) else {
             return;
         };
-        let (inst, side, limit, tif, kind) = (o.inst, o.side, o.price, o.tif, o.kind);
+        let (inst, side, limit, tif) = (o.inst, o.side, o.price, o.tif);
         let want = match o.notional {
             Some(n) => Want::Notional(n - o.cum_value),
             None => Want::Qty(o.remaining()),
@@ -286,6 +286,13 @@ impl Exchange {
         }
         let fills = take(book, side, limit, want, self.instruments[inst].qty_tick);
         let settled = self.apply_fills(inst, side, Some(id), &fills, now_ms);
+        self.settle_remainder(id, now_ms);
+        self.finish(settled, true);
+    }
+
+    /// After matching: a GTC limit remainder rests (ACTIVE) at the back of its level; a
+    /// complete fill is FILLED; any other remainder is CANCELED (43004).
+    fn settle_remainder(&mut self, id: u64, now_ms: u64) {
         let ns = self.stamp(now_ms);
         let Some(o) = self.orders.get_mut(&id) else {
             return;
@@ -295,7 +302,7 @@ impl Exchange {
             // A notional BUY has no quantity of its own: it reports what it bought. It is done
             // when the notional cannot buy another tick; it was cut short if the asks ran out.
             o.quantity = o.cum_qty;
-            let starved = self.books[inst].best(Side::Sell).is_none() || o.cum_qty.is_zero();
+            let starved = self.books[o.inst].best(Side::Sell).is_none() || o.cum_qty.is_zero();
             let (status, reason) = match starved {
                 true => (Status::Canceled, Some(codes::IMMEDIATE_OR_CANCEL)),
                 false => (Status::Filled, None),
@@ -303,7 +310,7 @@ impl Exchange {
             self.terminate(id, status, reason, ns);
         } else if remaining <= Decimal::ZERO {
             self.terminate(id, Status::Filled, None, ns);
-        } else if let (OrdType::Limit, Tif::Gtc, Some(price)) = (kind, tif, limit) {
+        } else if let (OrdType::Limit, Tif::Gtc, Some(price)) = (o.kind, o.tif, o.price) {
             o.status = Status::Active;
             o.update_ns = ns;
             let entry = Entry {
@@ -311,12 +318,11 @@ impl Exchange {
                 qty: remaining,
                 owner: Owner::User,
             };
-            self.books[inst].insert(side, price, entry);
-            self.dirty.insert(inst);
+            self.books[o.inst].insert(o.side, price, entry);
+            self.dirty.insert(o.inst);
         } else {
             self.terminate(id, Status::Canceled, Some(codes::IMMEDIATE_OR_CANCEL), ns);
         }
-        self.finish(settled, true);
     }
 
     /// Ends an open order: out of the book, reservation released, status and reason set.
