@@ -4,4 +4,5 @@
 //! It verifies, it never trusts: it shares no code path with the client that could hide a
 //! protocol bug (it has its own signature check and its own JSON handling).
 
+pub mod exchange;
 pub mod venue;
