@@ -7,13 +7,14 @@
 #[path = "fixtures/support.rs"]
 mod support;
 
+#[path = "fixtures/rest_cases.rs"]
+mod rest_cases;
+
 use cdc_engine::protocol::channel::Channel;
 use cdc_engine::protocol::decode_frame;
 use cdc_engine::protocol::enums::{ExecInst, OrderStatus, OrderType, Side, TakerSide, TimeInForce};
-use cdc_engine::protocol::envelope::{heartbeat_reply, DataList, ListResult, OrderAck};
-use cdc_engine::protocol::models::{
-    BalanceSummary, BookLevel, BookSnapshot, Candle, Instrument, Order, Position, PublicTrade, Ticker, Trade,
-};
+use cdc_engine::protocol::envelope::{heartbeat_reply, DataList};
+use cdc_engine::protocol::models::{BalanceSummary, BookLevel, Instrument, Order, Trade};
 use cdc_engine::protocol::{Frame, PushData};
 use support::{dec, fixture_dir, fx, push, response, rest};
 
@@ -360,196 +361,16 @@ fn instrument_variants_decode_equal_to_their_base() {
     assert_eq!((r.id, r.code), (18, 0));
 }
 
-// ---------------------------------------------------------------- order entry responses
-
-#[test]
-fn order_acks() {
-    for (name, id, oid, coid) in [
-        ("create_order_response", 1, "18342311", "c5f682ed-7108-4f1c-b755-972fcdca0f02"),
-        ("cancel_order_response", 7, "18342311", "c5f682ed-7108-4f1c-b755-972fcdca0f02"),
-        ("amend_order_response", 9, "18342311", "c5f682ed-7108-4f1c-b755-972fcdca0f03"),
-    ] {
-        let r = response(name);
-        assert_eq!((r.id, r.code), (id, 0), "{name}");
-        let ack: OrderAck = r.result().unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert_eq!(ack, OrderAck { order_id: Some(oid.into()), client_oid: Some(coid.into()) }, "{name}");
-    }
-    assert_eq!(response("cancel_order_response").message.as_deref(), Some("NO_ERROR"));
-
-    let all = response("cancel_all_orders_response");
-    assert_eq!((all.method.as_str(), all.code), ("private/cancel-all-orders", 0));
-    assert_eq!(all.result::<Option<OrderAck>>().expect("absent result is null"), None);
-}
-
-#[test]
-fn non_zero_code_with_a_result_keeps_the_order_id() {
-    let r = rest("create_order_far_away");
-    assert_eq!((r.code, r.message.as_deref(), r.is_ok()), (315, Some("FAR_AWAY_LIMIT_PRICE"), false));
-    let ack: OrderAck = r.result().expect("ack");
-    assert_eq!(ack.order_id.as_deref(), Some("6530219466236720401"));
-    assert_eq!(ack.client_oid.as_deref(), Some("c5f682ed-7108-4f1c-b755-972fcdca0f04"));
-}
-
-#[test]
-fn order_list_results_in_both_shapes() {
-    let r = response("create_order_list_response");
-    let list: ListResult = r.result().expect("legs");
-    assert!(matches!(list, ListResult::Legs(_)));
-    let legs = list.legs();
-    assert_eq!(legs.len(), 2);
-    assert_eq!((legs[0].code, legs[0].index, legs[0].order_id.as_deref()), (0, Some(0), Some("5755600460443882762")));
-    assert_eq!((legs[1].code, legs[1].index, legs[1].client_oid.as_deref()), (306, Some(1), Some("api_leg2")));
-    assert_eq!(legs[1].message.as_deref(), Some("INSUFFICIENT_AVAILABLE_BALANCE"));
-
-    let r = rest("create_order_list_wrapped");
-    assert_eq!(r.code, 10001);
-    let list: ListResult = r.result().expect("wrapped legs");
-    assert!(matches!(list, ListResult::Wrapped { .. }));
-    let legs = list.legs();
-    assert_eq!((legs[0].code, legs[0].order_id.as_deref()), (0, Some("2015106383706015873")));
-    assert_eq!(
-        (legs[1].code, legs[1].order_id.as_deref(), legs[1].message.as_deref()),
-        (20007, None, Some("INVALID_REQUEST"))
-    );
-
-    let r = rest("cancel_order_list_response");
-    let list: ListResult = r.result().expect("cancel legs");
-    let codes: Vec<_> = list.legs().iter().map(|l| (l.code, l.index, l.message.clone())).collect();
-    assert_eq!(codes, vec![(0, Some(0), None), (212, Some(1), Some("INVALID_ORDERID".into()))]);
-}
-
-#[test]
-fn cancel_on_disconnect_scope() {
-    let v: serde_json::Value = rest("set_cancel_on_disconnect_response").result().expect("json");
-    assert_eq!(v["scope"], "CONNECTION");
-}
-
-// ---------------------------------------------------------------- REST queries
-
-#[test]
-fn open_orders_and_order_history() {
-    let open: DataList<Order> = rest("get_open_orders").result().expect("open orders");
-    assert_eq!(open.data.len(), 2);
-    let s = &open.data[1];
-    assert_eq!(
-        (s.order_id.as_str(), s.side.clone(), s.exec_inst.clone()),
-        ("5756817522898216001", Side::Sell, vec![ExecInst::PostOnly, ExecInst::ReduceOnly])
-    );
-    assert_eq!((s.quantity, s.cumulative_quantity, s.remaining()), (dec("1.5"), dec("0.4"), dec("1.1")));
-    assert!(open.data.iter().all(|o| o.status.is_open()));
-
-    let hist: DataList<Order> = rest("get_order_history").result().expect("history");
-    let st: Vec<_> = hist.data.iter().map(|o| (o.status.clone(), o.reason_code().map(str::to_owned))).collect();
-    assert_eq!(st, vec![(OrderStatus::Rejected, Some("43003".into())), (OrderStatus::Expired, None)]);
-    assert_eq!(
-        (hist.data[1].cumulative_value, hist.data[1].time_in_force.clone()),
-        (None, Some(TimeInForce::GoodTillCancel))
-    );
-    assert!(hist.data.iter().all(|o| o.status.is_terminal()));
-}
-
-#[test]
-fn order_detail_is_unwrapped_and_carries_the_reason() {
-    let o: Order = rest("get_order_detail").result().expect("order");
-    assert_eq!(
-        (o.order_id.as_str(), o.status.clone(), o.reason_code()),
-        ("19848525", OrderStatus::Canceled, Some("43012"))
-    );
-    assert_eq!((o.cumulative_quantity, o.remaining(), o.avg_price), (dec("0.004"), dec("0.006"), Some(dec("49999.5"))));
-}
-
-#[test]
-fn private_trades() {
-    let t: DataList<Trade> = rest("get_trades").result().expect("trades");
-    let a = &t.data[0];
-    assert_eq!(
-        (a.trade_id.as_str(), a.taker_side.clone(), a.side.clone()),
-        ("38554670", Some(TakerSide::Taker), Side::Sell)
-    );
-    assert_eq!((a.fees, a.fee_credits, a.fee_cost()), (dec("-0.64153125"), Some(dec("-0.1")), dec("0.64153125")));
-    assert_eq!((a.transact_time_ns.as_deref(), a.time_ns()), (Some("1613570791070654000"), Some(1613570791070654321)));
-    let b = &t.data[1];
-    assert_eq!(
-        (b.fees, b.fee_cost(), b.traded_quantity, b.fee_credits),
-        (dec("0.012"), dec("-0.012"), dec("1000"), None)
-    );
-}
-
-#[test]
-fn balance_and_positions_over_rest_match_the_pushes() {
-    let b: DataList<BalanceSummary> = rest("user_balance_response").result().expect("balance");
-    let pushed = &balances("user_balance")[0];
-    assert_eq!(b.data[0].total_available_balance, pushed.total_available_balance);
-    assert_eq!(b.data[0].position_balances[0], pushed.position_balances[0]);
-
-    let p: DataList<Position> = rest("get_positions").result().expect("positions");
-    let p = &p.data[0];
-    assert_eq!(
-        (p.instrument_name.as_str(), p.quantity, p.cost),
-        ("BTCUSD-PERP", dec("-0.1984"), Some(dec("-10159.5735")))
-    );
-    assert_eq!((p.update_timestamp_ms, p.mark_price), (Some(1613552240770), None));
-}
-
-#[test]
-fn instruments() {
-    let rows: DataList<Instrument> = rest("get_instruments").result().expect("instruments");
-    let [spot, perp, fut] = &rows.data[..] else { panic!("expected three rows") };
-    assert_eq!(
-        (spot.symbol.as_str(), spot.inst_type.as_deref(), spot.quote_decimals, spot.quantity_decimals),
-        ("BTC_USD", Some("CCY_PAIR"), Some(2), Some(5))
-    );
-    assert_eq!(
-        (spot.price_tick_size, spot.qty_tick_size, spot.max_leverage),
-        (dec("0.01"), dec("0.00001"), Some(dec("50")))
-    );
-    assert_eq!(
-        (spot.tradable, spot.expiry_timestamp_ms, spot.underlying_symbol.as_deref()),
-        (Some(true), Some(0), Some(""))
-    );
-    assert_eq!(
-        (perp.price_tick_size, perp.underlying_symbol.as_deref(), perp.contract_size),
-        (dec("0.1"), Some("BTCUSD-INDEX"), Some(dec("1")))
-    );
-    assert_eq!(
-        (fut.tradable, fut.expiry_timestamp_ms, fut.base_ccy.as_deref()),
-        (Some(false), Some(1782460800000), Some("ETH"))
-    );
-}
-
-#[test]
-fn public_market_queries() {
-    let book: DataList<BookSnapshot> = rest("get_book").result().expect("book");
-    let b = &book.data[0];
-    assert_eq!(
-        (b.bids.clone(), b.asks.clone()),
-        (vec![level("30079", "0.0505", 1), level("30078.5", "0.7", 0)], vec![level("30082.5", "0.1689", 1)])
-    );
-    assert_eq!((b.t, b.u), (Some(1654780033786), None));
-
-    let tickers: DataList<Ticker> = rest("get_tickers").result().expect("tickers");
-    assert_eq!((tickers.data[0].a, tickers.data[0].bs), (Some(dec("51174.5")), None));
-    assert_eq!(
-        (tickers.data[1].i.as_ref().map(|i| i.as_str()), tickers.data[1].a, tickers.data[1].v),
-        (Some("NEW_USD"), None, Some(dec("0")))
-    );
-
-    let trades: DataList<PublicTrade> = rest("get_public_trades").result().expect("public trades");
-    assert_eq!((trades.data[0].tn.as_deref(), trades.data[0].s.clone()), (Some("1613581138462123456"), Side::Sell));
-
-    let candles: DataList<Candle> = rest("get_candlestick").result().expect("candles");
-    assert_eq!(
-        (candles.data[0].o, candles.data[0].v, candles.data[0].t),
-        (dec("50000"), dec("131.345"), 1613577600000)
-    );
-}
-
 // ---------------------------------------------------------------- no dead fixtures
 
 /// Every `*.json` in `tests/fixtures/` must be named, in quotes, by one of the decoding tests.
 #[test]
 fn every_fixture_is_used() {
-    let sources = [include_str!("decode_fixtures.rs"), include_str!("decode_malformed.rs")];
+    let sources = [
+        include_str!("decode_fixtures.rs"),
+        include_str!("fixtures/rest_cases.rs"),
+        include_str!("decode_malformed.rs"),
+    ];
     let mut unused = Vec::new();
     for entry in std::fs::read_dir(fixture_dir()).expect("fixture dir") {
         let path = entry.expect("dir entry").path();
