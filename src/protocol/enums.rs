@@ -34,6 +34,15 @@ macro_rules! wire_enum {
             }
         }
 
+        impl $name {
+            /// Deserializes an optional value where `""` and `null` mean absent (§7.2:
+            /// `taker_side` "may be empty").
+            pub fn opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Self>, D::Error> {
+                let v: Option<$name> = Option::deserialize(d)?;
+                Ok(v.filter(|x| !matches!(x, $name::Unknown(s) if s.is_empty())))
+            }
+        }
+
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(self.as_str())
@@ -187,6 +196,12 @@ wire_enum!(
         SnapshotAndUpdate => "SNAPSHOT_AND_UPDATE",
     }
 );
+
+/// Deserializes `exec_inst`, where `null` means none and empty strings are dropped.
+pub fn exec_inst_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<ExecInst>, D::Error> {
+    let v: Option<Vec<ExecInst>> = Option::deserialize(d)?;
+    Ok(v.unwrap_or_default().into_iter().filter(|e| !matches!(e, ExecInst::Unknown(s) if s.is_empty())).collect())
+}
 
 #[cfg(test)]
 mod tests {

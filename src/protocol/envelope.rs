@@ -100,9 +100,9 @@ pub struct Envelope<'a> {
     /// The method; `subscribe` on pushes, `ERROR` on malformed requests.
     #[serde(default, borrow)]
     pub method: Cow<'a, str>,
-    /// `0` for success, else a reason code (§11).
-    #[serde(default, deserialize_with = "num::i64")]
-    pub code: i64,
+    /// `0` for success, else a reason code (§11); required on everything but heartbeats.
+    #[serde(default, deserialize_with = "num::opt_i64")]
+    pub code: Option<i64>,
     /// Server or error text.
     #[serde(default)]
     pub message: Option<String>,

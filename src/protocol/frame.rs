@@ -122,7 +122,8 @@ pub fn decode_frame(bytes: &[u8]) -> Result<Frame, DecodeError> {
     if env.is_heartbeat() {
         return Ok(Frame::Heartbeat { id: env.id });
     }
-    if env.method == "subscribe" && env.code == 0 {
+    let code = required_code(&env, text)?;
+    if env.method == "subscribe" && code == 0 {
         if let Some(raw) = env.result {
             if let Some(push) = decode_push(raw.get(), env.id)? {
                 return Ok(Frame::Push(push));
@@ -137,21 +138,37 @@ pub fn decode_response(bytes: &[u8]) -> Result<Response, DecodeError> {
     let text = frame_text(bytes)?;
     let env: Envelope<'_> =
         serde_json::from_str(text).map_err(|source| DecodeError::Envelope { source, raw: trimmed(text) })?;
+    required_code(&env, text)?;
     Ok(into_response(env))
+}
+
+/// A response without `code` must never read as success (an order acknowledgement in doubt).
+fn required_code(env: &Envelope<'_>, text: &str) -> Result<i64, DecodeError> {
+    env.code
+        .ok_or_else(|| DecodeError::Envelope { source: serde::de::Error::missing_field("code"), raw: trimmed(text) })
 }
 
 fn frame_text(bytes: &[u8]) -> Result<&str, DecodeError> {
     if bytes.len() > MAX_FRAME_BYTES {
         return Err(DecodeError::TooLarge(bytes.len()));
     }
-    std::str::from_utf8(bytes).map_err(|_| DecodeError::NotUtf8)
+    let text = std::str::from_utf8(bytes).map_err(|_| DecodeError::NotUtf8)?;
+    // serde's derived structs also accept a JSON array (fields by position); an envelope is
+    // always an object, so anything else is refused before it can pass for a response.
+    if !text.trim_start().starts_with('{') {
+        return Err(DecodeError::Envelope {
+            source: serde::de::Error::custom("a frame must be a JSON object"),
+            raw: trimmed(text),
+        });
+    }
+    Ok(text)
 }
 
 fn into_response(env: Envelope<'_>) -> Response {
     Response {
         id: env.id,
         method: env.method.into_owned(),
-        code: env.code,
+        code: env.code.unwrap_or(i64::MIN),
         message: env.message,
         original: env.original,
         result: env.result.map(RawValue::to_owned),

@@ -13,7 +13,18 @@ use serde::de::{self, Deserializer, Visitor};
 /// Parses a decimal from its text, accepting the scientific form some serialisers emit.
 pub fn parse_decimal(s: &str) -> Option<Decimal> {
     let t = s.trim();
+    // rust_decimal reads `1_000` as 1000; the exchange never writes that, so it is a mangled value.
+    if t.contains('_') {
+        return None;
+    }
     Decimal::from_str(t).ok().or_else(|| if t.contains(['e', 'E']) { Decimal::from_scientific(t).ok() } else { None })
+}
+
+/// Significant digits of a number's text (no sign, exponent, or leading/trailing zeros).
+fn significant_digits(text: &str) -> usize {
+    let mantissa = text.split(['e', 'E']).next().unwrap_or("");
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    digits.trim_start_matches('0').trim_end_matches('0').len()
 }
 
 struct DecimalVisitor;
@@ -38,7 +49,16 @@ impl<'de> Visitor<'de> for DecimalVisitor {
         if !v.is_finite() {
             return Err(E::custom("non-finite decimal"));
         }
+        // An f64 carries 15 significant decimal digits exactly; past that the sender's digits are
+        // already lost, so refuse rather than compute with a different amount. (A longer text
+        // that rounds to 15 digits or fewer cannot be told apart without serde_json's
+        // `arbitrary_precision`; the exchange sends decimals as strings, §2.1.)
         let text = v.to_string();
+        if significant_digits(&text) > 15 {
+            return Err(E::custom(format_args!(
+                "decimal {text} sent as a JSON number has more digits than can be read exactly; expected a string"
+            )));
+        }
         parse_decimal(&text).ok_or_else(|| E::custom(format_args!("decimal out of range: {text}")))
     }
 }
@@ -97,6 +117,11 @@ impl<'de> Visitor<'de> for I64Visitor {
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<i64, E> {
         i64::try_from(v).map_err(|_| E::custom("integer out of range"))
     }
+}
+
+/// An optional signed integer: absent, `null` or `""` give `None`.
+pub fn opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    d.deserialize_any(OptVisitor(I64Visitor))
 }
 
 /// A required signed integer (`id`, `code`), from a string or a number.

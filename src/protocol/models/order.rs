@@ -30,18 +30,18 @@ pub struct Order {
     #[serde(default)]
     pub client_oid: Option<ClientOrderId>,
     /// Order type; older captures call it `type` (see [`Order::kind`]).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "OrderType::opt")]
     pub order_type: Option<OrderType>,
     /// Legacy name of `order_type`.
-    #[serde(default, rename = "type")]
+    #[serde(default, rename = "type", deserialize_with = "OrderType::opt")]
     pub legacy_type: Option<OrderType>,
     /// Time in force.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "TimeInForce::opt")]
     pub time_in_force: Option<TimeInForce>,
     /// Buy or sell.
     pub side: Side,
     /// Execution instructions.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::protocol::enums::exec_inst_list")]
     pub exec_inst: Vec<ExecInst>,
     /// Ordered quantity.
     #[serde(deserialize_with = "num::decimal")]

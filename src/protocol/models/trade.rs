@@ -45,7 +45,7 @@ pub struct Trade {
     #[serde(default)]
     pub fee_instrument_name: Option<String>,
     /// Maker or taker (may be empty).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "TakerSide::opt")]
     pub taker_side: Option<TakerSide>,
     /// Match id shared with the counterparty.
     #[serde(default, deserialize_with = "num::opt_text")]

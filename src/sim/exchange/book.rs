@@ -96,10 +96,7 @@ impl Book {
 
     /// Queues `entry` at the back of its price level.
     pub fn insert(&mut self, side: Side, price: Decimal, entry: Entry) {
-        self.side_mut(side)
-            .entry(price)
-            .or_default()
-            .push_back(entry);
+        self.side_mut(side).entry(price).or_default().push_back(entry);
     }
 
     /// Takes an entry out of the book.
@@ -116,10 +113,7 @@ impl Book {
 
     /// Changes an entry's quantity where it stands (keeps its queue position).
     pub fn set_qty(&mut self, side: Side, price: Decimal, id: u64, qty: Decimal) -> bool {
-        let found = self
-            .side_mut(side)
-            .get_mut(&price)
-            .and_then(|q| q.iter_mut().find(|e| e.id == id));
+        let found = self.side_mut(side).get_mut(&price).and_then(|q| q.iter_mut().find(|e| e.id == id));
         match found {
             Some(e) => {
                 e.qty = qty;
@@ -136,16 +130,12 @@ impl Book {
 
     /// The best price of a side and the quantity resting there.
     pub fn best_with_qty(&self, side: Side) -> Option<(Decimal, Decimal)> {
-        self.iter_best(side)
-            .next()
-            .map(|(p, q)| (*p, q.iter().map(|e| e.qty).sum()))
+        self.iter_best(side).next().map(|(p, q)| (*p, q.iter().map(|e| e.qty).sum()))
     }
 
     /// The first entry at the best level of a side.
     pub fn front(&self, side: Side) -> Option<(Decimal, Entry)> {
-        self.iter_best(side)
-            .next()
-            .and_then(|(p, q)| q.front().map(|e| (*p, *e)))
+        self.iter_best(side).next().and_then(|(p, q)| q.front().map(|e| (*p, *e)))
     }
 
     /// Reduces the first entry at `price` by `qty`, dropping it (and the level) when emptied.
@@ -193,16 +183,12 @@ impl Book {
 
     /// Entries of one owner on a side, as (price, entry), best first.
     pub fn entries_of(&self, side: Side, owner: Owner) -> Vec<(Decimal, Entry)> {
-        self.iter_best(side)
-            .flat_map(|(p, q)| q.iter().filter(|e| e.owner == owner).map(|e| (*p, *e)))
-            .collect()
+        self.iter_best(side).flat_map(|(p, q)| q.iter().filter(|e| e.owner == owner).map(|e| (*p, *e))).collect()
     }
 
     /// Whether a participant entry rests at exactly `price` on `side`.
     pub fn has_participant_at(&self, side: Side, price: Decimal) -> bool {
-        self.side(side)
-            .get(&price)
-            .is_some_and(|q| q.iter().any(|e| e.owner == Owner::Participant))
+        self.side(side).get(&price).is_some_and(|q| q.iter().any(|e| e.owner == Owner::Participant))
     }
 
     /// The top `depth` levels of a side as wire tuples `[price, qty, count]`, best first.

@@ -81,11 +81,7 @@ pub(crate) fn reject(code: i64) -> Reject {
 
 /// A refusal that also carries a result object (§2.4).
 pub(crate) fn reject_with(code: i64, result: Value) -> Reject {
-    Reject {
-        code,
-        message: name(code).to_string(),
-        result: Some(result),
-    }
+    Reject { code, message: name(code).to_string(), result: Some(result) }
 }
 
 /// The refusal for an instrument the exchange does not list (the reference's example message).

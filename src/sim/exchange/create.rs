@@ -16,13 +16,7 @@ use rust_decimal::Decimal;
 use serde_json::{json, Value};
 
 /// `exec_inst` values the reference documents for requests.
-const EXEC_INSTS: [&str; 5] = [
-    "POST_ONLY",
-    "SMART_POST_ONLY",
-    "REDUCE_ONLY",
-    "ISOLATED_MARGIN",
-    "MARGIN_ORDER",
-];
+const EXEC_INSTS: [&str; 5] = ["POST_ONLY", "SMART_POST_ONLY", "REDUCE_ONLY", "ISOLATED_MARGIN", "MARGIN_ORDER"];
 /// The longest client_oid accepted.
 pub(super) const MAX_CLIENT_OID: usize = 36;
 
@@ -39,20 +33,11 @@ struct Request {
     client_oid: Option<String>,
 }
 
-fn parse_enum<T: Copy>(
-    p: &Value,
-    key: &str,
-    values: &[(&str, T)],
-    bad: i64,
-) -> Result<Option<T>, Reject> {
+fn parse_enum<T: Copy>(p: &Value, key: &str, values: &[(&str, T)], bad: i64) -> Result<Option<T>, Reject> {
     let Some(raw) = text(p, key) else {
         return Ok(None);
     };
-    values
-        .iter()
-        .find(|(name, _)| *name == raw)
-        .map(|(_, v)| Some(*v))
-        .ok_or_else(|| reject(bad))
+    values.iter().find(|(name, _)| *name == raw).map(|(_, v)| Some(*v)).ok_or_else(|| reject(bad))
 }
 
 fn parse_exec_inst(p: &Value) -> Result<Vec<String>, Reject> {
@@ -61,16 +46,11 @@ fn parse_exec_inst(p: &Value) -> Result<Vec<String>, Reject> {
         Some(Value::String(s)) => vec![s.clone()],
         Some(Value::Array(items)) => items
             .iter()
-            .map(|v| {
-                v.as_str()
-                    .map(str::to_string)
-                    .ok_or_else(|| reject(codes::INVALID_EXECINST))
-            })
+            .map(|v| v.as_str().map(str::to_string).ok_or_else(|| reject(codes::INVALID_EXECINST)))
             .collect::<Result<_, _>>()?,
         Some(_) => return Err(reject(codes::INVALID_EXECINST)),
     };
-    let both_post =
-        list.iter().any(|e| e == "POST_ONLY") && list.iter().any(|e| e == "SMART_POST_ONLY");
+    let both_post = list.iter().any(|e| e == "POST_ONLY") && list.iter().any(|e| e == "SMART_POST_ONLY");
     if both_post || list.iter().any(|e| !EXEC_INSTS.contains(&e.as_str())) {
         return Err(reject(codes::INVALID_EXECINST));
     }
@@ -110,26 +90,15 @@ impl Exchange {
     fn parse_request(&self, p: &Value) -> Result<Request, Reject> {
         let inst = self.inst_param(p)?;
         let missing = || reject(codes::INVALID_ARGUMENT);
-        let side = parse_enum(
-            p,
-            "side",
-            &[("BUY", Side::Buy), ("SELL", Side::Sell)],
-            codes::INVALID_SIDE,
-        )?
-        .ok_or_else(missing)?;
+        let side = parse_enum(p, "side", &[("BUY", Side::Buy), ("SELL", Side::Sell)], codes::INVALID_SIDE)?
+            .ok_or_else(missing)?;
         let kinds = [("LIMIT", OrdType::Limit), ("MARKET", OrdType::Market)];
         let kind = parse_enum(p, "type", &kinds, codes::INVALID_ORDTYPE)?.ok_or_else(missing)?;
-        let tifs = [
-            ("GOOD_TILL_CANCEL", Tif::Gtc),
-            ("IMMEDIATE_OR_CANCEL", Tif::Ioc),
-            ("FILL_OR_KILL", Tif::Fok),
-        ];
+        let tifs = [("GOOD_TILL_CANCEL", Tif::Gtc), ("IMMEDIATE_OR_CANCEL", Tif::Ioc), ("FILL_OR_KILL", Tif::Fok)];
         let tif = parse_enum(p, "time_in_force", &tifs, codes::INVALID_TIF)?.unwrap_or(Tif::Gtc);
         let exec_inst = parse_exec_inst(p)?;
         // POST_ONLY needs a resting order: any other TIF (or a MARKET order) is refused now.
-        if exec_inst.iter().any(|e| e == "POST_ONLY")
-            && (tif != Tif::Gtc || kind == OrdType::Market)
-        {
+        if exec_inst.iter().any(|e| e == "POST_ONLY") && (tif != Tif::Gtc || kind == OrdType::Market) {
             return Err(reject(codes::POST_ONLY_REJ));
         }
         let rules = self.instruments[inst];
@@ -143,9 +112,7 @@ impl Exchange {
         let qty = decimal(p, "quantity")?;
         // Notional is only meaningful for a MARKET BUY; elsewhere it is ignored.
         let notional = match (kind, side, qty) {
-            (OrdType::Market, Side::Buy, None) => {
-                Some(decimal(p, "notional")?.ok_or_else(missing)?)
-            }
+            (OrdType::Market, Side::Buy, None) => Some(decimal(p, "notional")?.ok_or_else(missing)?),
             _ => None,
         };
         match (qty, notional) {
@@ -155,17 +122,7 @@ impl Exchange {
             (None, None) => return Err(missing()),
         }
         let client_oid = parse_client_oid(p, "client_oid")?;
-        Ok(Request {
-            inst,
-            side,
-            kind,
-            tif,
-            exec_inst,
-            price,
-            qty,
-            notional,
-            client_oid,
-        })
+        Ok(Request { inst, side, kind, tif, exec_inst, price, qty, notional, client_oid })
     }
 
     /// A client_oid standing in for the request nonce the server never sees: the time in ms,
@@ -190,12 +147,7 @@ impl Exchange {
     }
 
     /// `private/create-order`.
-    pub(super) fn create_order(
-        &mut self,
-        p: &Value,
-        conn: Option<ConnId>,
-        now_ms: u64,
-    ) -> Result<Value, Reject> {
+    pub(super) fn create_order(&mut self, p: &Value, conn: Option<ConnId>, now_ms: u64) -> Result<Value, Reject> {
         if let Some(c) = text(p, "client_oid") {
             *self.attempts.entry(c).or_default() += 1;
         }
@@ -209,9 +161,7 @@ impl Exchange {
             Err(r) => return Err(r),
         };
         let client_oid = match req.client_oid.clone() {
-            Some(c) if self.by_client_oid.contains_key(&c) => {
-                return Err(reject(codes::DUPLICATE_CLORDID))
-            }
+            Some(c) if self.by_client_oid.contains_key(&c) => return Err(reject(codes::DUPLICATE_CLORDID)),
             Some(c) => c,
             None => self.generate_client_oid(now_ms),
         };
@@ -272,11 +222,7 @@ impl Exchange {
         };
         let book = &mut self.books[inst];
         let maker_side = side.opposite();
-        if o.post_only()
-            && book
-                .best(maker_side)
-                .is_some_and(|p| side.crosses(limit, p))
-        {
+        if o.post_only() && book.best(maker_side).is_some_and(|p| side.crosses(limit, p)) {
             return self.close(id, Status::Rejected, Some(codes::POST_ONLY_REJ), now_ms);
         }
         if let (Tif::Fok, Want::Qty(q)) = (tif, want) {
@@ -313,11 +259,7 @@ impl Exchange {
         } else if let (OrdType::Limit, Tif::Gtc, Some(price)) = (o.kind, o.tif, o.price) {
             o.status = Status::Active;
             o.update_ns = ns;
-            let entry = Entry {
-                id,
-                qty: remaining,
-                owner: Owner::User,
-            };
+            let entry = Entry { id, qty: remaining, owner: Owner::User };
             self.books[o.inst].insert(o.side, price, entry);
             self.dirty.insert(o.inst);
         } else {

@@ -34,22 +34,12 @@ impl Exchange {
         fills: &[Fill],
         now_ms: u64,
     ) -> Settled {
-        let mut settled = Settled {
-            inst,
-            ..Settled::default()
-        };
+        let mut settled = Settled { inst, ..Settled::default() };
         for f in fills {
             let ns = self.stamp(now_ms);
             let trade_id = self.new_trade_id();
             let match_id = self.new_match_id();
-            let pt = PublicTrade {
-                id: trade_id,
-                match_id,
-                ns,
-                price: f.price,
-                qty: f.qty,
-                taker_side,
-            };
+            let pt = PublicTrade { id: trade_id, match_id, ns, price: f.price, qty: f.qty, taker_side };
             self.tapes[inst].record(pt);
             settled.public.push(pt);
             if f.maker_owner == Owner::User {
@@ -77,28 +67,14 @@ impl Exchange {
 
     /// Books one fill on a user order: balances (fee in the received currency, reservation
     /// released), cumulative fields, the fill record and its UserTrade event.
-    fn user_fill(
-        &mut self,
-        order_id: u64,
-        f: &Fill,
-        maker: bool,
-        trade_id: u64,
-        match_id: u64,
-        ns: u64,
-    ) {
+    fn user_fill(&mut self, order_id: u64, f: &Fill, maker: bool, trade_id: u64, match_id: u64, ns: u64) {
         let Some(order) = self.orders.get_mut(&order_id) else {
             return;
         };
         let inst = self.instruments[order.inst];
-        let rate = if maker {
-            self.cfg.maker_fee_rate
-        } else {
-            self.cfg.taker_fee_rate
-        };
+        let rate = if maker { self.cfg.maker_fee_rate } else { self.cfg.taker_fee_rate };
         let value = f.price * f.qty;
-        let round = |d: Decimal| {
-            d.round_dp_with_strategy(BALANCE_DECIMALS, RoundingStrategy::MidpointAwayFromZero)
-        };
+        let round = |d: Decimal| d.round_dp_with_strategy(BALANCE_DECIMALS, RoundingStrategy::MidpointAwayFromZero);
         let fee = match order.side {
             Side::Buy => {
                 let fee = round(f.qty * rate);
@@ -130,8 +106,7 @@ impl Exchange {
         order.update_ns = ns;
         if maker && order.remaining() <= Decimal::ZERO {
             order.status = Status::Filled;
-            self.account
-                .release(order.reserve_ccy(&inst), order.reserved);
+            self.account.release(order.reserve_ccy(&inst), order.reserved);
             order.reserved = Decimal::ZERO;
             self.open.remove(&order_id);
         }
@@ -150,10 +125,7 @@ impl Exchange {
         };
         let trade = self.fill_json(&fill);
         self.fills.push(fill);
-        self.events.push(SimEvent::UserTrade {
-            instrument: inst.symbol.to_string(),
-            trade,
-        });
+        self.events.push(SimEvent::UserTrade { instrument: inst.symbol.to_string(), trade });
     }
 
     /// Emits, after the UserTrades already pushed: each changed order once, the balance if
@@ -171,10 +143,7 @@ impl Exchange {
         let instrument = self.instruments[settled.inst].symbol.to_string();
         for t in &settled.public {
             let trade = self.public_trade_json(settled.inst, t, false);
-            self.events.push(SimEvent::PublicTrade {
-                instrument: instrument.clone(),
-                trade,
-            });
+            self.events.push(SimEvent::PublicTrade { instrument: instrument.clone(), trade });
         }
     }
 }

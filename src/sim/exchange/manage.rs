@@ -23,25 +23,15 @@ impl Exchange {
     fn locate(&self, p: &Value, id_key: &str, oid_key: &str) -> Result<u64, Reject> {
         let unknown = || reject(codes::INVALID_ORDERID);
         if present(p, id_key) {
-            let id = integer(p, id_key)
-                .map_err(|_| unknown())?
-                .ok_or_else(unknown)?;
-            return self
-                .orders
-                .contains_key(&id)
-                .then_some(id)
-                .ok_or_else(unknown);
+            let id = integer(p, id_key).map_err(|_| unknown())?.ok_or_else(unknown)?;
+            return self.orders.contains_key(&id).then_some(id).ok_or_else(unknown);
         }
         let oid = text(p, oid_key).ok_or_else(|| reject(codes::INVALID_ARGUMENT))?;
         self.by_client_oid.get(&oid).copied().ok_or_else(unknown)
     }
 
     fn ack(&self, id: u64) -> Value {
-        let oid = self
-            .orders
-            .get(&id)
-            .map(|o| o.client_oid.clone())
-            .unwrap_or_default();
+        let oid = self.orders.get(&id).map(|o| o.client_oid.clone()).unwrap_or_default();
         json!({ "client_oid": oid, "order_id": id.to_string() })
     }
 
@@ -66,7 +56,7 @@ impl Exchange {
             .open
             .iter()
             .copied()
-            .filter(|id| only.map_or(true, |i| self.orders.get(id).is_some_and(|o| o.inst == i)))
+            .filter(|id| only.is_none_or(|i| self.orders.get(id).is_some_and(|o| o.inst == i)))
             .collect();
         for id in ids {
             self.close(id, Status::Canceled, None, now_ms);
@@ -127,13 +117,7 @@ impl Exchange {
     }
 
     /// The refusals of an amend that leave the order untouched (balance aside).
-    fn check_amend(
-        &self,
-        id: u64,
-        new_price: Decimal,
-        new_qty: Decimal,
-        new_oid: Option<&str>,
-    ) -> Result<(), Reject> {
+    fn check_amend(&self, id: u64, new_price: Decimal, new_qty: Decimal, new_oid: Option<&str>) -> Result<(), Reject> {
         let Some(o) = self.orders.get(&id) else {
             return Err(reject(codes::INVALID_ORDERID));
         };
@@ -148,19 +132,13 @@ impl Exchange {
         if new_qty <= o.cum_qty {
             return Err(reject(codes::INVALID_ORDERQTY));
         }
-        if new_oid.is_some_and(|oid| {
-            self.by_client_oid
-                .get(oid)
-                .is_some_and(|owner| *owner != id)
-        }) {
+        if new_oid.is_some_and(|oid| self.by_client_oid.get(oid).is_some_and(|owner| *owner != id)) {
             return Err(reject(codes::DUPLICATE_CLORDID));
         }
         // An amend is a cancel + new: a POST_ONLY order re-priced into the spread would take,
         // so the amend is refused and the order left as it was.
         let side = o.side;
-        let crosses = self.books[o.inst]
-            .best(side.opposite())
-            .is_some_and(|b| side.crosses(Some(new_price), b));
+        let crosses = self.books[o.inst].best(side.opposite()).is_some_and(|b| side.crosses(Some(new_price), b));
         if o.post_only() && crosses {
             return Err(reject(codes::POST_ONLY_REJ));
         }
@@ -180,12 +158,7 @@ impl Exchange {
 
     /// `private/create-order-list` (LIST): every leg placed on its own; the result is an
     /// array of per-leg outcomes and the call itself succeeds.
-    pub(super) fn create_order_list(
-        &mut self,
-        p: &Value,
-        conn: Option<ConnId>,
-        now_ms: u64,
-    ) -> Result<Value, Reject> {
+    pub(super) fn create_order_list(&mut self, p: &Value, conn: Option<ConnId>, now_ms: u64) -> Result<Value, Reject> {
         let legs = self.list_legs(p)?.clone();
         let mut out = Vec::with_capacity(legs.len());
         for (index, leg) in legs.iter().enumerate() {
@@ -227,11 +200,7 @@ impl Exchange {
 
     /// `private/set-cancel-on-disconnect`: scope CONNECTION only. It is a property of a
     /// WebSocket session, so over REST (no connection) it is 40001 BAD_REQUEST.
-    pub(super) fn set_cancel_on_disconnect(
-        &mut self,
-        p: &Value,
-        conn: Option<ConnId>,
-    ) -> Result<Value, Reject> {
+    pub(super) fn set_cancel_on_disconnect(&mut self, p: &Value, conn: Option<ConnId>) -> Result<Value, Reject> {
         let conn = conn.ok_or_else(|| reject(codes::BAD_REQUEST))?;
         if text(p, "scope").as_deref() != Some("CONNECTION") {
             return Err(reject(codes::INVALID_ARGUMENT));
@@ -256,12 +225,8 @@ impl Exchange {
         if !self.cod.remove(&conn) {
             return;
         }
-        let ids: Vec<u64> = self
-            .open
-            .iter()
-            .copied()
-            .filter(|id| self.orders.get(id).is_some_and(|o| o.conn == Some(conn)))
-            .collect();
+        let ids: Vec<u64> =
+            self.open.iter().copied().filter(|id| self.orders.get(id).is_some_and(|o| o.conn == Some(conn))).collect();
         for id in ids {
             self.close(id, Status::Canceled, None, now_ms);
         }

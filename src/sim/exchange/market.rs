@@ -47,13 +47,7 @@ impl Rng {
 impl Exchange {
     /// A participant sends a market order of `quantity`, taking liquidity (possibly the
     /// user's resting orders). Unknown instruments are ignored.
-    pub fn inject_taker(
-        &mut self,
-        instrument: &str,
-        side_buy: bool,
-        quantity: Decimal,
-        now_ms: u64,
-    ) {
+    pub fn inject_taker(&mut self, instrument: &str, side_buy: bool, quantity: Decimal, now_ms: u64) {
         if let Some(i) = self.inst_index(instrument) {
             self.participant_order(i, side(side_buy), None, quantity, now_ms);
             self.flush_market(now_ms);
@@ -92,11 +86,7 @@ impl Exchange {
         let mut rested = None;
         if let (Some(price), true) = (limit, qty > filled) {
             let id = self.new_order_id();
-            let entry = Entry {
-                id,
-                qty: qty - filled,
-                owner: Owner::Participant,
-            };
+            let entry = Entry { id, qty: qty - filled, owner: Owner::Participant };
             self.books[i].insert(side, price, entry);
             self.dirty.insert(i);
             rested = Some(id);
@@ -121,8 +111,7 @@ impl Exchange {
             if self.rng.percent(TAKER_PERCENT) {
                 let buy = self.rng.percent(50);
                 let (lo, hi) = self.instruments[i].lot_range;
-                let qty =
-                    Decimal::from(self.rng.between(lo, hi / 2)) * self.instruments[i].qty_tick;
+                let qty = Decimal::from(self.rng.between(lo, hi / 2)) * self.instruments[i].qty_tick;
                 self.participant_order(i, side(buy), None, qty, now_ms);
             }
         }

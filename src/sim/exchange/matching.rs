@@ -57,12 +57,7 @@ pub(crate) fn take(
             Want::Qty(q) => Want::Qty(q - qty),
             Want::Notional(n) => Want::Notional(n - qty * price),
         };
-        fills.push(Fill {
-            maker_id: entry.id,
-            maker_owner: entry.owner,
-            price,
-            qty,
-        });
+        fills.push(Fill { maker_id: entry.id, maker_owner: entry.owner, price, qty });
     }
     fills
 }
@@ -77,11 +72,7 @@ mod tests {
     }
 
     fn entry(id: u64, qty: &str) -> Entry {
-        Entry {
-            id,
-            qty: d(qty),
-            owner: Owner::Participant,
-        }
+        Entry { id, qty: d(qty), owner: Owner::Participant }
     }
 
     #[test]
@@ -90,23 +81,9 @@ mod tests {
         book.insert(Side::Sell, d("101"), entry(1, "1"));
         book.insert(Side::Sell, d("100"), entry(2, "1"));
         book.insert(Side::Sell, d("100"), entry(3, "1"));
-        let fills = take(
-            &mut book,
-            Side::Buy,
-            Some(d("101")),
-            Want::Qty(d("2.5")),
-            d("0.1"),
-        );
-        let got: Vec<(u64, Decimal, Decimal)> =
-            fills.iter().map(|f| (f.maker_id, f.price, f.qty)).collect();
-        assert_eq!(
-            got,
-            vec![
-                (2, d("100"), d("1")),
-                (3, d("100"), d("1")),
-                (1, d("101"), d("0.5"))
-            ]
-        );
+        let fills = take(&mut book, Side::Buy, Some(d("101")), Want::Qty(d("2.5")), d("0.1"));
+        let got: Vec<(u64, Decimal, Decimal)> = fills.iter().map(|f| (f.maker_id, f.price, f.qty)).collect();
+        assert_eq!(got, vec![(2, d("100"), d("1")), (3, d("100"), d("1")), (1, d("101"), d("0.5"))]);
         assert_eq!(book.best_with_qty(Side::Sell), Some((d("101"), d("0.5"))));
     }
 
@@ -115,14 +92,7 @@ mod tests {
         let mut book = Book::default();
         book.insert(Side::Buy, d("99"), entry(1, "5"));
         book.insert(Side::Buy, d("98"), entry(2, "5"));
-        assert!(take(
-            &mut book,
-            Side::Sell,
-            Some(d("99.5")),
-            Want::Qty(d("1")),
-            d("0.1")
-        )
-        .is_empty());
+        assert!(take(&mut book, Side::Sell, Some(d("99.5")), Want::Qty(d("1")), d("0.1")).is_empty());
         let mut asks = Book::default();
         asks.insert(Side::Sell, d("3"), entry(7, "100"));
         let fills = take(&mut asks, Side::Buy, None, Want::Notional(d("10")), d("1"));

@@ -168,9 +168,7 @@ impl Exchange {
 
     /// The required `instrument_name` param; unknown or missing is 40004.
     fn inst_param(&self, p: &Value) -> Result<usize, Reject> {
-        params::text(p, "instrument_name")
-            .and_then(|n| self.inst_index(&n))
-            .ok_or_else(codes::invalid_instrument)
+        params::text(p, "instrument_name").and_then(|n| self.inst_index(&n)).ok_or_else(codes::invalid_instrument)
     }
 
     /// The optional `instrument_name` param; present but unknown is 40004.
@@ -242,10 +240,7 @@ impl Exchange {
         if ccy == "USD" {
             return Decimal::ONE;
         }
-        self.instruments
-            .iter()
-            .position(|i| i.base == ccy && i.quote == "USD")
-            .map_or(Decimal::ZERO, |i| self.mids[i])
+        self.instruments.iter().position(|i| i.base == ccy && i.quote == "USD").map_or(Decimal::ZERO, |i| self.mids[i])
     }
 
     /// Pushes BookChanged and Ticker for every instrument changed by the current call.
@@ -253,9 +248,7 @@ impl Exchange {
         for i in std::mem::take(&mut self.dirty) {
             let instrument = self.instruments[i].symbol.to_string();
             let ticker = self.ticker(i, now_ms, true);
-            self.events.push(SimEvent::BookChanged {
-                instrument: instrument.clone(),
-            });
+            self.events.push(SimEvent::BookChanged { instrument: instrument.clone() });
             self.events.push(SimEvent::Ticker { instrument, ticker });
         }
     }
@@ -289,13 +282,7 @@ impl Exchange {
 }
 
 impl Venue for Exchange {
-    fn private(
-        &mut self,
-        method: &str,
-        params: &Value,
-        conn: Option<ConnId>,
-        now_ms: u64,
-    ) -> Result<Value, Reject> {
+    fn private(&mut self, method: &str, params: &Value, conn: Option<ConnId>, now_ms: u64) -> Result<Value, Reject> {
         let out = self.dispatch_private(method, params, conn, now_ms);
         self.flush_market(now_ms);
         out
@@ -321,10 +308,7 @@ impl Venue for Exchange {
         let i = self.inst_index(instrument)?;
         let inst = &self.instruments[i];
         let book = &self.books[i];
-        Some((
-            book.levels(book::Side::Buy, depth, inst),
-            book.levels(book::Side::Sell, depth, inst),
-        ))
+        Some((book.levels(book::Side::Buy, depth, inst), book.levels(book::Side::Sell, depth, inst)))
     }
 
     fn open_orders_json(&self, instrument: Option<&str>) -> Vec<Value> {
@@ -340,16 +324,11 @@ impl Venue for Exchange {
         let Some(i) = self.inst_index(instrument) else {
             return Vec::new();
         };
-        self.tapes[i]
-            .recent(n, 0, u64::MAX)
-            .iter()
-            .map(|t| self.public_trade_json(i, t, false))
-            .collect()
+        self.tapes[i].recent(n, 0, u64::MAX).iter().map(|t| self.public_trade_json(i, t, false)).collect()
     }
 
     fn ticker_json(&self, instrument: &str, now_ms: u64) -> Option<Value> {
-        self.inst_index(instrument)
-            .map(|i| self.ticker(i, now_ms, true))
+        self.inst_index(instrument).map(|i| self.ticker(i, now_ms, true))
     }
 
     fn is_instrument(&self, instrument: &str) -> bool {

@@ -129,11 +129,7 @@ impl Order {
 
     /// The full order object (§7.1).
     pub fn json(&self, inst: &Instrument, ctx: &RenderCtx) -> Value {
-        let avg = if self.cum_qty.is_zero() {
-            "0".to_string()
-        } else {
-            inst.price(self.cum_value / self.cum_qty)
-        };
+        let avg = if self.cum_qty.is_zero() { "0".to_string() } else { inst.price(self.cum_value / self.cum_qty) };
         let order_value = match (self.price, self.notional) {
             (Some(p), _) => inst.value(p * self.quantity),
             (None, Some(n)) => inst.value(n),

@@ -32,10 +32,7 @@ pub(crate) fn decimal(params: &Value, key: &str) -> Result<Option<Decimal>, Reje
     let raw = text(params, key).ok_or_else(|| reject(INVALID_ARGUMENT))?;
     let raw = raw.trim();
     // JSON numbers may be spelled with an exponent (e.g. 1e-5); plain parsing refuses those.
-    Decimal::from_str(raw)
-        .or_else(|_| Decimal::from_scientific(raw))
-        .map(Some)
-        .map_err(|_| reject(INVALID_ARGUMENT))
+    Decimal::from_str(raw).or_else(|_| Decimal::from_scientific(raw)).map(Some).map_err(|_| reject(INVALID_ARGUMENT))
 }
 
 /// An optional non-negative integer param; present but unparsable is 40004.
@@ -44,19 +41,10 @@ pub(crate) fn integer(params: &Value, key: &str) -> Result<Option<u64>, Reject> 
         return Ok(None);
     }
     let raw = text(params, key).ok_or_else(|| reject(INVALID_ARGUMENT))?;
-    raw.trim()
-        .parse::<u64>()
-        .map(Some)
-        .map_err(|_| reject(INVALID_ARGUMENT))
+    raw.trim().parse::<u64>().map(Some).map_err(|_| reject(INVALID_ARGUMENT))
 }
 
 /// A time bound in ms or ns, as nanoseconds: values below 10^14 are taken as milliseconds.
 pub(crate) fn time_ns(params: &Value, key: &str) -> Result<Option<u64>, Reject> {
-    Ok(integer(params, key)?.map(|v| {
-        if v < 100_000_000_000_000 {
-            v.saturating_mul(1_000_000)
-        } else {
-            v
-        }
-    }))
+    Ok(integer(params, key)?.map(|v| if v < 100_000_000_000_000 { v.saturating_mul(1_000_000) } else { v }))
 }

@@ -20,12 +20,7 @@ const CANDLES_DEFAULT: u64 = 25;
 const CANDLES_MAX: u64 = 300;
 
 impl Exchange {
-    pub(super) fn dispatch_public(
-        &mut self,
-        method: &str,
-        p: &Value,
-        now_ms: u64,
-    ) -> Result<Value, Reject> {
+    pub(super) fn dispatch_public(&mut self, method: &str, p: &Value, now_ms: u64) -> Result<Value, Reject> {
         match method {
             "public/get-instruments" => {
                 let data: Vec<Value> = self.instruments.iter().map(|i| i.row_json()).collect();
@@ -59,45 +54,30 @@ impl Exchange {
     fn get_tickers(&self, p: &Value, now_ms: u64) -> Result<Value, Reject> {
         let data: Vec<Value> = match self.inst_filter(p)? {
             Some(i) => vec![self.ticker(i, now_ms, false)],
-            None => (0..self.instruments.len())
-                .map(|i| self.ticker(i, now_ms, false))
-                .collect(),
+            None => (0..self.instruments.len()).map(|i| self.ticker(i, now_ms, false)).collect(),
         };
         Ok(json!({ "data": data }))
     }
 
     fn get_public_trades(&self, p: &Value) -> Result<Value, Reject> {
         let i = self.inst_param(p)?;
-        let count = integer(p, "count")?
-            .unwrap_or(TRADES_DEFAULT)
-            .clamp(1, TRADES_MAX) as usize;
+        let count = integer(p, "count")?.unwrap_or(TRADES_DEFAULT).clamp(1, TRADES_MAX) as usize;
         let end = time_ns(p, "end_ts")?.unwrap_or(u64::MAX);
         let start = time_ns(p, "start_ts")?.unwrap_or(0);
-        let data: Vec<Value> = self.tapes[i]
-            .recent(count, start, end)
-            .iter()
-            .map(|t| self.public_trade_json(i, t, true))
-            .collect();
+        let data: Vec<Value> =
+            self.tapes[i].recent(count, start, end).iter().map(|t| self.public_trade_json(i, t, true)).collect();
         Ok(json!({ "data": data }))
     }
 
     fn get_candlestick(&self, p: &Value, now_ms: u64) -> Result<Value, Reject> {
         let i = self.inst_param(p)?;
         // ccxt sends `timeframe`; the result names it `interval`, so accept either.
-        let name = text(p, "timeframe")
-            .or_else(|| text(p, "interval"))
-            .unwrap_or_else(|| "1m".to_string());
+        let name = text(p, "timeframe").or_else(|| text(p, "interval")).unwrap_or_else(|| "1m".to_string());
         let period = Period::parse(&name).ok_or_else(|| reject(codes::INVALID_ARGUMENT))?;
-        let count = integer(p, "count")?
-            .unwrap_or(CANDLES_DEFAULT)
-            .clamp(1, CANDLES_MAX) as usize;
+        let count = integer(p, "count")?.unwrap_or(CANDLES_DEFAULT).clamp(1, CANDLES_MAX) as usize;
         let to_ms = |ns: u64| ns / 1_000_000;
         let end = time_ns(p, "end_ts")?.map_or(now_ms.saturating_add(1), to_ms);
-        let start = if present(p, "start_ts") {
-            time_ns(p, "start_ts")?.map_or(0, to_ms)
-        } else {
-            0
-        };
+        let start = if present(p, "start_ts") { time_ns(p, "start_ts")?.map_or(0, to_ms) } else { 0 };
         let inst = &self.instruments[i];
         let data: Vec<Value> = self.tapes[i]
             .candles(period, start, end, count)
@@ -157,9 +137,7 @@ impl Exchange {
             "t": now_ms,
         });
         if let (true, Some(map)) = (with_sizes, v.as_object_mut()) {
-            let size = |s: Option<(Decimal, Decimal)>| {
-                s.map_or(Value::Null, |s| Value::String(inst.qty(s.1)))
-            };
+            let size = |s: Option<(Decimal, Decimal)>| s.map_or(Value::Null, |s| Value::String(inst.qty(s.1)));
             map.insert("bs".into(), size(bid));
             map.insert("ks".into(), size(ask));
         }

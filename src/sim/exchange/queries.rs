@@ -25,9 +25,7 @@ fn window(p: &Value, now_ms: u64, latest_ns: u64) -> Result<(u64, u64), Reject> 
 
 /// The `limit` param: default 100, at most 100, at least 1.
 fn limit(p: &Value) -> Result<usize, Reject> {
-    Ok(integer(p, "limit")?
-        .unwrap_or(MAX_LIMIT)
-        .clamp(1, MAX_LIMIT) as usize)
+    Ok(integer(p, "limit")?.unwrap_or(MAX_LIMIT).clamp(1, MAX_LIMIT) as usize)
 }
 
 impl Exchange {
@@ -36,7 +34,7 @@ impl Exchange {
         self.open
             .iter()
             .filter_map(|id| self.orders.get(id))
-            .filter(|o| only.map_or(true, |i| o.inst == i))
+            .filter(|o| only.is_none_or(|i| o.inst == i))
             .map(|o| self.order_json(o))
             .collect()
     }
@@ -51,17 +49,12 @@ impl Exchange {
     pub(super) fn get_order_detail(&self, p: &Value) -> Result<Value, Reject> {
         let not_found = || reject(codes::NOT_FOUND);
         let id = if present(p, "order_id") {
-            integer(p, "order_id")
-                .map_err(|_| not_found())?
-                .ok_or_else(not_found)?
+            integer(p, "order_id").map_err(|_| not_found())?.ok_or_else(not_found)?
         } else {
             let oid = text(p, "client_oid").ok_or_else(|| reject(codes::INVALID_ARGUMENT))?;
             *self.by_client_oid.get(&oid).ok_or_else(not_found)?
         };
-        self.orders
-            .get(&id)
-            .map(|o| self.order_json(o))
-            .ok_or_else(not_found)
+        self.orders.get(&id).map(|o| self.order_json(o)).ok_or_else(not_found)
     }
 
     /// `private/get-order-history`: terminal orders last updated in the window, newest first.
@@ -72,14 +65,10 @@ impl Exchange {
             .orders
             .values()
             .filter(|o| !o.is_open() && o.update_ns >= start && o.update_ns < end)
-            .filter(|o| only.map_or(true, |i| o.inst == i))
+            .filter(|o| only.is_none_or(|i| o.inst == i))
             .collect();
         done.sort_by_key(|o| std::cmp::Reverse((o.update_ns, o.id)));
-        let data: Vec<Value> = done
-            .iter()
-            .take(limit(p)?)
-            .map(|o| self.order_json(o))
-            .collect();
+        let data: Vec<Value> = done.iter().take(limit(p)?).map(|o| self.order_json(o)).collect();
         Ok(json!({ "data": data }))
     }
 
@@ -94,7 +83,7 @@ impl Exchange {
             .iter()
             .rev()
             .take_while(|f| f.ns >= start)
-            .filter(|f| only.map_or(true, |i| f.inst == i))
+            .filter(|f| only.is_none_or(|i| f.inst == i))
             .take(limit(p)?)
             .map(|f| self.fill_json(f))
             .collect();

@@ -43,14 +43,7 @@ pub(crate) struct Candle {
 
 impl Candle {
     fn start(price: Decimal) -> Self {
-        Candle {
-            open: price,
-            high: price,
-            low: price,
-            close: price,
-            volume: Decimal::ZERO,
-            value: Decimal::ZERO,
-        }
+        Candle { open: price, high: price, low: price, close: price, volume: Decimal::ZERO, value: Decimal::ZERO }
     }
 
     /// Folds a later candle (or trade) into this one.
@@ -114,10 +107,7 @@ impl Tape {
         let mut one = Candle::start(t.price);
         one.volume = t.qty;
         one.value = t.qty * t.price;
-        self.minutes
-            .entry(ms - ms % MINUTE_MS)
-            .and_modify(|c| c.merge(&one))
-            .or_insert(one);
+        self.minutes.entry(ms - ms % MINUTE_MS).and_modify(|c| c.merge(&one)).or_insert(one);
         self.trades.push_back(t);
         if self.trades.len() > KEEP_TRADES {
             self.trades.pop_front();
@@ -131,13 +121,7 @@ impl Tape {
 
     /// Trades newest first with `start_ns <= ns < end_ns`, at most `n`.
     pub fn recent(&self, n: usize, start_ns: u64, end_ns: u64) -> Vec<PublicTrade> {
-        self.trades
-            .iter()
-            .rev()
-            .filter(|t| t.ns >= start_ns && t.ns < end_ns)
-            .take(n)
-            .copied()
-            .collect()
+        self.trades.iter().rev().filter(|t| t.ns >= start_ns && t.ns < end_ns).take(n).copied().collect()
     }
 
     /// The last 24 hours (by minute) folded into one candle.
@@ -150,13 +134,7 @@ impl Tape {
     }
 
     /// Candles of `period` starting in `[start_ms, end_ms)`, the last `count`, oldest first.
-    pub fn candles(
-        &self,
-        period: Period,
-        start_ms: u64,
-        end_ms: u64,
-        count: usize,
-    ) -> Vec<(u64, Candle)> {
+    pub fn candles(&self, period: Period, start_ms: u64, end_ms: u64, count: usize) -> Vec<(u64, Candle)> {
         let mut out: Vec<(u64, Candle)> = Vec::new();
         for (t, c) in self.minutes.range(start_ms..end_ms) {
             let b = period.bucket(*t);
@@ -193,17 +171,11 @@ mod tests {
         tape.record(trade(5 * 60_000 + 1, 9, 3));
         let c1 = tape.candles(Period::Fixed(MINUTE_MS), 0, u64::MAX, 10);
         assert_eq!(c1.len(), 2);
-        assert_eq!(
-            (c1[0].1.open, c1[0].1.high, c1[0].1.close),
-            (10.into(), 12.into(), 12.into())
-        );
+        assert_eq!((c1[0].1.open, c1[0].1.high, c1[0].1.close), (10.into(), 12.into(), 12.into()));
         let c5 = tape.candles(Period::Fixed(5 * MINUTE_MS), 0, u64::MAX, 10);
         assert_eq!(c5.iter().map(|c| c.0).collect::<Vec<_>>(), vec![0, 300_000]);
         assert_eq!(c5[0].1.volume, Decimal::from(3));
-        assert_eq!(
-            tape.candles(Period::Fixed(MINUTE_MS), 0, u64::MAX, 1)[0].0,
-            300_000
-        );
+        assert_eq!(tape.candles(Period::Fixed(MINUTE_MS), 0, u64::MAX, 1)[0].0, 300_000);
         assert_eq!(tape.recent(5, 0, 61_000_000_000).len(), 1);
     }
 }

@@ -4,10 +4,7 @@
 use super::*;
 
 fn seeded(seed: u64) -> Exchange {
-    Exchange::new(ExchangeConfig {
-        seed,
-        ..ExchangeConfig::default()
-    })
+    Exchange::new(ExchangeConfig { seed, ..ExchangeConfig::default() })
 }
 
 /// Books and tapes of every instrument after `steps` steps.
@@ -66,15 +63,9 @@ fn resting_user_order_near_mid_eventually_fills() {
         ex.step_market(T0 + steps * 150);
     }
     let fills = ex.user_trades();
-    let filled: Decimal = fills
-        .iter()
-        .map(|t| d(t["traded_quantity"].as_str().unwrap()))
-        .sum();
+    let filled: Decimal = fills.iter().map(|t| d(t["traded_quantity"].as_str().unwrap())).sum();
     assert_eq!(filled, d("0.01"));
     assert!(fills.iter().all(|t| t["taker_side"] == "MAKER"));
     // 0.01 BTC bought, less the 0.001 maker fee on it.
-    assert_eq!(
-        holding(&ex, "BTC"),
-        ("2.00999000".into(), "0.00000000".into())
-    );
+    assert_eq!(holding(&ex, "BTC"), ("2.00999000".into(), "0.00000000".into()));
 }

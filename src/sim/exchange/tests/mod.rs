@@ -28,10 +28,7 @@ pub(super) fn quiet() -> Exchange {
 
 pub(super) fn quiet_with(balances: &[(&str, &str)]) -> Exchange {
     Exchange::new(ExchangeConfig {
-        balances: balances
-            .iter()
-            .map(|(c, q)| (c.to_string(), d(q)))
-            .collect(),
+        balances: balances.iter().map(|(c, q)| (c.to_string(), d(q))).collect(),
         synthetic_market: false,
         ..ExchangeConfig::default()
     })
@@ -47,13 +44,7 @@ pub(super) fn limit(side: &str, price: &str, qty: &str, oid: &str) -> Value {
 }
 
 pub(super) fn detail(ex: &mut Exchange, oid: &str) -> Value {
-    ex.private(
-        "private/get-order-detail",
-        &json!({ "client_oid": oid }),
-        None,
-        T0,
-    )
-    .unwrap()
+    ex.private("private/get-order-detail", &json!({ "client_oid": oid }), None, T0).unwrap()
 }
 
 /// (quantity, reserved_qty) of a currency as the balance row shows them.
@@ -61,10 +52,7 @@ pub(super) fn holding(ex: &Exchange, ccy: &str) -> (String, String) {
     let row = ex.balance_json(T0);
     let rows = row["position_balances"].as_array().unwrap();
     let r = rows.iter().find(|r| r["instrument_name"] == ccy).unwrap();
-    (
-        r["quantity"].as_str().unwrap().to_string(),
-        r["reserved_qty"].as_str().unwrap().to_string(),
-    )
+    (r["quantity"].as_str().unwrap().to_string(), r["reserved_qty"].as_str().unwrap().to_string())
 }
 
 /// The kinds of the events, in order, as short names.

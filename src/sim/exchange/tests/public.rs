@@ -32,13 +32,7 @@ fn instruments_rows_carry_the_reference_fields() {
     ] {
         assert!(btc.get(field).is_some(), "missing {field}");
     }
-    assert_eq!(
-        (
-            btc["price_tick_size"].as_str(),
-            btc["qty_tick_size"].as_str()
-        ),
-        (Some("0.01"), Some("0.0001"))
-    );
+    assert_eq!((btc["price_tick_size"].as_str(), btc["qty_tick_size"].as_str()), (Some("0.01"), Some("0.0001")));
     assert_eq!(btc["inst_type"], "CCY_PAIR");
     assert_eq!(btc["expiry_timestamp_ms"], 0);
 }
@@ -56,35 +50,11 @@ fn book_levels_and_depth_rules() {
     assert_eq!(r["data"][0]["bids"], json!([["49999.00", "0.3000", "2"]]));
     assert_eq!(r["data"][0]["asks"], json!([["50001.50", "1.0000", "1"]]));
     let too_deep = json!({"instrument_name": "BTC_USD", "depth": "51"});
-    assert_eq!(
-        public(&mut ex, "public/get-book", too_deep)
-            .unwrap_err()
-            .code,
-        40004
-    );
-    assert_eq!(
-        public(
-            &mut ex,
-            "public/get-book",
-            json!({"instrument_name": "BTC_USD"})
-        )
-        .unwrap_err()
-        .code,
-        40004
-    );
+    assert_eq!(public(&mut ex, "public/get-book", too_deep).unwrap_err().code, 40004);
+    assert_eq!(public(&mut ex, "public/get-book", json!({"instrument_name": "BTC_USD"})).unwrap_err().code, 40004);
     let unknown = json!({"instrument_name": "NOPE", "depth": "5"});
-    assert_eq!(
-        public(&mut ex, "public/get-book", unknown)
-            .unwrap_err()
-            .code,
-        40004
-    );
-    assert_eq!(
-        public(&mut ex, "public/get-nothing", json!({}))
-            .unwrap_err()
-            .code,
-        40002
-    );
+    assert_eq!(public(&mut ex, "public/get-book", unknown).unwrap_err().code, 40004);
+    assert_eq!(public(&mut ex, "public/get-nothing", json!({})).unwrap_err().code, 40002);
 }
 
 #[test]
@@ -101,12 +71,7 @@ fn trades_tickers_and_candles_from_the_tape() {
     assert_eq!(data[0]["p"], "49990.00", "newest first");
     assert_eq!(data[0]["s"], "BUY");
     assert!(data[0]["tn"].is_string());
-    let t = public(
-        &mut ex,
-        "public/get-tickers",
-        json!({"instrument_name": "BTC_USD"}),
-    )
-    .unwrap();
+    let t = public(&mut ex, "public/get-tickers", json!({"instrument_name": "BTC_USD"})).unwrap();
     let t = &t["data"][0];
     assert_eq!(
         (t["h"].as_str(), t["l"].as_str(), t["a"].as_str()),
@@ -126,10 +91,5 @@ fn trades_tickers_and_candles_from_the_tape() {
                 "t": T0 - T0 % 60_000}])
     );
     let bad = json!({"instrument_name": "BTC_USD", "timeframe": "3m"});
-    assert_eq!(
-        public(&mut ex, "public/get-candlestick", bad)
-            .unwrap_err()
-            .code,
-        40004
-    );
+    assert_eq!(public(&mut ex, "public/get-candlestick", bad).unwrap_err().code, 40004);
 }

@@ -17,40 +17,23 @@ fn every_validation_code() {
         p
     };
     let unknown = create(&mut ex, with("instrument_name", json!("DOGE_USD"))).unwrap_err();
-    assert_eq!(
-        (unknown.code, unknown.message.as_str()),
-        (40004, "Invalid instrument_name")
-    );
+    assert_eq!((unknown.code, unknown.message.as_str()), (40004, "Invalid instrument_name"));
     assert_eq!(code_of(&mut ex, with("side", json!("HOLD"))), 220);
     assert_eq!(code_of(&mut ex, with("type", json!("STOP_LOSS"))), 218);
     assert_eq!(code_of(&mut ex, with("time_in_force", json!("GTD"))), 221);
     assert_eq!(code_of(&mut ex, with("price", json!("50000.001"))), 308);
     assert_eq!(code_of(&mut ex, with("quantity", json!("0.00015"))), 213);
     let below = create(&mut ex, with("quantity", json!("0"))).unwrap_err();
-    assert_eq!(
-        (below.code, below.message.as_str()),
-        (415, "BELOW_MIN_ORDER_SIZE")
-    );
+    assert_eq!((below.code, below.message.as_str()), (415, "BELOW_MIN_ORDER_SIZE"));
     assert!(below.result.unwrap()["order_id"].is_string());
     assert_eq!(code_of(&mut ex, with("price", Value::Null)), 40004);
     assert_eq!(code_of(&mut ex, with("quantity", json!("abc"))), 40004);
     assert_eq!(code_of(&mut ex, with("side", Value::Null)), 40004);
-    assert_eq!(
-        code_of(&mut ex, with("client_oid", json!("x".repeat(37)))),
-        40004
-    );
-    assert_eq!(
-        code_of(&mut ex, with("exec_inst", json!(["ALL_OR_NONE"]))),
-        219
-    );
-    let r = ex
-        .private("private/no-such-method", &json!({}), None, T0)
-        .unwrap_err();
+    assert_eq!(code_of(&mut ex, with("client_oid", json!("x".repeat(37)))), 40004);
+    assert_eq!(code_of(&mut ex, with("exec_inst", json!(["ALL_OR_NONE"]))), 219);
+    let r = ex.private("private/no-such-method", &json!({}), None, T0).unwrap_err();
     assert_eq!((r.code, r.message.as_str()), (40002, "METHOD_NOT_FOUND"));
-    assert!(
-        ex.open_orders_json(None).is_empty(),
-        "nothing refused was placed"
-    );
+    assert!(ex.open_orders_json(None).is_empty(), "nothing refused was placed");
     // Numbers are accepted where strings are usual; unknown extra params are ignored.
     let mut ok = with("client_oid", json!("x".repeat(36)));
     ok["price"] = json!(50000.5);
@@ -66,19 +49,8 @@ fn duplicate_client_oid_is_204_even_after_the_first_closed() {
     create(&mut ex, limit("BUY", "40000.00", "0.1", "dup")).unwrap();
     let r = create(&mut ex, limit("BUY", "40000.00", "0.1", "dup")).unwrap_err();
     assert_eq!((r.code, r.message.as_str()), (204, "DUPLICATE_CLORDID"));
-    ex.private(
-        "private/cancel-order",
-        &json!({"client_oid": "dup"}),
-        None,
-        T0,
-    )
-    .unwrap();
-    assert_eq!(
-        create(&mut ex, limit("SELL", "60000.00", "0.1", "dup"))
-            .unwrap_err()
-            .code,
-        204
-    );
+    ex.private("private/cancel-order", &json!({"client_oid": "dup"}), None, T0).unwrap();
+    assert_eq!(create(&mut ex, limit("SELL", "60000.00", "0.1", "dup")).unwrap_err().code, 204);
     assert_eq!(ex.accepted_per_client_oid()["dup"], 1);
     assert_eq!(ex.create_attempts_per_client_oid()["dup"], 3);
 }
@@ -99,41 +71,17 @@ fn missing_client_oid_gets_a_unique_generated_one() {
 fn reservations_limit_what_new_orders_may_use() {
     let mut ex = quiet();
     let r = create(&mut ex, limit("BUY", "50000.00", "3", "too-big")).unwrap_err();
-    assert_eq!(
-        (r.code, r.message.as_str()),
-        (306, "INSUFFICIENT_AVAILABLE_BALANCE")
-    );
+    assert_eq!((r.code, r.message.as_str()), (306, "INSUFFICIENT_AVAILABLE_BALANCE"));
     assert_eq!(r.result.unwrap()["client_oid"], "too-big");
-    assert_eq!(
-        code_of(&mut ex, limit("SELL", "50000.00", "2.5", "too-many")),
-        306
-    );
+    assert_eq!(code_of(&mut ex, limit("SELL", "50000.00", "2.5", "too-many")), 306);
     create(&mut ex, limit("BUY", "50000.00", "1", "b1")).unwrap();
     create(&mut ex, limit("SELL", "60000.00", "1.5", "s1")).unwrap();
-    assert_eq!(
-        holding(&ex, "USD"),
-        ("100000.00000000".into(), "50000.00000000".into())
-    );
-    assert_eq!(
-        holding(&ex, "BTC"),
-        ("2.00000000".into(), "1.50000000".into())
-    );
-    assert_eq!(
-        code_of(&mut ex, limit("BUY", "50000.00", "1.0001", "b2")),
-        306
-    );
-    assert_eq!(
-        code_of(&mut ex, limit("SELL", "60000.00", "0.5001", "s2")),
-        306
-    );
+    assert_eq!(holding(&ex, "USD"), ("100000.00000000".into(), "50000.00000000".into()));
+    assert_eq!(holding(&ex, "BTC"), ("2.00000000".into(), "1.50000000".into()));
+    assert_eq!(code_of(&mut ex, limit("BUY", "50000.00", "1.0001", "b2")), 306);
+    assert_eq!(code_of(&mut ex, limit("SELL", "60000.00", "0.5001", "s2")), 306);
     create(&mut ex, limit("BUY", "50000.00", "1", "b3")).unwrap();
-    ex.private(
-        "private/cancel-order",
-        &json!({"client_oid": "b1"}),
-        None,
-        T0,
-    )
-    .unwrap();
+    ex.private("private/cancel-order", &json!({"client_oid": "b1"}), None, T0).unwrap();
     assert_eq!(holding(&ex, "USD").1, "50000.00000000");
     let row = ex.balance_json(T0);
     assert_eq!(row["instrument_name"], "USD");
