@@ -10,3 +10,4 @@ pub mod config;
 pub mod protocol;
 pub mod rest;
 pub mod sim;
+pub mod ws;

@@ -92,6 +92,10 @@ impl SessionConfig {
 
 impl std::fmt::Debug for SessionConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SessionConfig").field("url", &self.url).field("kind", &self.kind).field("channels", &self.channels).finish()
+        f.debug_struct("SessionConfig")
+            .field("url", &self.url)
+            .field("kind", &self.kind)
+            .field("channels", &self.channels)
+            .finish()
     }
 }
