@@ -53,6 +53,9 @@ pub struct SessionConfig {
     pub auth_backoff_cap: Duration,
     /// Source of nonces.
     pub clock: Arc<dyn Clock>,
+    /// Answer server heartbeats (always, in real use). Tests turn it off to prove that the
+    /// server drops a session that does not.
+    pub answer_heartbeats: bool,
 }
 
 impl SessionConfig {
@@ -72,6 +75,7 @@ impl SessionConfig {
             auth_backoff_base: Duration::from_secs(20),
             auth_backoff_cap: Duration::from_secs(300),
             clock: SystemClock::new(),
+            answer_heartbeats: true,
         }
     }
 

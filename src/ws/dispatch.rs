@@ -24,7 +24,8 @@ impl Session {
                 Ok(())
             }
             // Answered from the reader, before anything else is handled (§4.3).
-            Ok(Frame::Heartbeat { id }) => link.send(heartbeat_reply(id)).await,
+            Ok(Frame::Heartbeat { id }) if self.cfg.answer_heartbeats => link.send(heartbeat_reply(id)).await,
+            Ok(Frame::Heartbeat { .. }) => Ok(()),
             Ok(Frame::Response(r)) => self.on_response(link, r).await,
             Ok(Frame::Push(p)) => {
                 if let Some(id) = p.request_id {
