@@ -84,6 +84,9 @@ pub fn parse_channel(name: &str) -> Option<Channel> {
         return make(family, None, *kind);
     }
     for (family, kind) in USER_INSTR {
+        if name == family {
+            return make(family, None, kind);
+        }
         if let Some(instr) = name.strip_prefix(family).and_then(|r| r.strip_prefix('.')) {
             return valid_instrument(instr)
                 .then(|| make(family, Some(instr), kind))
