@@ -10,8 +10,6 @@ use tokio::time::{interval_at, Instant, Interval, MissedTickBehavior};
 
 use super::shared::now_ms;
 
-/// How long a client has to answer one heartbeat.
-pub const ANSWER_WITHIN: Duration = Duration::from_secs(5);
 /// Consecutive misses that end the connection.
 pub const MAX_MISSED: u32 = 3;
 
@@ -23,11 +21,13 @@ pub struct Heartbeat {
     outstanding: Option<(u64, Instant)>,
     missed: u32,
     last_id: u64,
+    answer_within: Duration,
 }
 
 impl Heartbeat {
-    /// Heartbeats every `every`, the first one `every` after now.
-    pub fn new(every: Duration) -> Self {
+    /// Heartbeats every `every`, the first one `every` after now, each to be answered within
+    /// `answer_within`.
+    pub fn new(every: Duration, answer_within: Duration) -> Self {
         let every = every.max(Duration::from_millis(1));
         let mut interval = interval_at(Instant::now() + every, every);
         interval.set_missed_tick_behavior(MissedTickBehavior::Delay);
@@ -36,6 +36,7 @@ impl Heartbeat {
             outstanding: None,
             missed: 0,
             last_id: 0,
+            answer_within,
         }
     }
 
@@ -56,7 +57,7 @@ impl Heartbeat {
         }
         let id = now_ms().max(self.last_id + 1);
         self.last_id = id;
-        self.outstanding = Some((id, Instant::now() + ANSWER_WITHIN));
+        self.outstanding = Some((id, Instant::now() + self.answer_within));
         (
             Some(json!({"id": id, "method": "public/heartbeat", "code": 0}).to_string()),
             false,
@@ -96,7 +97,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn answered_heartbeats_reset_the_miss_count() {
-        let mut hb = Heartbeat::new(Duration::from_secs(30));
+        let mut hb = Heartbeat::new(Duration::from_secs(30), Duration::from_secs(5));
         let (frame, _) = hb.on_tick(true);
         assert!(!hb.expire());
         let (frame2, _) = hb.on_tick(true);
@@ -109,11 +110,11 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn wrong_id_does_not_count_and_off_sends_nothing() {
-        let mut hb = Heartbeat::new(Duration::from_secs(30));
+        let mut hb = Heartbeat::new(Duration::from_secs(30), Duration::from_secs(5));
         let _ = hb.on_tick(true);
         hb.answer(&json!(1));
         assert!(hb.deadline().is_some());
-        let mut off = Heartbeat::new(Duration::from_secs(30));
+        let mut off = Heartbeat::new(Duration::from_secs(30), Duration::from_secs(5));
         assert_eq!(off.on_tick(false), (None, false));
     }
 }

@@ -48,6 +48,8 @@ pub struct SimConfig {
     pub api_secret: String,
     /// How often each WebSocket gets a `public/heartbeat` (§4.3: about 30 s).
     pub heartbeat_interval: Duration,
+    /// How long a client has to answer a heartbeat (§4.3: 5 s).
+    pub heartbeat_timeout: Duration,
     /// How often the venue's synthetic market steps.
     pub market_interval: Duration,
     /// How long a delta book subscription may stay silent before an empty delta (§5.1).
@@ -62,6 +64,7 @@ impl SimConfig {
             api_key: api_key.into(),
             api_secret: api_secret.into(),
             heartbeat_interval: Duration::from_secs(30),
+            heartbeat_timeout: Duration::from_secs(5),
             market_interval: Duration::from_millis(200),
             book_quiet_interval: Duration::from_secs(5),
         }

@@ -44,7 +44,7 @@ pub async fn run(shared: Arc<Shared>, mut socket: WebSocket, kind: Kind) {
         MARKET_RATE
     };
     let mut st = ConnState {
-        hb: Heartbeat::new(shared.cfg.heartbeat_interval),
+        hb: Heartbeat::new(shared.cfg.heartbeat_interval, shared.cfg.heartbeat_timeout),
         limiter: SecondLimiter::new(rate, now_ms()),
         held: None,
     };
