@@ -127,7 +127,7 @@ async fn reorder_swaps_adjacent_pushes() {
         v.add_order("first");
         v.add_order("second");
     });
-    let oids: Vec<Value> = vec![recv(&mut ws).await, recv(&mut ws).await]
+    let oids: Vec<Value> = [recv(&mut ws).await, recv(&mut ws).await]
         .iter()
         .map(|p| p["result"]["data"][0]["client_oid"].clone())
         .collect();
