@@ -5,5 +5,9 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod clock;
+pub mod config;
 pub mod protocol;
+pub mod rest;
 pub mod sim;
+pub mod ws;

@@ -28,34 +28,18 @@ async fn book_snapshot_then_deltas_chain_pu_to_previous_u() {
     send(&mut ws, book_sub(1, "SNAPSHOT_AND_UPDATE")).await;
     let snap = recv(&mut ws).await;
     assert_eq!(
-        (
-            snap["id"].clone(),
-            snap["result"]["channel"].clone(),
-            snap["result"]["subscription"].clone()
-        ),
+        (snap["id"].clone(), snap["result"]["channel"].clone(), snap["result"]["subscription"].clone()),
         (json!(1), json!("book"), json!("book.BTCUSD-PERP.10"))
     );
-    assert_eq!(
-        snap["result"]["data"][0]["bids"],
-        json!([["100", "1", "1"], ["99", "2", "1"]])
-    );
+    assert_eq!(snap["result"]["data"][0]["bids"], json!([["100", "1", "1"], ["99", "2", "1"]]));
     let mut last_u = snap["result"]["data"][0]["u"].as_u64().unwrap_or(0);
 
     sim.with_venue(|v| v.set_book(vec![lv("100", "1"), lv("99", "5")], vec![lv("101", "1")]));
     let d1 = recv(&mut ws).await;
-    assert_eq!(
-        (d1["id"].clone(), d1["result"]["channel"].clone()),
-        (json!(-1), json!("book.update"))
-    );
-    assert_eq!(
-        d1["result"]["data"][0]["update"],
-        json!({"bids": [["99", "5", "1"]], "asks": [["102", "0", "0"]]})
-    );
+    assert_eq!((d1["id"].clone(), d1["result"]["channel"].clone()), (json!(-1), json!("book.update")));
+    assert_eq!(d1["result"]["data"][0]["update"], json!({"bids": [["99", "5", "1"]], "asks": [["102", "0", "0"]]}));
     let (u, pu) = u_pu(&d1);
-    assert!(
-        pu == last_u && u > last_u,
-        "first delta chains to the snapshot"
-    );
+    assert!(pu == last_u && u > last_u, "first delta chains to the snapshot");
     last_u = u;
 
     sim.with_venue(|v| v.set_book(vec![lv("100.5", "2")], vec![lv("101", "1")]));
@@ -65,8 +49,7 @@ async fn book_snapshot_then_deltas_chain_pu_to_previous_u() {
     let bids = &d2["result"]["data"][0]["update"]["bids"];
     assert!(
         bids.as_array()
-            .map(|b| b.contains(&json!(["100", "0", "0"]))
-                && b.contains(&json!(["100.5", "2", "1"])))
+            .map(|b| b.contains(&json!(["100", "0", "0"])) && b.contains(&json!(["100.5", "2", "1"])))
             .unwrap_or(false),
         "{bids}"
     );
@@ -82,10 +65,7 @@ async fn quiet_books_get_empty_deltas_that_still_chain() {
     let mut last_u = u_pu(&recv(&mut ws).await).0;
     for _ in 0..2 {
         let e = recv(&mut ws).await;
-        assert_eq!(
-            e["result"]["data"][0]["update"],
-            json!({"bids": [], "asks": []})
-        );
+        assert_eq!(e["result"]["data"][0]["update"], json!({"bids": [], "asks": []}));
         let (u, pu) = u_pu(&e);
         assert!(pu == last_u && u > last_u);
         last_u = u;
@@ -100,10 +80,7 @@ async fn snapshot_mode_resends_full_books() {
     assert_eq!(recv(&mut ws).await["result"]["channel"], "book");
     sim.with_venue(|v| v.set_book(vec![lv("90", "1")], vec![lv("91", "1")]));
     let next = recv(&mut ws).await;
-    assert_eq!(
-        (next["id"].clone(), next["result"]["channel"].clone()),
-        (json!(-1), json!("book"))
-    );
+    assert_eq!((next["id"].clone(), next["result"]["channel"].clone()), (json!(-1), json!("book")));
     assert_eq!(next["result"]["data"][0]["bids"], json!([["90", "1", "1"]]));
 }
 
@@ -111,43 +88,22 @@ async fn snapshot_mode_resends_full_books() {
 async fn ticker_and_trade_first_responses_carry_data() {
     let sim = start_sim().await;
     let mut ws = connect(&sim.market_ws_url()).await;
-    let chans = json!([
-        format!("ticker.{INSTR}"),
-        format!("trade.{INSTR}"),
-        "ticker.NOPE",
-        format!("book.{INSTR}.150")
-    ]);
-    send(
-        &mut ws,
-        json!({"id": 4, "method": "subscribe", "params": {"channels": chans}}),
-    )
-    .await;
+    let chans =
+        json!([format!("ticker.{INSTR}"), format!("trade.{INSTR}"), "ticker.NOPE", format!("book.{INSTR}.150")]);
+    send(&mut ws, json!({"id": 4, "method": "subscribe", "params": {"channels": chans}})).await;
     let t = recv(&mut ws).await;
-    assert_eq!(
-        (
-            t["result"]["channel"].clone(),
-            t["result"]["data"][0]["b"].clone()
-        ),
-        (json!("ticker"), json!("100"))
-    );
+    assert_eq!((t["result"]["channel"].clone(), t["result"]["data"][0]["b"].clone()), (json!("ticker"), json!("100")));
     let tr = recv(&mut ws).await;
     assert_eq!(tr["result"]["data"].as_array().map(Vec::len), Some(50));
     assert_eq!(recv(&mut ws).await["code"], 40003);
     assert_eq!(recv(&mut ws).await["code"], 40003);
     sim.with_venue(|v| {
         v.events
-            .push(cdc_engine::sim::venue::SimEvent::PublicTrade {
-                instrument: INSTR.into(),
-                trade: json!({"d": "x"}),
-            })
+            .push(cdc_engine::sim::venue::SimEvent::PublicTrade { instrument: INSTR.into(), trade: json!({"d": "x"}) })
     });
     let p = recv(&mut ws).await;
     assert_eq!(
-        (
-            p["id"].clone(),
-            p["result"]["subscription"].clone(),
-            p["result"]["data"][0]["d"].clone()
-        ),
+        (p["id"].clone(), p["result"]["subscription"].clone(), p["result"]["data"][0]["d"].clone()),
         (json!(-1), json!(format!("trade.{INSTR}")), json!("x"))
     );
 }
@@ -156,11 +112,7 @@ async fn ticker_and_trade_first_responses_carry_data() {
 async fn user_channels_are_refused_on_the_market_server() {
     let sim = start_sim().await;
     let mut ws = connect(&sim.market_ws_url()).await;
-    send(
-        &mut ws,
-        json!({"id": 1, "method": "subscribe", "params": {"channels": ["user.order"]}}),
-    )
-    .await;
+    send(&mut ws, json!({"id": 1, "method": "subscribe", "params": {"channels": ["user.order"]}})).await;
     assert_eq!(recv(&mut ws).await["code"], 40003);
 }
 
@@ -169,11 +121,7 @@ async fn the_401st_subscription_is_40107() {
     let sim = start_sim().await;
     let mut ws = connect(&sim.market_ws_url()).await;
     let chans: Vec<String> = (0..401).map(|i| format!("ticker.T{i}")).collect();
-    send(
-        &mut ws,
-        json!({"id": 1, "method": "subscribe", "params": {"channels": chans}}),
-    )
-    .await;
+    send(&mut ws, json!({"id": 1, "method": "subscribe", "params": {"channels": chans}})).await;
     let mut codes = Vec::new();
     for _ in 0..401 {
         codes.push(recv(&mut ws).await["code"].as_i64().unwrap_or(-1));
@@ -188,11 +136,7 @@ async fn more_than_100_market_requests_in_a_second_get_42901() {
     let mut ws = connect(&sim.market_ws_url()).await;
     std::thread::sleep(Duration::from_millis(1000 - now_ms() % 1000 + 1));
     for i in 0..150u64 {
-        send(
-            &mut ws,
-            json!({"id": i, "method": "unsubscribe", "params": {"channels": []}}),
-        )
-        .await;
+        send(&mut ws, json!({"id": i, "method": "unsubscribe", "params": {"channels": []}})).await;
     }
     let mut refused = 0;
     for _ in 0..150 {
@@ -221,16 +165,9 @@ async fn answered_heartbeats_keep_the_connection_for_ten_intervals() {
     let mut ids = Vec::new();
     for _ in 0..10 {
         let hb = recv(&mut ws).await;
-        assert_eq!(
-            (hb["method"].clone(), hb["code"].clone()),
-            (json!("public/heartbeat"), json!(0))
-        );
+        assert_eq!((hb["method"].clone(), hb["code"].clone()), (json!("public/heartbeat"), json!(0)));
         ids.push(hb["id"].clone());
-        send(
-            &mut ws,
-            json!({"id": hb["id"], "method": "public/respond-heartbeat"}),
-        )
-        .await;
+        send(&mut ws, json!({"id": hb["id"], "method": "public/respond-heartbeat"})).await;
     }
     ids.dedup();
     assert_eq!(ids.len(), 10, "fresh id each time");
@@ -253,11 +190,7 @@ async fn ignored_heartbeats_close_the_socket_with_1000() {
                 assert_eq!(v["method"], "public/heartbeat");
                 heartbeats += 1;
                 // A wrong id counts as no answer.
-                send(
-                    &mut ws,
-                    json!({"id": 1, "method": "public/respond-heartbeat"}),
-                )
-                .await;
+                send(&mut ws, json!({"id": 1, "method": "public/respond-heartbeat"})).await;
             }
             Ok(Some(Ok(Message::Close(frame)))) => break frame.map(|f| u16::from(f.code)),
             other => panic!("unexpected {other:?}"),

@@ -2,3 +2,21 @@
 //! channel names, request signing and reason codes.
 //!
 //! This layer does no I/O and must not depend on tokio: it turns bytes into types and back.
+
+pub mod channel;
+pub mod codes;
+pub mod enums;
+pub mod envelope;
+pub mod error;
+pub mod frame;
+pub mod ids;
+pub mod models;
+pub mod num;
+pub mod requests;
+pub mod sign;
+
+pub use channel::Channel;
+pub use envelope::Request;
+pub use error::{DecodeError, ExchangeError};
+pub use frame::{decode_frame, decode_response, Frame, Push, PushData, Response};
+pub use sign::{Credentials, CredentialsError};

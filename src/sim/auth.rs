@@ -72,14 +72,8 @@ pub fn parse_envelope(text: &str) -> Result<Envelope, EnvelopeError> {
     let (Some(id), Some(Value::String(method))) = (obj.get("id"), obj.get("method")) else {
         return Err(EnvelopeError::MissingIdOrMethod);
     };
-    let bad = || EnvelopeError::BadField {
-        id: id.clone(),
-        method: method.clone(),
-    };
-    let id_text = raw
-        .id
-        .and_then(raw_integer_text)
-        .ok_or(EnvelopeError::MissingIdOrMethod)?;
+    let bad = || EnvelopeError::BadField { id: id.clone(), method: method.clone() };
+    let id_text = raw.id.and_then(raw_integer_text).ok_or(EnvelopeError::MissingIdOrMethod)?;
     let params = match obj.get("params") {
         None => None,
         Some(p @ Value::Object(_)) => Some(p.clone()),
@@ -111,11 +105,7 @@ fn opt_string(obj: &Map<String, Value>, key: &str) -> Result<Option<String>, ()>
 /// The text of a non-negative integer sent as a JSON number or a string of digits.
 fn raw_integer_text(raw: &RawValue) -> Option<String> {
     let text = raw.get();
-    let inner = if text.starts_with('"') {
-        serde_json::from_str::<String>(text).ok()?
-    } else {
-        text.to_string()
-    };
+    let inner = if text.starts_with('"') { serde_json::from_str::<String>(text).ok()? } else { text.to_string() };
     let digits_only = !inner.is_empty() && inner.bytes().all(|b| b.is_ascii_digit());
     // i64 range, as §2.1 gives for ids; nonces are ms timestamps, far inside it.
     (digits_only && inner.parse::<i64>().is_ok()).then_some(inner)
@@ -205,14 +195,7 @@ pub fn verify(env: &Envelope, api_key: &str, secret: &str, now_ms: u64) -> Resul
     if !ct_eq(key.as_bytes(), api_key.as_bytes()) {
         return Err(AuthError::Unauthorized);
     }
-    let want = expected_sig(
-        secret,
-        &env.method,
-        &env.id_text,
-        key,
-        env.params.as_ref(),
-        nonce,
-    );
+    let want = expected_sig(secret, &env.method, &env.id_text, key, env.params.as_ref(), nonce);
     if !ct_eq(sig.as_bytes(), want.as_bytes()) {
         return Err(AuthError::Unauthorized);
     }
@@ -255,12 +238,7 @@ mod tests {
     #[test]
     fn vector_3_empty_params() {
         assert_eq!(
-            sig(
-                "private/user-balance",
-                "2",
-                Some(json!({})),
-                "1700000000123"
-            ),
+            sig("private/user-balance", "2", Some(json!({})), "1700000000123"),
             "ee6301c45db2cadaaa5ee4bec9367e3e0c18437d74ee9bf0b5c3da1148ccc3d3"
         );
     }
@@ -310,55 +288,29 @@ mod tests {
     fn id_and_nonce_keep_their_text() {
         let env = parse_envelope(r#"{"id":"7","method":"m","nonce":1700000000000,"params":{}}"#);
         let env = env.ok().unwrap_or_else(|| panic!("parse"));
-        assert_eq!(
-            (env.id_text.as_str(), env.nonce_text.as_deref()),
-            ("7", Some("1700000000000"))
-        );
+        assert_eq!((env.id_text.as_str(), env.nonce_text.as_deref()), ("7", Some("1700000000000")));
         assert_eq!(env.id, json!("7"));
     }
 
     #[test]
     fn float_ids_and_bad_params_are_refused() {
-        assert_eq!(
-            parse_envelope(r#"{"id":1.5,"method":"m"}"#).err(),
-            Some(EnvelopeError::MissingIdOrMethod)
-        );
-        assert!(matches!(
-            parse_envelope(r#"{"id":1,"method":"m","params":[]}"#),
-            Err(EnvelopeError::BadField { .. })
-        ));
+        assert_eq!(parse_envelope(r#"{"id":1.5,"method":"m"}"#).err(), Some(EnvelopeError::MissingIdOrMethod));
+        assert!(matches!(parse_envelope(r#"{"id":1,"method":"m","params":[]}"#), Err(EnvelopeError::BadField { .. })));
         assert_eq!(parse_envelope("[1]").err(), Some(EnvelopeError::Malformed));
-        assert_eq!(
-            parse_envelope(r#"{"method":"m"}"#).err(),
-            Some(EnvelopeError::MissingIdOrMethod)
-        );
+        assert_eq!(parse_envelope(r#"{"method":"m"}"#).err(), Some(EnvelopeError::MissingIdOrMethod));
     }
 
     #[test]
     fn verify_checks_key_sig_and_nonce_window() {
         let now = 1_700_000_000_000u64;
         let text = |nonce: u64, sig: &str| {
-            format!(
-                r#"{{"id":1,"method":"public/auth","api_key":"{KEY}","sig":"{sig}","nonce":{nonce}}}"#
-            )
+            format!(r#"{{"id":1,"method":"public/auth","api_key":"{KEY}","sig":"{sig}","nonce":{nonce}}}"#)
         };
         let good = sig("public/auth", "1", None, &now.to_string());
         let env = |t: String| parse_envelope(&t).ok().unwrap_or_else(|| panic!("parse"));
-        assert_eq!(
-            verify(&env(text(now, &good)), KEY, SECRET, now + 1000),
-            Ok(())
-        );
-        assert_eq!(
-            verify(&env(text(now, &good)), KEY, "other", now),
-            Err(AuthError::Unauthorized)
-        );
-        assert_eq!(
-            verify(&env(text(now, &good)), KEY, SECRET, now + 61_000),
-            Err(AuthError::InvalidNonce)
-        );
-        assert_eq!(
-            verify(&env(text(now, &good.to_uppercase())), KEY, SECRET, now),
-            Err(AuthError::Unauthorized)
-        );
+        assert_eq!(verify(&env(text(now, &good)), KEY, SECRET, now + 1000), Ok(()));
+        assert_eq!(verify(&env(text(now, &good)), KEY, "other", now), Err(AuthError::Unauthorized));
+        assert_eq!(verify(&env(text(now, &good)), KEY, SECRET, now + 61_000), Err(AuthError::InvalidNonce));
+        assert_eq!(verify(&env(text(now, &good.to_uppercase())), KEY, SECRET, now), Err(AuthError::Unauthorized));
     }
 }

@@ -57,14 +57,7 @@ impl BookSub {
     }
 
     /// Records a full snapshot with sequence `u` and returns its `result` object.
-    pub fn snapshot(
-        &mut self,
-        sub: &str,
-        bids: Vec<Level>,
-        asks: Vec<Level>,
-        u: u64,
-        now_ms: u64,
-    ) -> Value {
+    pub fn snapshot(&mut self, sub: &str, bids: Vec<Level>, asks: Vec<Level>, u: u64, now_ms: u64) -> Value {
         if bids != self.bids || asks != self.asks || self.tt == 0 {
             self.tt = now_ms;
         }
@@ -113,15 +106,9 @@ impl BookSub {
 pub fn diff_levels(old: &[Level], new: &[Level]) -> Vec<Level> {
     let before: HashMap<&str, &Level> = old.iter().map(|l| (l[0].as_str(), l)).collect();
     let after: HashMap<&str, &Level> = new.iter().map(|l| (l[0].as_str(), l)).collect();
-    let mut out: Vec<Level> = new
-        .iter()
-        .filter(|l| before.get(l[0].as_str()) != Some(l))
-        .cloned()
-        .collect();
+    let mut out: Vec<Level> = new.iter().filter(|l| before.get(l[0].as_str()) != Some(l)).cloned().collect();
     out.extend(
-        old.iter()
-            .filter(|l| !after.contains_key(l[0].as_str()))
-            .map(|l| [l[0].clone(), "0".into(), "0".into()]),
+        old.iter().filter(|l| !after.contains_key(l[0].as_str())).map(|l| [l[0].clone(), "0".into(), "0".into()]),
     );
     out
 }
@@ -139,14 +126,7 @@ mod tests {
         let old = vec![lv("100", "1"), lv("99", "2"), lv("98", "3")];
         let new = vec![lv("100", "1"), lv("99", "5"), lv("97", "1")];
         let d = diff_levels(&old, &new);
-        assert_eq!(
-            d,
-            vec![
-                lv("99", "5"),
-                lv("97", "1"),
-                ["98".into(), "0".into(), "0".into()]
-            ]
-        );
+        assert_eq!(d, vec![lv("99", "5"), lv("97", "1"), ["98".into(), "0".into(), "0".into()]]);
     }
 
     #[tokio::test]
@@ -154,30 +134,11 @@ mod tests {
         let mut s = BookSub::new("X", 10, BookMode::Delta, Duration::from_millis(10));
         let snap = s.snapshot("book.X.10", vec![lv("1", "1")], vec![lv("2", "1")], 5, 1);
         assert_eq!(snap["data"][0]["u"], 5);
-        assert!(s
-            .delta(
-                "book.X.10",
-                vec![lv("1", "1")],
-                vec![lv("2", "1")],
-                9,
-                2,
-                false
-            )
-            .is_none());
-        let d = s
-            .delta("book.X.10", vec![lv("1", "2")], vec![], 9, 2, false)
-            .unwrap_or_default();
-        assert_eq!(
-            (d["data"][0]["pu"].as_u64(), d["data"][0]["u"].as_u64()),
-            (Some(5), Some(9))
-        );
-        let e = s
-            .delta("book.X.10", vec![lv("1", "2")], vec![], 12, 3, true)
-            .unwrap_or_default();
-        assert_eq!(
-            (e["data"][0]["pu"].as_u64(), e["data"][0]["u"].as_u64()),
-            (Some(9), Some(12))
-        );
+        assert!(s.delta("book.X.10", vec![lv("1", "1")], vec![lv("2", "1")], 9, 2, false).is_none());
+        let d = s.delta("book.X.10", vec![lv("1", "2")], vec![], 9, 2, false).unwrap_or_default();
+        assert_eq!((d["data"][0]["pu"].as_u64(), d["data"][0]["u"].as_u64()), (Some(5), Some(9)));
+        let e = s.delta("book.X.10", vec![lv("1", "2")], vec![], 12, 3, true).unwrap_or_default();
+        assert_eq!((e["data"][0]["pu"].as_u64(), e["data"][0]["u"].as_u64()), (Some(9), Some(12)));
         assert_eq!(e["data"][0]["update"]["bids"], json!([]));
     }
 }

@@ -73,12 +73,7 @@ const USER_INSTR: [(&str, ChanKind); 3] = [
 /// Parses a channel name; `None` for names the exchange does not know.
 pub fn parse_channel(name: &str) -> Option<Channel> {
     let make = |family, instrument: Option<&str>, kind| {
-        Some(Channel {
-            name: name.to_string(),
-            family,
-            instrument: instrument.map(str::to_string),
-            kind,
-        })
+        Some(Channel { name: name.to_string(), family, instrument: instrument.map(str::to_string), kind })
     };
     if let Some((family, kind)) = USER_PLAIN.iter().find(|(f, _)| *f == name) {
         return make(family, None, *kind);
@@ -88,36 +83,24 @@ pub fn parse_channel(name: &str) -> Option<Channel> {
             return make(family, None, kind);
         }
         if let Some(instr) = name.strip_prefix(family).and_then(|r| r.strip_prefix('.')) {
-            return valid_instrument(instr)
-                .then(|| make(family, Some(instr), kind))
-                .flatten();
+            return valid_instrument(instr).then(|| make(family, Some(instr), kind)).flatten();
         }
     }
     if let Some(rest) = name.strip_prefix("book.") {
         let (instr, depth) = rest.rsplit_once('.')?;
         let depth: usize = depth.parse().ok().filter(|d| *d == 10 || *d == 50)?;
-        return valid_instrument(instr)
-            .then(|| make("book", Some(instr), ChanKind::Book { depth }))
-            .flatten();
+        return valid_instrument(instr).then(|| make("book", Some(instr), ChanKind::Book { depth })).flatten();
     }
-    for (prefix, family, kind) in [
-        ("ticker.", "ticker", ChanKind::Ticker),
-        ("trade.", "trade", ChanKind::Trade),
-    ] {
+    for (prefix, family, kind) in [("ticker.", "ticker", ChanKind::Ticker), ("trade.", "trade", ChanKind::Trade)] {
         if let Some(instr) = name.strip_prefix(prefix) {
-            return valid_instrument(instr)
-                .then(|| make(family, Some(instr), kind))
-                .flatten();
+            return valid_instrument(instr).then(|| make(family, Some(instr), kind)).flatten();
         }
     }
     None
 }
 
 fn valid_instrument(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 64
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 #[cfg(test)]
@@ -131,32 +114,17 @@ mod tests {
             (c.family, c.instrument.as_deref(), c.kind),
             ("user.order", Some("BTCUSD-PERP"), ChanKind::UserOrder)
         );
-        assert_eq!(
-            parse_channel("user.balance").map(|c| c.kind),
-            Some(ChanKind::UserBalance)
-        );
-        assert_eq!(
-            parse_channel("book.BTC_USD.50").map(|c| c.kind),
-            Some(ChanKind::Book { depth: 50 })
-        );
-        assert_eq!(
-            parse_channel("ticker.BTC_USD").map(|c| c.family),
-            Some("ticker")
-        );
+        assert_eq!(parse_channel("user.balance").map(|c| c.kind), Some(ChanKind::UserBalance));
+        assert_eq!(parse_channel("book.BTC_USD.50").map(|c| c.kind), Some(ChanKind::Book { depth: 50 }));
+        assert_eq!(parse_channel("ticker.BTC_USD").map(|c| c.family), Some("ticker"));
         assert!(parse_channel("user.advance.order.BTC_USD").is_some());
     }
 
     #[test]
     fn refuses_unknown_shapes() {
-        for bad in [
-            "book.BTC_USD",
-            "book.BTC_USD.150",
-            "user.orders",
-            "ticker.",
-            "candles.X",
-            "user.order.",
-            "trade.a b",
-        ] {
+        for bad in
+            ["book.BTC_USD", "book.BTC_USD.150", "user.orders", "ticker.", "candles.X", "user.order.", "trade.a b"]
+        {
             assert_eq!(parse_channel(bad), None, "{bad}");
         }
     }

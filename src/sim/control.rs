@@ -39,11 +39,7 @@ fn done() -> Response {
 }
 
 fn bad(why: &str) -> Response {
-    (
-        StatusCode::BAD_REQUEST,
-        Json(json!({"ok": false, "error": why})),
-    )
-        .into_response()
+    (StatusCode::BAD_REQUEST, Json(json!({"ok": false, "error": why}))).into_response()
 }
 
 fn faults(shared: Arc<Shared>) -> Faults {

@@ -144,19 +144,13 @@ mod tests {
 
     #[test]
     fn ok_omits_null_result() {
-        assert_eq!(
-            ok(&json!(3), "m", Value::Null),
-            json!({"id":3,"method":"m","code":0})
-        );
+        assert_eq!(ok(&json!(3), "m", Value::Null), json!({"id":3,"method":"m","code":0}));
     }
 
     #[test]
     fn ws_error_cuts_long_originals_on_char_boundaries() {
         let long = "é".repeat(5000);
         let v = ws_error(&long);
-        assert!(v["original"]
-            .as_str()
-            .map(|s| s.len() <= ORIGINAL_MAX)
-            .unwrap_or(false));
+        assert!(v["original"].as_str().map(|s| s.len() <= ORIGINAL_MAX).unwrap_or(false));
     }
 }

@@ -130,21 +130,13 @@ impl Faults {
     /// Answers the next `count` requests with `code` (e.g. 42901 or 50001) without executing them.
     pub fn inject_errors(&self, code: i64, count: u64) {
         let mut e = lock(&self.sw().errors);
-        *e = ErrorFault {
-            code,
-            count,
-            until: None,
-        };
+        *e = ErrorFault { code, count, until: None };
     }
 
     /// Answers every request with `code` for `duration`, without executing them.
     pub fn inject_errors_for(&self, code: i64, duration: Duration) {
         let mut e = lock(&self.sw().errors);
-        *e = ErrorFault {
-            code,
-            count: 0,
-            until: Some(Instant::now() + duration),
-        };
+        *e = ErrorFault { code, count: 0, until: Some(Instant::now() + duration) };
     }
 
     /// Sends heartbeats (`true`) or stops sending them.

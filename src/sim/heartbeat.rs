@@ -31,13 +31,7 @@ impl Heartbeat {
         let every = every.max(Duration::from_millis(1));
         let mut interval = interval_at(Instant::now() + every, every);
         interval.set_missed_tick_behavior(MissedTickBehavior::Delay);
-        Heartbeat {
-            interval,
-            outstanding: None,
-            missed: 0,
-            last_id: 0,
-            answer_within,
-        }
+        Heartbeat { interval, outstanding: None, missed: 0, last_id: 0, answer_within }
     }
 
     /// When the outstanding heartbeat expires, if one is outstanding.
@@ -58,10 +52,7 @@ impl Heartbeat {
         let id = now_ms().max(self.last_id + 1);
         self.last_id = id;
         self.outstanding = Some((id, Instant::now() + self.answer_within));
-        (
-            Some(json!({"id": id, "method": "public/heartbeat", "code": 0}).to_string()),
-            false,
-        )
+        (Some(json!({"id": id, "method": "public/heartbeat", "code": 0}).to_string()), false)
     }
 
     /// The answer window passed unanswered: returns whether the connection must now close.
@@ -73,9 +64,7 @@ impl Heartbeat {
 
     /// A `public/respond-heartbeat` arrived; only the outstanding id counts.
     pub fn answer(&mut self, id: &Value) {
-        let got = id
-            .as_u64()
-            .or_else(|| id.as_str().and_then(|s| s.parse().ok()));
+        let got = id.as_u64().or_else(|| id.as_str().and_then(|s| s.parse().ok()));
         if let (Some((want, _)), Some(got)) = (self.outstanding, got) {
             if want == got {
                 self.outstanding = None;
@@ -90,9 +79,7 @@ mod tests {
     use super::*;
 
     fn id_of(frame: &str) -> Value {
-        serde_json::from_str::<Value>(frame)
-            .map(|v| v["id"].clone())
-            .unwrap_or_default()
+        serde_json::from_str::<Value>(frame).map(|v| v["id"].clone()).unwrap_or_default()
     }
 
     #[tokio::test(start_paused = true)]

@@ -14,18 +14,13 @@ use serde_json::{json, Map, Value};
 use tokio::time::Instant;
 
 use super::auth::{parse_envelope, verify, AuthError, EnvelopeError};
-use super::envelope::{
-    err, err_code, http_status, ok, BAD_REQUEST, METHOD_NOT_FOUND, TOO_MANY_REQUESTS,
-};
+use super::envelope::{err, err_code, http_status, ok, BAD_REQUEST, METHOD_NOT_FOUND, TOO_MANY_REQUESTS};
 use super::faults::AckMode;
 use super::shared::{now_ms, Shared};
 use super::venue::Reject;
 
 /// Methods only the User WebSocket serves (§6.11).
-const WS_ONLY: [&str; 2] = [
-    "private/set-cancel-on-disconnect",
-    "private/get-cancel-on-disconnect",
-];
+const WS_ONLY: [&str; 2] = ["private/set-cancel-on-disconnect", "private/get-cancel-on-disconnect"];
 
 /// Handles every `/exchange/v1/{method}` request.
 pub async fn rest(
@@ -49,11 +44,7 @@ pub async fn rest(
 /// Any path outside `/exchange/v1/` (e.g. `/v2/...`): 404 with a 40002 body.
 pub async fn not_found(uri: Uri) -> Response {
     let method = uri.path().trim_start_matches('/');
-    (
-        StatusCode::NOT_FOUND,
-        Json(err_code(&json!(-1), method, METHOD_NOT_FOUND)),
-    )
-        .into_response()
+    (StatusCode::NOT_FOUND, Json(err_code(&json!(-1), method, METHOD_NOT_FOUND))).into_response()
 }
 
 async fn deliver(shared: &Shared, reply: Value) -> Response {
@@ -83,10 +74,7 @@ fn public(shared: &Shared, method: &str, uri: &Uri) -> Value {
     let Ok(Query(pairs)) = Query::<Vec<(String, String)>>::try_from_uri(uri) else {
         return err_code(&id, method, BAD_REQUEST);
     };
-    let params: Map<String, Value> = pairs
-        .into_iter()
-        .map(|(k, v)| (k, Value::String(v)))
-        .collect();
+    let params: Map<String, Value> = pairs.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
     if !shared.limits.rest_acquire(method, Instant::now()) {
         return err_code(&id, method, TOO_MANY_REQUESTS);
     }
@@ -94,11 +82,7 @@ fn public(shared: &Shared, method: &str, uri: &Uri) -> Value {
         return err_code(&id, method, code);
     }
     let params = Value::Object(params);
-    outcome(
-        &id,
-        method,
-        shared.run(|v| v.public(method, &params, now_ms())),
-    )
+    outcome(&id, method, shared.run(|v| v.public(method, &params, now_ms())))
 }
 
 fn private(shared: &Shared, method: &str, headers: &HeaderMap, body: &[u8]) -> Value {
@@ -127,10 +111,7 @@ fn private(shared: &Shared, method: &str, headers: &HeaderMap, body: &[u8]) -> V
     let now = now_ms();
     if let Err(e) = verify(&env, &shared.cfg.api_key, &shared.cfg.api_secret, now) {
         if e == AuthError::Unauthorized && credentials_in_headers(headers) {
-            tracing::info!(
-                method,
-                "40101: api_key/sig found in HTTP headers; they belong in the JSON body"
-            );
+            tracing::info!(method, "40101: api_key/sig found in HTTP headers; they belong in the JSON body");
         }
         return err_code(&env.id, method, e.code());
     }
@@ -140,11 +121,7 @@ fn private(shared: &Shared, method: &str, headers: &HeaderMap, body: &[u8]) -> V
     if let Some(code) = shared.faults.take_error() {
         return err_code(&env.id, method, code);
     }
-    outcome(
-        &env.id,
-        method,
-        shared.run(|v| v.private(method, &params, None, now)),
-    )
+    outcome(&env.id, method, shared.run(|v| v.private(method, &params, None, now)))
 }
 
 fn credentials_in_headers(headers: &HeaderMap) -> bool {

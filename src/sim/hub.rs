@@ -89,10 +89,7 @@ impl Conn {
 
     fn enqueue(&self, out: Out) {
         if let Err(mpsc::error::TrySendError::Full(_)) = self.out_tx.try_send(out) {
-            tracing::warn!(
-                conn = self.id,
-                "outbound queue full; dropping slow connection"
-            );
+            tracing::warn!(conn = self.id, "outbound queue full; dropping slow connection");
             self.control(Ctrl::Drop);
         }
     }

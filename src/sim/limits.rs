@@ -39,9 +39,7 @@ pub struct Stats {
 pub fn rest_limit(method: &str) -> (usize, Duration) {
     let ms = Duration::from_millis;
     match method {
-        "private/create-order" | "private/cancel-order" | "private/cancel-all-orders" => {
-            (15, ms(100))
-        }
+        "private/create-order" | "private/cancel-order" | "private/cancel-all-orders" => (15, ms(100)),
         "private/get-order-detail" => (30, ms(100)),
         "private/get-trades" | "private/get-order-history" => (1, ms(1000)),
         m if m.starts_with("public/") => (100, ms(1000)),
@@ -60,20 +58,12 @@ pub struct SlidingWindow {
 impl SlidingWindow {
     /// An empty window.
     pub fn new(max: usize, window: Duration) -> Self {
-        SlidingWindow {
-            max,
-            window,
-            log: VecDeque::with_capacity(max),
-        }
+        SlidingWindow { max, window, log: VecDeque::with_capacity(max) }
     }
 
     /// Accepts one request at `now` if the window has room; returns the count now in it.
     pub fn try_acquire(&mut self, now: Instant) -> Option<usize> {
-        while self
-            .log
-            .front()
-            .is_some_and(|t| now.duration_since(*t) >= self.window)
-        {
+        while self.log.front().is_some_and(|t| now.duration_since(*t) >= self.window) {
             self.log.pop_front();
         }
         if self.log.len() >= self.max {
@@ -114,11 +104,7 @@ impl SecondLimiter {
             self.second = second;
             self.count = 0;
         }
-        let cap = if second == self.first_second {
-            self.first_cap
-        } else {
-            self.limit
-        };
+        let cap = if second == self.first_second { self.first_cap } else { self.limit };
         if self.count >= cap {
             return None;
         }
@@ -171,11 +157,7 @@ impl Limits {
         match in_second {
             Some(n) => {
                 s.accepted += 1;
-                let max = if user {
-                    &mut stats.ws_user_max_per_second
-                } else {
-                    &mut stats.ws_market_max_per_second
-                };
+                let max = if user { &mut stats.ws_user_max_per_second } else { &mut stats.ws_market_max_per_second };
                 *max = (*max).max(n);
             }
             None => s.refused += 1,
@@ -204,23 +186,14 @@ mod tests {
     #[test]
     fn second_limiter_pro_rates_the_first_second() {
         let mut l = SecondLimiter::new(150, 10_500);
-        assert_eq!(
-            (0..200).filter(|_| l.try_acquire(10_600).is_some()).count(),
-            75
-        );
-        assert_eq!(
-            (0..200).filter(|_| l.try_acquire(11_000).is_some()).count(),
-            150
-        );
+        assert_eq!((0..200).filter(|_| l.try_acquire(10_600).is_some()).count(), 75);
+        assert_eq!((0..200).filter(|_| l.try_acquire(11_000).is_some()).count(), 150);
     }
 
     #[test]
     fn rest_limits_follow_section_10() {
         assert_eq!(rest_limit("private/create-order").0, 15);
-        assert_eq!(
-            rest_limit("private/get-trades"),
-            (1, Duration::from_secs(1))
-        );
+        assert_eq!(rest_limit("private/get-trades"), (1, Duration::from_secs(1)));
         assert_eq!(rest_limit("private/user-balance").0, 3);
         assert_eq!(rest_limit("public/get-book").0, 100);
     }

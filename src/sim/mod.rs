@@ -13,6 +13,7 @@ mod books;
 mod channels;
 mod control;
 mod envelope;
+pub mod exchange;
 mod faults;
 mod heartbeat;
 mod http;
@@ -80,11 +81,7 @@ pub struct SimHandle<V: Venue> {
 
 impl<V: Venue> Clone for SimHandle<V> {
     fn clone(&self) -> Self {
-        SimHandle {
-            shared: self.shared.clone(),
-            venue: self.venue.clone(),
-            faults: self.faults.clone(),
-        }
+        SimHandle { shared: self.shared.clone(), venue: self.venue.clone(), faults: self.faults.clone() }
     }
 }
 
@@ -99,13 +96,7 @@ pub async fn start<V: Venue>(cfg: SimConfig, venue: V) -> io::Result<SimHandle<V
     *shared.server.lock().await = Some(server::spawn(shared.clone(), listener));
     shared.spawn_market_loop();
     tracing::info!(%addr, "sim listening");
-    Ok(SimHandle {
-        faults: Faults {
-            shared: shared.clone(),
-        },
-        shared,
-        venue: typed,
-    })
+    Ok(SimHandle { faults: Faults { shared: shared.clone() }, shared, venue: typed })
 }
 
 impl<V: Venue> SimHandle<V> {
@@ -167,13 +158,7 @@ impl<V: Venue> SimHandle<V> {
 
     /// Stops everything: connections get close 1001, the listener and market loop end.
     pub async fn shutdown(self) {
-        if let Some(task) = self
-            .shared
-            .market_task
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take()
-        {
+        if let Some(task) = self.shared.market_task.lock().unwrap_or_else(|e| e.into_inner()).take() {
             task.abort();
         }
         let task = self.shared.server.lock().await.take();

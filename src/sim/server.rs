@@ -41,13 +41,11 @@ fn router(shared: Arc<Shared>) -> Router {
 }
 
 async fn user_ws(State(shared): State<Arc<Shared>>, ws: WebSocketUpgrade) -> Response {
-    ws.max_message_size(MAX_MESSAGE)
-        .on_upgrade(move |socket| ws_conn::run(shared, socket, Kind::User))
+    ws.max_message_size(MAX_MESSAGE).on_upgrade(move |socket| ws_conn::run(shared, socket, Kind::User))
 }
 
 async fn market_ws(State(shared): State<Arc<Shared>>, ws: WebSocketUpgrade) -> Response {
-    ws.max_message_size(MAX_MESSAGE)
-        .on_upgrade(move |socket| ws_conn::run(shared, socket, Kind::Market))
+    ws.max_message_size(MAX_MESSAGE).on_upgrade(move |socket| ws_conn::run(shared, socket, Kind::Market))
 }
 
 /// Starts serving on `listener`.
@@ -58,10 +56,7 @@ pub fn spawn(shared: Arc<Shared>, listener: TcpListener) -> ServerTask {
         let stop = async move {
             let _ = stop_rx.await;
         };
-        if let Err(e) = axum::serve(listener, app)
-            .with_graceful_shutdown(stop)
-            .await
-        {
+        if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(stop).await {
             tracing::warn!(error = %e, "sim server stopped with an error");
         }
     });
@@ -78,10 +73,7 @@ pub async fn stop(shared: &Shared, task: ServerTask, code: u16, reason: &'static
     let _ = stop_tx.send(());
     // Graceful shutdown lets in-flight REST answers out; a client holding a connection open
     // must not block a restart, so give up waiting after a moment.
-    if tokio::time::timeout(Duration::from_secs(2), &mut join)
-        .await
-        .is_err()
-    {
+    if tokio::time::timeout(Duration::from_secs(2), &mut join).await.is_err() {
         join.abort();
     }
 }

@@ -29,10 +29,7 @@ type Sides = (Vec<Level>, Vec<Level>);
 
 /// Milliseconds since the Unix epoch, from the wall clock (what nonces are checked against).
 pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
 
 /// Everything the server's tasks share.
@@ -100,21 +97,11 @@ impl Shared {
         let mut books_done: Vec<String> = Vec::new();
         for event in events {
             match event {
-                SimEvent::UserOrder { instrument, order } => {
-                    user_push(&conns, "user.order", Some(&instrument), order)
-                }
-                SimEvent::UserTrade { instrument, trade } => {
-                    user_push(&conns, "user.trade", Some(&instrument), trade)
-                }
-                SimEvent::UserBalance { balance } => {
-                    user_push(&conns, "user.balance", None, balance)
-                }
-                SimEvent::PublicTrade { instrument, trade } => {
-                    market_push(&conns, "trade", &instrument, trade)
-                }
-                SimEvent::Ticker { instrument, ticker } => {
-                    market_push(&conns, "ticker", &instrument, ticker)
-                }
+                SimEvent::UserOrder { instrument, order } => user_push(&conns, "user.order", Some(&instrument), order),
+                SimEvent::UserTrade { instrument, trade } => user_push(&conns, "user.trade", Some(&instrument), trade),
+                SimEvent::UserBalance { balance } => user_push(&conns, "user.balance", None, balance),
+                SimEvent::PublicTrade { instrument, trade } => market_push(&conns, "trade", &instrument, trade),
+                SimEvent::Ticker { instrument, ticker } => market_push(&conns, "ticker", &instrument, ticker),
                 SimEvent::BookChanged { instrument } => {
                     // Deltas carry the current levels, so one diff per batch says everything.
                     if !books_done.contains(&instrument) {
@@ -127,22 +114,13 @@ impl Shared {
     }
 
     /// Sends each delta subscriber of `instrument` what changed since its last message.
-    fn book_deltas(
-        &self,
-        conns: &[Arc<Conn>],
-        venue: &dyn Venue,
-        instrument: &str,
-        only_quiet: bool,
-    ) {
+    fn book_deltas(&self, conns: &[Arc<Conn>], venue: &dyn Venue, instrument: &str, only_quiet: bool) {
         let now = now_ms();
         let mut cache: HashMap<usize, Option<Sides>> = HashMap::new();
         for conn in conns.iter().filter(|c| c.kind == Kind::Market) {
             let mut subs = lock(&conn.subs);
             for (name, sub) in subs.iter_mut() {
-                let Some(book) = sub
-                    .book
-                    .as_mut()
-                    .filter(|b| b.mode == BookMode::Delta && b.instrument == instrument)
+                let Some(book) = sub.book.as_mut().filter(|b| b.mode == BookMode::Delta && b.instrument == instrument)
                 else {
                     continue;
                 };
@@ -150,9 +128,7 @@ impl Shared {
                 if only_quiet && !quiet {
                     continue;
                 }
-                let levels = cache
-                    .entry(book.depth)
-                    .or_insert_with(|| venue.book_levels(instrument, book.depth));
+                let levels = cache.entry(book.depth).or_insert_with(|| venue.book_levels(instrument, book.depth));
                 let Some((bids, asks)) = levels.clone() else {
                     continue;
                 };
@@ -188,9 +164,7 @@ impl Shared {
                         }
                     }
                     BookMode::Snapshot if book.last_sent.elapsed() >= book.interval => {
-                        let (bids, asks) = venue
-                            .book_levels(&book.instrument, book.depth)
-                            .unwrap_or_default();
+                        let (bids, asks) = venue.book_levels(&book.instrument, book.depth).unwrap_or_default();
                         let result = book.snapshot(name, bids, asks, self.next_u(), now);
                         conn.push(&push(result));
                     }
@@ -207,11 +181,7 @@ impl Shared {
     pub fn spawn_market_loop(self: &Arc<Self>) {
         let shared = self.clone();
         // Book timers need a finer beat than the market step when the step is slow.
-        let beat = self
-            .cfg
-            .market_interval
-            .min(Duration::from_millis(100))
-            .max(Duration::from_millis(1));
+        let beat = self.cfg.market_interval.min(Duration::from_millis(100)).max(Duration::from_millis(1));
         let task = tokio::spawn(async move {
             let mut ticker = tokio::time::interval(beat);
             ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -233,19 +203,16 @@ impl Shared {
 /// per-instrument channel.
 fn user_push(conns: &[Arc<Conn>], family: &str, instrument: Option<&str>, data: Value) {
     let per_instrument = instrument.map(|i| format!("{family}.{i}"));
-    for conn in conns
-        .iter()
-        .filter(|c| c.kind == Kind::User && c.is_authed())
-    {
+    for conn in conns.iter().filter(|c| c.kind == Kind::User && c.is_authed()) {
         let subs = lock(&conn.subs);
         if subs.contains_key(family) {
-            conn.push(&push(
-                json!({"subscription": family, "channel": family, "data": [&data]}),
-            ));
+            conn.push(&push(json!({"subscription": family, "channel": family, "data": [&data]})));
         }
         if let (Some(name), Some(instr)) = (&per_instrument, instrument) {
             if subs.contains_key(name) {
-                conn.push(&push(json!({"instrument_name": instr, "subscription": name, "channel": family, "data": [&data]})));
+                conn.push(&push(
+                    json!({"instrument_name": instr, "subscription": name, "channel": family, "data": [&data]}),
+                ));
             }
         }
     }
@@ -256,7 +223,9 @@ fn market_push(conns: &[Arc<Conn>], family: &str, instrument: &str, data: Value)
     let name = format!("{family}.{instrument}");
     for conn in conns.iter().filter(|c| c.kind == Kind::Market) {
         if lock(&conn.subs).contains_key(&name) {
-            conn.push(&push(json!({"instrument_name": instrument, "subscription": name, "channel": family, "data": [&data]})));
+            conn.push(&push(
+                json!({"instrument_name": instrument, "subscription": name, "channel": family, "data": [&data]}),
+            ));
         }
     }
 }

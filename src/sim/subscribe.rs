@@ -45,33 +45,19 @@ fn book_options(params: Option<&Value>) -> Option<BookOptions> {
         (BookMode::Delta, Some(100)) => 100,
         _ => return None,
     };
-    Some(BookOptions {
-        mode,
-        interval: Duration::from_millis(ms),
-    })
+    Some(BookOptions { mode, interval: Duration::from_millis(ms) })
 }
 
 /// Handles `subscribe`: one response per channel, each with the request id.
 pub fn subscribe(shared: &Shared, conn: &Conn, id: &Value, params: Option<&Value>) -> Vec<Value> {
-    let channels = params
-        .and_then(|p| p.get("channels"))
-        .and_then(Value::as_array);
+    let channels = params.and_then(|p| p.get("channels")).and_then(Value::as_array);
     let (Some(channels), Some(opts)) = (channels, book_options(params)) else {
         return vec![err_code(id, "subscribe", INVALID_REQUEST)];
     };
-    channels
-        .iter()
-        .map(|c| subscribe_one(shared, conn, id, c, opts))
-        .collect()
+    channels.iter().map(|c| subscribe_one(shared, conn, id, c, opts)).collect()
 }
 
-fn subscribe_one(
-    shared: &Shared,
-    conn: &Conn,
-    id: &Value,
-    channel: &Value,
-    opts: BookOptions,
-) -> Value {
+fn subscribe_one(shared: &Shared, conn: &Conn, id: &Value, channel: &Value, opts: BookOptions) -> Value {
     let refuse = |code| err_code(id, "subscribe", code);
     let Some(ch) = channel.as_str().and_then(parse_channel) else {
         return refuse(INVALID_REQUEST);
@@ -84,11 +70,7 @@ fn subscribe_one(
         return refuse(UNAUTHORIZED);
     }
     shared.run(|venue| {
-        if ch
-            .instrument
-            .as_deref()
-            .is_some_and(|i| !venue.is_instrument(i))
-        {
+        if ch.instrument.as_deref().is_some_and(|i| !venue.is_instrument(i)) {
             return refuse(INVALID_REQUEST);
         }
         let mut subs = lock(&conn.subs);
@@ -102,12 +84,7 @@ fn subscribe_one(
 }
 
 /// The first response's `result` and, for books, the subscriber's book state.
-fn first_data(
-    shared: &Shared,
-    venue: &dyn Venue,
-    ch: &Channel,
-    opts: BookOptions,
-) -> (Value, Option<BookSub>) {
+fn first_data(shared: &Shared, venue: &dyn Venue, ch: &Channel, opts: BookOptions) -> (Value, Option<BookSub>) {
     let now = now_ms();
     let instr = ch.instrument.as_deref();
     let data: Vec<Value> = match ch.kind {
@@ -120,10 +97,7 @@ fn first_data(
         }
         ChanKind::UserOrder => venue.open_orders_json(instr),
         ChanKind::UserBalance => vec![venue.balance_json(now)],
-        ChanKind::Ticker => venue
-            .ticker_json(instr.unwrap_or_default(), now)
-            .into_iter()
-            .collect(),
+        ChanKind::Ticker => venue.ticker_json(instr.unwrap_or_default(), now).into_iter().collect(),
         ChanKind::Trade => venue.recent_public_trades(instr.unwrap_or_default(), 50),
         ChanKind::UserTrade | ChanKind::UserPositions | ChanKind::UserOther => Vec::new(),
     };
@@ -136,10 +110,7 @@ fn first_data(
 
 /// Handles `unsubscribe`: one response for the request.
 pub fn unsubscribe(conn: &Conn, id: &Value, params: Option<&Value>) -> Value {
-    let Some(channels) = params
-        .and_then(|p| p.get("channels"))
-        .and_then(Value::as_array)
-    else {
+    let Some(channels) = params.and_then(|p| p.get("channels")).and_then(Value::as_array) else {
         return err_code(id, "unsubscribe", INVALID_REQUEST);
     };
     let mut subs = lock(&conn.subs);

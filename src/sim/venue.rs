@@ -23,11 +23,7 @@ pub struct Reject {
 impl Reject {
     /// A refusal with no result.
     pub fn new(code: i64, message: impl Into<String>) -> Self {
-        Reject {
-            code,
-            message: message.into(),
-            result: None,
-        }
+        Reject { code, message: message.into(), result: None }
     }
 }
 
@@ -82,13 +78,7 @@ pub type Level = [String; 3];
 pub trait Venue: Send + 'static {
     /// Runs one private method (`private/create-order`, ...). `conn` is the user WebSocket it
     /// came over (`None` for REST). `Ok(Value::Null)` means the method has no result.
-    fn private(
-        &mut self,
-        method: &str,
-        params: &Value,
-        conn: Option<ConnId>,
-        now_ms: u64,
-    ) -> Result<Value, Reject>;
+    fn private(&mut self, method: &str, params: &Value, conn: Option<ConnId>, now_ms: u64) -> Result<Value, Reject>;
     /// Runs one public method with params from the query string (values arrive as strings).
     fn public(&mut self, method: &str, params: &Value, now_ms: u64) -> Result<Value, Reject>;
     /// A user connection closed: cancel the orders it created if it set cancel-on-disconnect.

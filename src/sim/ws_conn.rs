@@ -38,11 +38,7 @@ pub struct ConnState {
 /// Serves one upgraded connection until it ends, then tells the venue (cancel-on-disconnect).
 pub async fn run(shared: Arc<Shared>, mut socket: WebSocket, kind: Kind) {
     let (conn, queues) = shared.hub.register(kind);
-    let rate = if kind == Kind::User {
-        USER_RATE
-    } else {
-        MARKET_RATE
-    };
+    let rate = if kind == Kind::User { USER_RATE } else { MARKET_RATE };
     let mut st = ConnState {
         hb: Heartbeat::new(shared.cfg.heartbeat_interval, shared.cfg.heartbeat_timeout),
         limiter: SecondLimiter::new(rate, now_ms()),
@@ -57,13 +53,7 @@ pub async fn run(shared: Arc<Shared>, mut socket: WebSocket, kind: Kind) {
     tracing::debug!(conn = conn.id, "ws closed");
 }
 
-async fn serve(
-    shared: &Arc<Shared>,
-    conn: &Arc<Conn>,
-    socket: &mut WebSocket,
-    mut q: ConnQueues,
-    st: &mut ConnState,
-) {
+async fn serve(shared: &Arc<Shared>, conn: &Arc<Conn>, socket: &mut WebSocket, mut q: ConnQueues, st: &mut ConnState) {
     loop {
         let hb_deadline = st.hb.deadline();
         let flush_at = st.held.as_ref().map(|(_, t)| *t);
@@ -102,30 +92,17 @@ async fn serve(
 }
 
 async fn send(socket: &mut WebSocket, text: String) -> Result<(), ()> {
-    socket
-        .send(Message::Text(text.into()))
-        .await
-        .map_err(|_| ())
+    socket.send(Message::Text(text.into())).await.map_err(|_| ())
 }
 
 /// Sends a close frame; the connection ends either way.
 async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) -> Result<(), ()> {
-    let _ = socket
-        .send(Message::Close(Some(CloseFrame {
-            code,
-            reason: reason.into(),
-        })))
-        .await;
+    let _ = socket.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
     Err(())
 }
 
 /// Writes one queued frame, applying the duplicate and reorder faults to pushes.
-async fn write_out(
-    shared: &Shared,
-    socket: &mut WebSocket,
-    st: &mut ConnState,
-    out: Out,
-) -> Result<(), ()> {
+async fn write_out(shared: &Shared, socket: &mut WebSocket, st: &mut ConnState, out: Out) -> Result<(), ()> {
     let text = match out {
         Out::Frame(text) => return send(socket, text).await,
         Out::Push(text) => text,
@@ -172,12 +149,7 @@ async fn on_message(
 }
 
 /// Sends a response, unless the ack fault drops or delays it.
-async fn acknowledge(
-    shared: &Shared,
-    conn: &Arc<Conn>,
-    socket: &mut WebSocket,
-    reply: Value,
-) -> Result<(), ()> {
+async fn acknowledge(shared: &Shared, conn: &Arc<Conn>, socket: &mut WebSocket, reply: Value) -> Result<(), ()> {
     match shared.faults.ack() {
         AckMode::Normal => send(socket, reply.to_string()).await,
         AckMode::Drop => Ok(()),

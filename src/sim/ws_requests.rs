@@ -6,9 +6,7 @@
 use serde_json::{json, Value};
 
 use super::auth::{parse_envelope, verify, EnvelopeError};
-use super::envelope::{
-    err, err_code, ok, ws_error, BAD_REQUEST, METHOD_NOT_FOUND, TOO_MANY_REQUESTS, UNAUTHORIZED,
-};
+use super::envelope::{err, err_code, ok, ws_error, BAD_REQUEST, METHOD_NOT_FOUND, TOO_MANY_REQUESTS, UNAUTHORIZED};
 use super::hub::{Conn, Kind};
 use super::shared::{now_ms, Shared};
 use super::subscribe::{subscribe, unsubscribe};
@@ -19,12 +17,8 @@ use std::sync::atomic::Ordering;
 pub fn handle(shared: &Shared, conn: &Conn, st: &mut ConnState, text: &str) -> Vec<Value> {
     let env = match parse_envelope(text) {
         Ok(env) => env,
-        Err(EnvelopeError::Malformed | EnvelopeError::MissingIdOrMethod) => {
-            return vec![ws_error(text)]
-        }
-        Err(EnvelopeError::BadField { id, method }) => {
-            return vec![err_code(&id, &method, BAD_REQUEST)]
-        }
+        Err(EnvelopeError::Malformed | EnvelopeError::MissingIdOrMethod) => return vec![ws_error(text)],
+        Err(EnvelopeError::BadField { id, method }) => return vec![err_code(&id, &method, BAD_REQUEST)],
     };
     // Heartbeat answers are not requests: they neither count against the rate limit nor get
     // a response, and no injected fault may turn them into errors.
@@ -34,9 +28,7 @@ pub fn handle(shared: &Shared, conn: &Conn, st: &mut ConnState, text: &str) -> V
     }
     let now = now_ms();
     let in_second = st.limiter.try_acquire(now);
-    shared
-        .limits
-        .ws_count(&env.method, conn.kind == Kind::User, in_second);
+    shared.limits.ws_count(&env.method, conn.kind == Kind::User, in_second);
     if in_second.is_none() {
         return vec![err_code(&env.id, &env.method, TOO_MANY_REQUESTS)];
     }
@@ -54,11 +46,7 @@ pub fn handle(shared: &Shared, conn: &Conn, st: &mut ConnState, text: &str) -> V
             if !conn.is_authed() {
                 return vec![err_code(id, m, UNAUTHORIZED)];
             }
-            vec![outcome(
-                id,
-                m,
-                shared.run(|v| v.private(m, &params, Some(conn.id), now)),
-            )]
+            vec![outcome(id, m, shared.run(|v| v.private(m, &params, Some(conn.id), now)))]
         }
         m if m.starts_with("public/") && m != "public/auth" => {
             vec![outcome(id, m, shared.run(|v| v.public(m, &params, now)))]

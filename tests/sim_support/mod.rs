@@ -49,30 +49,19 @@ impl FakeVenue {
         let order = json!({"order_id": format!("{}", 1000 + self.orders.len()), "client_oid": client_oid,
                            "instrument_name": INSTR, "status": "ACTIVE"});
         self.orders.push(order.clone());
-        self.events.push(SimEvent::UserOrder {
-            instrument: INSTR.into(),
-            order: order.clone(),
-        });
+        self.events.push(SimEvent::UserOrder { instrument: INSTR.into(), order: order.clone() });
         order
     }
 
     pub fn set_book(&mut self, bids: Vec<Level>, asks: Vec<Level>) {
         self.bids = bids;
         self.asks = asks;
-        self.events.push(SimEvent::BookChanged {
-            instrument: INSTR.into(),
-        });
+        self.events.push(SimEvent::BookChanged { instrument: INSTR.into() });
     }
 }
 
 impl Venue for FakeVenue {
-    fn private(
-        &mut self,
-        method: &str,
-        params: &Value,
-        conn: Option<ConnId>,
-        _now_ms: u64,
-    ) -> Result<Value, Reject> {
+    fn private(&mut self, method: &str, params: &Value, conn: Option<ConnId>, _now_ms: u64) -> Result<Value, Reject> {
         self.private_calls += 1;
         match method {
             "private/create-order" => {
@@ -120,7 +109,11 @@ impl Venue for FakeVenue {
     }
 
     fn recent_public_trades(&self, instrument: &str, n: usize) -> Vec<Value> {
-        (0..60).rev().take(n).map(|i| json!({"d": format!("{i}"), "t": i, "p": "100", "q": "1", "s": "BUY", "i": instrument})).collect()
+        (0..60)
+            .rev()
+            .take(n)
+            .map(|i| json!({"d": format!("{i}"), "t": i, "p": "100", "q": "1", "s": "BUY", "i": instrument}))
+            .collect()
     }
 
     fn ticker_json(&self, instrument: &str, _now_ms: u64) -> Option<Value> {
@@ -130,10 +123,7 @@ impl Venue for FakeVenue {
     /// `BTCUSD-PERP`, plus `T0`..`T999` so tests can open hundreds of subscriptions.
     fn is_instrument(&self, instrument: &str) -> bool {
         instrument == INSTR
-            || instrument
-                .strip_prefix('T')
-                .and_then(|n| n.parse::<u32>().ok())
-                .is_some_and(|n| n < 1000)
+            || instrument.strip_prefix('T').and_then(|n| n.parse::<u32>().ok()).is_some_and(|n| n < 1000)
     }
 
     fn take_events(&mut self) -> Vec<SimEvent> {
@@ -156,10 +146,7 @@ pub async fn start_with(cfg: SimConfig) -> Sim {
 }
 
 pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock")
-        .as_millis() as u64
+    SystemTime::now().duration_since(UNIX_EPOCH).expect("clock").as_millis() as u64
 }
 
 fn canonical(v: &Value, out: &mut String) {
@@ -181,14 +168,7 @@ fn canonical(v: &Value, out: &mut String) {
 }
 
 /// HMAC-SHA256 hex of `method + id + api_key + canonical(params) + nonce` (§3.1).
-pub fn sign(
-    secret: &str,
-    method: &str,
-    id: &str,
-    key: &str,
-    params: Option<&Value>,
-    nonce: &str,
-) -> String {
+pub fn sign(secret: &str, method: &str, id: &str, key: &str, params: Option<&Value>, nonce: &str) -> String {
     let mut payload = format!("{method}{id}{key}");
     if let Some(p) = params {
         canonical(p, &mut payload);
@@ -201,14 +181,7 @@ pub fn sign(
 
 /// A signed request body with numeric id and nonce.
 pub fn signed(method: &str, id: u64, params: Value, nonce: u64, secret: &str) -> Value {
-    let sig = sign(
-        secret,
-        method,
-        &id.to_string(),
-        KEY,
-        Some(&params),
-        &nonce.to_string(),
-    );
+    let sig = sign(secret, method, &id.to_string(), KEY, Some(&params), &nonce.to_string());
     json!({"id": id, "method": method, "params": params, "api_key": KEY, "sig": sig, "nonce": nonce})
 }
 
@@ -226,12 +199,7 @@ pub async fn post(sim: &Sim, method: &str, body: String) -> (u16, Value) {
 }
 
 pub async fn post_signed(sim: &Sim, method: &str, id: u64, params: Value) -> (u16, Value) {
-    post(
-        sim,
-        method,
-        signed(method, id, params, now_ms(), SECRET).to_string(),
-    )
-    .await
+    post(sim, method, signed(method, id, params, now_ms(), SECRET).to_string()).await
 }
 
 pub type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -239,9 +207,7 @@ pub type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 /// Connects; if the wall clock is in the last 100 ms of a second, waits for the next one so the
 /// pro-rated first second (§4.2) leaves room for a few requests.
 pub async fn connect(url: &str) -> Ws {
-    let (ws, _) = tokio_tungstenite::connect_async(url)
-        .await
-        .expect("ws connect");
+    let (ws, _) = tokio_tungstenite::connect_async(url).await.expect("ws connect");
     let into = now_ms() % 1000;
     if into > 900 {
         // Wall-clock boundary: paused tokio time cannot advance it, so block briefly.
@@ -251,24 +217,15 @@ pub async fn connect(url: &str) -> Ws {
 }
 
 pub async fn send(ws: &mut Ws, v: Value) {
-    ws.send(Message::Text(v.to_string().into()))
-        .await
-        .expect("ws send");
+    ws.send(Message::Text(v.to_string().into())).await.expect("ws send");
 }
 
 /// The next text frame as JSON (raw text if it is not JSON), within `secs` seconds.
 pub async fn recv_within(ws: &mut Ws, secs: u64) -> Option<Value> {
     loop {
-        let msg = tokio::time::timeout(Duration::from_secs(secs), ws.next())
-            .await
-            .ok()??
-            .ok()?;
+        let msg = tokio::time::timeout(Duration::from_secs(secs), ws.next()).await.ok()??.ok()?;
         match msg {
-            Message::Text(t) => {
-                return Some(
-                    serde_json::from_str(t.as_str()).unwrap_or(Value::String(t.to_string())),
-                )
-            }
+            Message::Text(t) => return Some(serde_json::from_str(t.as_str()).unwrap_or(Value::String(t.to_string()))),
             Message::Close(_) => return None,
             _ => continue,
         }
@@ -291,19 +248,8 @@ pub async fn recv_until(ws: &mut Ws, pred: impl Fn(&Value) -> bool) -> Value {
 
 /// Sends a signed `public/auth` and returns the response.
 pub async fn auth_with(ws: &mut Ws, id: u64, secret: &str, nonce: u64) -> Value {
-    let sig = sign(
-        secret,
-        "public/auth",
-        &id.to_string(),
-        KEY,
-        None,
-        &nonce.to_string(),
-    );
-    send(
-        ws,
-        json!({"id": id, "method": "public/auth", "api_key": KEY, "sig": sig, "nonce": nonce}),
-    )
-    .await;
+    let sig = sign(secret, "public/auth", &id.to_string(), KEY, None, &nonce.to_string());
+    send(ws, json!({"id": id, "method": "public/auth", "api_key": KEY, "sig": sig, "nonce": nonce})).await;
     recv_until(ws, |v| v["id"] == json!(id)).await
 }
 
@@ -318,10 +264,7 @@ pub async fn authed_user(sim: &Sim) -> Ws {
 pub async fn wait_for(mut cond: impl FnMut() -> bool) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
     while !cond() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "condition not met within 5 s"
-        );
+        assert!(tokio::time::Instant::now() < deadline, "condition not met within 5 s");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }

@@ -1,0 +1,92 @@
+//! Identifier newtypes. Ids are text on the wire (19-digit order ids overflow JS doubles, §3.4),
+//! but some captures send them as numbers, so decoding accepts both and keeps the digits exact.
+
+use std::borrow::Borrow;
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+macro_rules! id_type {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+        pub struct $name(pub String);
+
+        impl $name {
+            /// The id's text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(s: &str) -> Self {
+                $name(s.to_owned())
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(s: String) -> Self {
+                $name(s)
+            }
+        }
+
+        impl Borrow<str> for $name {
+            fn borrow(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(&self.0)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                super::num::text(d).map($name)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// The exchange's order id, e.g. `"6530219466236720401"`.
+    OrderId
+);
+id_type!(
+    /// The client's own order id, at most 36 characters (§6.1).
+    ClientOrderId
+);
+id_type!(
+    /// An instrument name such as `BTC_USD` or `BTCUSD-PERP`.
+    InstrumentName
+);
+id_type!(
+    /// A fill's unique id; fills are de-duplicated by it.
+    TradeId
+);
+
+/// The longest `client_oid` the exchange accepts.
+pub const MAX_CLIENT_OID_LEN: usize = 36;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_accept_strings_and_numbers_exactly() {
+        let a: OrderId = serde_json::from_str("\"6530219466236720401\"").unwrap();
+        let b: OrderId = serde_json::from_str("6530219466236720401").unwrap();
+        assert_eq!(a, b);
+        assert_eq!(serde_json::to_string(&b).unwrap(), "\"6530219466236720401\"");
+        assert!(serde_json::from_str::<OrderId>("1.5").is_err());
+    }
+}

@@ -1,0 +1,92 @@
+//! The owner's side of a session: requests with correlation by id and a timeout, subscription
+//! changes, shutdown. Cloneable; every clone talks to the same session task.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+use tokio::sync::{mpsc, oneshot};
+
+use super::error::WsError;
+use crate::protocol::requests::ApiRequest;
+use crate::protocol::Response;
+
+/// What the handle asks of the session task.
+#[derive(Debug)]
+pub(crate) enum Command {
+    Request { id: u64, method: String, params: Map<String, Value>, reply: oneshot::Sender<Result<Response, WsError>> },
+    Forget(u64),
+    Subscribe(Vec<String>),
+    Unsubscribe(Vec<String>),
+    Resubscribe(Vec<String>),
+    Reconnect,
+    Shutdown,
+}
+
+/// A handle on a running session.
+#[derive(Clone, Debug)]
+pub struct SessionHandle {
+    pub(crate) cmd_tx: mpsc::UnboundedSender<Command>,
+    pub(crate) ids: Arc<AtomicU64>,
+    pub(crate) timeout: Duration,
+}
+
+impl SessionHandle {
+    /// Sends a request over the live connection (unsigned after auth, §3.1) and waits for its
+    /// answer. A non-zero code is [`WsError::Exchange`]; a drop or timeout leaves the outcome
+    /// unknown.
+    pub async fn request(&self, method: &str, params: Map<String, Value>) -> Result<Response, WsError> {
+        let id = self.ids.fetch_add(1, Ordering::Relaxed);
+        let (reply, rx) = oneshot::channel();
+        let cmd = Command::Request { id, method: method.to_owned(), params, reply };
+        self.cmd_tx.send(cmd).map_err(|_| WsError::Closed)?;
+        match tokio::time::timeout(self.timeout, rx).await {
+            Ok(Ok(Ok(resp))) if resp.is_ok() => Ok(resp),
+            Ok(Ok(Ok(resp))) => Err(WsError::Exchange(Box::new(resp.error(None).unwrap_or_else(|| {
+                crate::protocol::ExchangeError::new(method, resp.code, resp.message.clone(), None)
+            })))),
+            Ok(Ok(Err(e))) => Err(e),
+            Ok(Err(_)) => Err(WsError::Closed),
+            Err(_) => {
+                let _ = self.cmd_tx.send(Command::Forget(id));
+                Err(WsError::Timeout(self.timeout))
+            }
+        }
+    }
+
+    /// [`SessionHandle::request`] for a typed request.
+    pub async fn call<R: ApiRequest>(&self, req: &R) -> Result<Response, WsError> {
+        self.request(R::METHOD, req.params()).await
+    }
+
+    /// Adds channels to the desired set and subscribes now if connected.
+    pub fn subscribe(&self, channels: Vec<String>) {
+        let _ = self.cmd_tx.send(Command::Subscribe(channels));
+    }
+
+    /// Removes channels from the desired set and unsubscribes now if connected.
+    pub fn unsubscribe(&self, channels: Vec<String>) {
+        let _ = self.cmd_tx.send(Command::Unsubscribe(channels));
+    }
+
+    /// Unsubscribes and subscribes again, e.g. for a fresh book snapshot after a gap (§5.1).
+    pub fn resubscribe(&self, channels: Vec<String>) {
+        let _ = self.cmd_tx.send(Command::Resubscribe(channels));
+    }
+
+    /// Drops the connection and reconnects (after the usual back-off).
+    pub fn reconnect(&self) {
+        let _ = self.cmd_tx.send(Command::Reconnect);
+    }
+
+    /// Stops the session; pending requests fail with [`WsError::Disconnected`].
+    pub fn shutdown(&self) {
+        let _ = self.cmd_tx.send(Command::Shutdown);
+    }
+
+    /// Whether the session task is still running.
+    pub fn is_running(&self) -> bool {
+        !self.cmd_tx.is_closed()
+    }
+}

@@ -1,0 +1,20 @@
+//! WebSocket sessions (§4): one task owns each socket; it connects, pauses, authenticates,
+//! subscribes, answers heartbeats, correlates requests by id and reconnects with back-off. It
+//! hands out typed events and holds no business state.
+
+mod backoff;
+mod config;
+mod dispatch;
+mod error;
+mod events;
+mod handle;
+mod link;
+mod session;
+mod subs;
+
+pub use backoff::Backoff;
+pub use config::{SessionConfig, SessionKind};
+pub use error::WsError;
+pub use events::SessionEvent;
+pub use handle::SessionHandle;
+pub use session::spawn;

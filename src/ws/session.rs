@@ -1,0 +1,204 @@
+//! The session task: one task owns the socket. It connects, pauses 1 s, authenticates (user),
+//! subscribes, answers heartbeats the moment they are read, correlates answers by id, and on
+//! any drop fails pending requests at once and reconnects with jittered back-off.
+
+use std::collections::HashMap;
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+
+use futures::stream::{SplitSink, SplitStream};
+use futures::{SinkExt, StreamExt};
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::{sleep_until, Instant};
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use super::backoff::Backoff;
+use super::config::{SessionConfig, SessionKind};
+use super::error::WsError;
+use super::events::SessionEvent;
+use super::handle::{Command, SessionHandle};
+use super::subs::Subscriptions;
+use crate::protocol::requests::{ApiRequest, PublicAuth};
+use crate::protocol::Response;
+
+pub(crate) type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+pub(crate) type Sink = SplitSink<Ws, Message>;
+pub(crate) type Reply = oneshot::Sender<Result<Response, WsError>>;
+
+/// Why a connection ended.
+pub(crate) enum End {
+    Shutdown,
+    Dropped(String),
+    AuthFailed(Box<crate::protocol::ExchangeError>),
+}
+
+/// Starts a session task; returns its handle and the stream of its events.
+pub fn spawn(cfg: SessionConfig) -> (SessionHandle, mpsc::UnboundedReceiver<SessionEvent>) {
+    let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
+    let (ev_tx, ev_rx) = mpsc::unbounded_channel();
+    // Ids start at the clock so that they stay unique across restarts of the process.
+    let ids = Arc::new(AtomicU64::new(cfg.clock.now_ms()));
+    let handle = SessionHandle { cmd_tx, ids: ids.clone(), timeout: cfg.request_timeout };
+    let session = Session {
+        backoff: Backoff::new(cfg.backoff_base, cfg.backoff_cap),
+        auth_backoff: Backoff::new(cfg.auth_backoff_base, cfg.auth_backoff_cap),
+        subs: Subscriptions::new(&cfg.channels),
+        cfg,
+        cmd_rx,
+        ev_tx,
+        ids,
+        connections: 0,
+    };
+    tokio::spawn(session.run());
+    (handle, ev_rx)
+}
+
+/// The task's state across connections.
+pub(crate) struct Session {
+    pub(crate) cfg: SessionConfig,
+    pub(crate) cmd_rx: mpsc::UnboundedReceiver<Command>,
+    pub(crate) ev_tx: mpsc::UnboundedSender<SessionEvent>,
+    pub(crate) ids: Arc<AtomicU64>,
+    pub(crate) subs: Subscriptions,
+    pub(crate) backoff: Backoff,
+    pub(crate) auth_backoff: Backoff,
+    pub(crate) connections: u64,
+}
+
+impl Session {
+    async fn run(mut self) {
+        loop {
+            let end = self.connect_and_serve().await;
+            let retry_in = match end {
+                End::Shutdown => return,
+                End::Dropped(reason) => {
+                    let retry_in = self.backoff.next_delay();
+                    tracing::info!(url = %self.cfg.url, %reason, ?retry_in, "disconnected");
+                    self.emit(SessionEvent::Disconnected { reason, retry_in });
+                    retry_in
+                }
+                End::AuthFailed(error) => {
+                    // Auth and clock errors are configuration problems: report and wait long,
+                    // never a reconnect storm.
+                    let retry_in = self.auth_backoff.next_delay();
+                    tracing::error!(url = %self.cfg.url, %error, ?retry_in, "authentication failed");
+                    self.emit(SessionEvent::AuthFailed { error, retry_in });
+                    retry_in
+                }
+            };
+            if !self.wait_offline(retry_in).await {
+                return;
+            }
+        }
+    }
+
+    pub(crate) fn emit(&self, ev: SessionEvent) {
+        // The owner may have gone; the session then just keeps the connection healthy.
+        let _ = self.ev_tx.send(ev);
+    }
+
+    /// Waits out a back-off pause while still serving commands; false on shutdown.
+    async fn wait_offline(&mut self, pause: std::time::Duration) -> bool {
+        let deadline = Instant::now() + pause;
+        loop {
+            tokio::select! {
+                _ = sleep_until(deadline) => return true,
+                cmd = self.cmd_rx.recv() => match cmd {
+                    None | Some(Command::Shutdown) => return false,
+                    Some(Command::Request { reply, .. }) => { let _ = reply.send(Err(WsError::NotConnected)); }
+                    Some(Command::Subscribe(ch)) => { self.subs.add(ch); }
+                    Some(Command::Unsubscribe(ch)) => self.subs.remove(&ch),
+                    Some(Command::Resubscribe(_) | Command::Forget(_) | Command::Reconnect) => {}
+                },
+            }
+        }
+    }
+
+    async fn connect_and_serve(&mut self) -> End {
+        let mut ws_cfg = WebSocketConfig::default();
+        ws_cfg.max_message_size = Some(4 << 20);
+        ws_cfg.max_frame_size = Some(4 << 20);
+        let connect = tokio_tungstenite::connect_async_with_config(self.cfg.url.as_str(), Some(ws_cfg), true);
+        let ws = match tokio::time::timeout(self.cfg.connect_timeout, connect).await {
+            Ok(Ok((ws, _))) => ws,
+            Ok(Err(e)) => return End::Dropped(format!("connecting to {} failed: {e}", self.cfg.url)),
+            Err(_) => return End::Dropped(format!("connecting to {} timed out", self.cfg.url)),
+        };
+        self.connections += 1;
+        self.emit(SessionEvent::Connected { connection: self.connections });
+        let (sink, stream) = ws.split();
+        let mut link = super::link::Link::new(sink, &self.cfg);
+        self.subs.on_connect();
+        let end = self.serve(&mut link, stream).await;
+        link.fail_pending();
+        end
+    }
+
+    async fn serve(&mut self, link: &mut super::link::Link, mut stream: SplitStream<Ws>) -> End {
+        let mut last_frame = Instant::now();
+        loop {
+            let liveness = last_frame + self.cfg.liveness;
+            let phase_deadline = link.phase_deadline();
+            let step = tokio::select! {
+                biased;
+                msg = stream.next() => {
+                    last_frame = Instant::now();
+                    self.on_message(link, msg).await
+                }
+                cmd = self.cmd_rx.recv() => self.on_command(link, cmd).await,
+                _ = sleep_until(phase_deadline.unwrap_or(liveness)), if phase_deadline.is_some() => self.on_phase_deadline(link).await,
+                _ = sleep_until(liveness) => Err(End::Dropped(format!("no frame for {:?}", self.cfg.liveness))),
+            };
+            if let Err(end) = step {
+                if matches!(end, End::Shutdown) {
+                    let _ = link.sink.send(Message::Close(None)).await;
+                }
+                return end;
+            }
+        }
+    }
+
+    async fn on_message(
+        &mut self,
+        link: &mut super::link::Link,
+        msg: Option<Result<Message, tokio_tungstenite::tungstenite::Error>>,
+    ) -> Result<(), End> {
+        match msg {
+            None => Err(End::Dropped("the server closed the stream".into())),
+            Some(Err(e)) => Err(End::Dropped(format!("read error: {e}"))),
+            Some(Ok(Message::Close(frame))) => Err(End::Dropped(match frame {
+                Some(f) => format!("closed by the server: code {} {}", u16::from(f.code), f.reason),
+                None => "closed by the server".into(),
+            })),
+            Some(Ok(Message::Text(text))) => self.on_frame(link, text.as_bytes()).await,
+            Some(Ok(Message::Binary(bytes))) => self.on_frame(link, &bytes).await,
+            Some(Ok(_)) => Ok(()),
+        }
+    }
+
+    /// The 1 s pause is over (send auth or subscribe), or auth took too long.
+    async fn on_phase_deadline(&mut self, link: &mut super::link::Link) -> Result<(), End> {
+        if link.is_authenticating() {
+            return Err(End::Dropped("no answer to public/auth in time".into()));
+        }
+        match &self.cfg.kind {
+            SessionKind::User { creds, .. } => {
+                let id = self.next_id();
+                let mut req = PublicAuth.to_request(id, self.cfg.clock.now_ms());
+                req.sign(creds);
+                link.start_auth(id as i64, &self.cfg);
+                link.send(req.to_json()).await
+            }
+            SessionKind::Market => self.go_live(link).await,
+        }
+    }
+
+    pub(crate) fn next_id(&self) -> u64 {
+        self.ids.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+pub(crate) type Pending = HashMap<u64, Reply>;
