@@ -10,4 +10,5 @@ pub mod config;
 pub mod protocol;
 pub mod rest;
 pub mod sim;
+pub mod state;
 pub mod ws;

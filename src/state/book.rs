@@ -1,0 +1,199 @@
+//! A local order book kept from a snapshot and deltas, with `u`/`pu` continuity (§5.1): a delta
+//! applies only if its `pu` equals the last applied `u`; otherwise the book is discarded and the
+//! caller must resubscribe for a fresh snapshot. `u` is not consecutive; never check `u == pu+1`.
+
+use std::collections::{BTreeMap, HashMap};
+
+use rust_decimal::Decimal;
+
+use crate::protocol::ids::InstrumentName;
+use crate::protocol::models::{BookDelta, BookLevel, BookSnapshot};
+use crate::protocol::{Channel, Push, PushData};
+
+/// A delta did not continue the book.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("book gap: expected pu {expected:?}, got pu {got:?}")]
+pub struct BookGap {
+    /// The last applied `u` (none without a snapshot).
+    pub expected: Option<u64>,
+    /// The delta's `pu`.
+    pub got: Option<u64>,
+}
+
+/// One instrument's book.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OrderBook {
+    bids: BTreeMap<Decimal, (Decimal, u64)>,
+    asks: BTreeMap<Decimal, (Decimal, u64)>,
+    last_u: Option<u64>,
+    depth: Option<usize>,
+    /// Time of the last applied message, ms.
+    pub time_ms: Option<u64>,
+}
+
+impl OrderBook {
+    /// An empty book that keeps at most `depth` levels a side (the subscription's depth).
+    pub fn with_depth(depth: Option<usize>) -> Self {
+        OrderBook { depth, ..Default::default() }
+    }
+
+    /// Replaces the book with a snapshot.
+    pub fn apply_snapshot(&mut self, s: &BookSnapshot) {
+        self.bids.clear();
+        self.asks.clear();
+        set_levels(&mut self.bids, &s.bids);
+        set_levels(&mut self.asks, &s.asks);
+        self.last_u = s.u;
+        self.time_ms = s.t;
+        self.trim();
+    }
+
+    /// Applies a delta if it continues the book; on a gap the book is cleared and unusable
+    /// until the next snapshot.
+    pub fn apply_delta(&mut self, d: &BookDelta) -> Result<(), BookGap> {
+        match (self.last_u, d.pu, d.u) {
+            (Some(last), Some(pu), Some(u)) if pu == last => {
+                set_levels(&mut self.bids, &d.update.bids);
+                set_levels(&mut self.asks, &d.update.asks);
+                self.last_u = Some(u);
+                self.time_ms = d.t.or(self.time_ms);
+                self.trim();
+                Ok(())
+            }
+            (expected, got, _) => {
+                *self = OrderBook::with_depth(self.depth);
+                Err(BookGap { expected, got })
+            }
+        }
+    }
+
+    /// Whether the book has a snapshot and no gap since.
+    pub fn is_valid(&self) -> bool {
+        self.last_u.is_some()
+    }
+
+    /// The last applied sequence number.
+    pub fn last_u(&self) -> Option<u64> {
+        self.last_u
+    }
+
+    /// Bids, best first.
+    pub fn bids(&self) -> Vec<BookLevel> {
+        self.bids.iter().rev().map(|(p, (q, n))| BookLevel { price: *p, quantity: *q, orders: *n }).collect()
+    }
+
+    /// Asks, best first.
+    pub fn asks(&self) -> Vec<BookLevel> {
+        self.asks.iter().map(|(p, (q, n))| BookLevel { price: *p, quantity: *q, orders: *n }).collect()
+    }
+
+    /// Best bid price and quantity.
+    pub fn best_bid(&self) -> Option<(Decimal, Decimal)> {
+        self.bids.iter().next_back().map(|(p, (q, _))| (*p, *q))
+    }
+
+    /// Best ask price and quantity.
+    pub fn best_ask(&self) -> Option<(Decimal, Decimal)> {
+        self.asks.iter().next().map(|(p, (q, _))| (*p, *q))
+    }
+
+    /// Mid price, when both sides exist.
+    pub fn mid(&self) -> Option<Decimal> {
+        Some((self.best_bid()?.0 + self.best_ask()?.0) / Decimal::TWO)
+    }
+
+    fn trim(&mut self) {
+        if let Some(depth) = self.depth {
+            while self.bids.len() > depth {
+                self.bids.pop_first();
+            }
+            while self.asks.len() > depth {
+                self.asks.pop_last();
+            }
+        }
+    }
+}
+
+fn set_levels(side: &mut BTreeMap<Decimal, (Decimal, u64)>, levels: &[BookLevel]) {
+    for l in levels {
+        if l.quantity.is_zero() {
+            side.remove(&l.price);
+        } else {
+            side.insert(l.price, (l.quantity, l.orders));
+        }
+    }
+}
+
+/// Books by instrument, fed from market pushes.
+#[derive(Debug, Default)]
+pub struct Books {
+    books: HashMap<InstrumentName, OrderBook>,
+}
+
+impl Books {
+    /// Applies a book push. Returns the channel to resubscribe when a gap was found.
+    pub fn on_push(&mut self, push: &Push) -> Option<Channel> {
+        let Channel::Book { instrument, depth } = &push.channel else { return None };
+        let book =
+            self.books.entry(instrument.clone()).or_insert_with(|| OrderBook::with_depth(usize::try_from(*depth).ok()));
+        match &push.data {
+            PushData::BookSnapshots(snaps) => {
+                snaps.iter().for_each(|s| book.apply_snapshot(s));
+                None
+            }
+            PushData::BookDeltas(deltas) => {
+                for d in deltas {
+                    if let Err(gap) = book.apply_delta(d) {
+                        tracing::warn!(%instrument, %gap, "book gap: resubscribing for a fresh snapshot");
+                        return Some(push.channel.clone());
+                    }
+                }
+                None
+            }
+            _ => None,
+        }
+    }
+
+    /// The book of an instrument.
+    pub fn get(&self, instrument: &str) -> Option<&OrderBook> {
+        self.books.get(instrument)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::models::BookLevels;
+
+    fn lvl(p: i64, q: i64) -> BookLevel {
+        BookLevel { price: Decimal::from(p), quantity: Decimal::from(q), orders: 1 }
+    }
+
+    fn delta(pu: u64, u: u64, bids: Vec<BookLevel>, asks: Vec<BookLevel>) -> BookDelta {
+        BookDelta { update: BookLevels { asks, bids }, t: None, tt: None, u: Some(u), pu: Some(pu) }
+    }
+
+    #[test]
+    fn deltas_chain_on_pu_and_gaps_clear_the_book() {
+        let mut b = OrderBook::with_depth(Some(2));
+        b.apply_snapshot(&BookSnapshot {
+            asks: vec![lvl(101, 1), lvl(102, 2)],
+            bids: vec![lvl(99, 1)],
+            t: None,
+            tt: None,
+            u: Some(10),
+        });
+        b.apply_delta(&delta(10, 17, vec![lvl(100, 3)], vec![lvl(101, 0)])).unwrap();
+        assert_eq!(b.best_bid(), Some((Decimal::from(100), Decimal::from(3))));
+        assert_eq!(b.best_ask(), Some((Decimal::from(102), Decimal::from(2))));
+        // An empty delta with u == pu still continues the chain.
+        b.apply_delta(&delta(17, 17, vec![], vec![])).unwrap();
+        // Depth 2: a third bid pushes out the worst.
+        b.apply_delta(&delta(17, 20, vec![lvl(98, 1)], vec![])).unwrap();
+        assert_eq!(b.bids().len(), 2);
+        let gap = b.apply_delta(&delta(19, 25, vec![], vec![])).unwrap_err();
+        assert_eq!(gap, BookGap { expected: Some(20), got: Some(19) });
+        assert!(!b.is_valid() && b.bids().is_empty());
+        assert!(b.apply_delta(&delta(25, 26, vec![], vec![])).is_err(), "no deltas before a snapshot");
+    }
+}
