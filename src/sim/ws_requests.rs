@@ -1,0 +1,76 @@
+//! What a WebSocket request means: auth, heartbeat answers, subscriptions, private and public
+//! methods, with the rate limit and the error-injection fault in front (§4).
+//!
+//! Returns the responses to send; it must NOT write to the socket.
+
+use serde_json::{json, Value};
+
+use super::auth::{parse_envelope, verify, EnvelopeError};
+use super::envelope::{err, err_code, ok, ws_error, BAD_REQUEST, METHOD_NOT_FOUND, TOO_MANY_REQUESTS, UNAUTHORIZED};
+use super::hub::{Conn, Kind};
+use super::shared::{now_ms, Shared};
+use super::subscribe::{subscribe, unsubscribe};
+use super::ws_conn::ConnState;
+use std::sync::atomic::Ordering;
+
+/// Handles one text frame; returns the responses, in order.
+pub fn handle(shared: &Shared, conn: &Conn, st: &mut ConnState, text: &str) -> Vec<Value> {
+    let env = match parse_envelope(text) {
+        Ok(env) => env,
+        Err(EnvelopeError::Malformed | EnvelopeError::MissingIdOrMethod) => return vec![ws_error(text)],
+        Err(EnvelopeError::BadField { id, method }) => return vec![err_code(&id, &method, BAD_REQUEST)],
+    };
+    // Heartbeat answers are not requests: they neither count against the rate limit nor get
+    // a response, and no injected fault may turn them into errors.
+    if env.method == "public/respond-heartbeat" {
+        st.hb.answer(&env.id);
+        return Vec::new();
+    }
+    let now = now_ms();
+    let in_second = st.limiter.try_acquire(now);
+    shared.limits.ws_count(&env.method, conn.kind == Kind::User, in_second);
+    if in_second.is_none() {
+        return vec![err_code(&env.id, &env.method, TOO_MANY_REQUESTS)];
+    }
+    if let Some(code) = shared.faults.take_error() {
+        return vec![err_code(&env.id, &env.method, code)];
+    }
+    let id = &env.id;
+    let method = env.method.as_str();
+    let params = env.params.clone().unwrap_or_else(|| json!({}));
+    match method {
+        "public/auth" if conn.kind == Kind::User => vec![auth(shared, conn, &env, now)],
+        "subscribe" => subscribe(shared, conn, id, env.params.as_ref()),
+        "unsubscribe" => vec![unsubscribe(conn, id, env.params.as_ref())],
+        m if m.starts_with("private/") && conn.kind == Kind::User => {
+            if !conn.is_authed() {
+                return vec![err_code(id, m, UNAUTHORIZED)];
+            }
+            vec![outcome(id, m, shared.run(|v| v.private(m, &params, Some(conn.id), now)))]
+        }
+        m if m.starts_with("public/") && m != "public/auth" => {
+            vec![outcome(id, m, shared.run(|v| v.public(m, &params, now)))]
+        }
+        _ => vec![err_code(id, method, METHOD_NOT_FOUND)],
+    }
+}
+
+fn outcome(id: &Value, method: &str, result: Result<Value, super::venue::Reject>) -> Value {
+    match result {
+        Ok(v) => ok(id, method, v),
+        Err(r) => err(id, method, r.code, &r.message, r.result),
+    }
+}
+
+/// `public/auth`: signed like REST (params absent or `{}`). A failed auth leaves the socket
+/// open and unauthenticated; whether the exchange closes it is UNCONFIRMED (§14 item 10), and
+/// staying open lets tests see the error code.
+fn auth(shared: &Shared, conn: &Conn, env: &super::auth::Envelope, now: u64) -> Value {
+    match verify(env, &shared.cfg.api_key, &shared.cfg.api_secret, now) {
+        Ok(()) => {
+            conn.authed.store(true, Ordering::Release);
+            ok(&env.id, &env.method, Value::Null)
+        }
+        Err(e) => err_code(&env.id, &env.method, e.code()),
+    }
+}
