@@ -82,13 +82,21 @@ async fn local_book_equals_the_simulators_across_injected_gaps() {
     loop {
         gaps += pump(&mut rx, &mut books, &handle);
         let (bids, asks) = sim.with_venue(|x| x.book_levels("BTC_USD", 10)).unwrap();
-        let equal = books.get("BTC_USD").is_some_and(|b| {
-            b.is_valid() && local(b.bids()) == levels(&bids) && local(b.asks()) == levels(&asks)
-        });
+        let equal = books
+            .get("BTC_USD")
+            .is_some_and(|b| b.is_valid() && local(b.bids()) == levels(&bids) && local(b.asks()) == levels(&asks));
         if equal {
             break;
         }
-        assert!(tokio::time::Instant::now() < deadline, "the local book never matched the simulator's");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the local book never matched the simulator's: local {:?} / {:?} valid {:?}; sim {:?} / {:?}",
+            books.get("BTC_USD").map(|b| local(b.bids())),
+            books.get("BTC_USD").map(|b| local(b.asks())),
+            books.get("BTC_USD").map(|b| b.is_valid()),
+            levels(&bids),
+            levels(&asks)
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert!(gaps > 0, "the faults should have caused at least one gap");

@@ -107,7 +107,8 @@ impl RestClient {
 
     /// One attempt: rate limit, sign, send, read the envelope (any code).
     pub async fn send_once(&self, method: &str, params: Map<String, Value>) -> Result<Answer, RestError> {
-        self.limiter.acquire(method).await;
+        // Held until the answer is in: see `limits` for why that bounds every window.
+        let _permit = self.limiter.acquire(method).await;
         let url = format!("{}/{}", self.base, method);
         let builder = if is_private(method) {
             let creds = self.creds.as_ref().ok_or_else(|| RestError::NoCredentials(method.to_owned()))?;

@@ -128,6 +128,9 @@ fn set_levels(side: &mut BTreeMap<Decimal, (Decimal, u64)>, levels: &[BookLevel]
 #[derive(Debug, Default)]
 pub struct Books {
     books: HashMap<InstrumentName, OrderBook>,
+    /// Instruments whose gap was reported and which await a fresh snapshot: their deltas are
+    /// dropped silently, so one gap asks for one resubscribe, not one per delta in flight.
+    awaiting: std::collections::HashSet<InstrumentName>,
 }
 
 impl Books {
@@ -139,12 +142,15 @@ impl Books {
         match &push.data {
             PushData::BookSnapshots(snaps) => {
                 snaps.iter().for_each(|s| book.apply_snapshot(s));
+                self.awaiting.remove(instrument);
                 None
             }
+            PushData::BookDeltas(_) if self.awaiting.contains(instrument) => None,
             PushData::BookDeltas(deltas) => {
                 for d in deltas {
                     if let Err(gap) = book.apply_delta(d) {
                         tracing::warn!(%instrument, %gap, "book gap: resubscribing for a fresh snapshot");
+                        self.awaiting.insert(instrument.clone());
                         return Some(push.channel.clone());
                     }
                 }

@@ -12,6 +12,9 @@ use crate::protocol::envelope::heartbeat_reply;
 use crate::protocol::requests::{ApiRequest, SetCancelOnDisconnect, Subscribe, Unsubscribe};
 use crate::protocol::{decode_frame, Frame, Request, Response};
 
+/// Pause before subscribing again to channels refused for a transient reason.
+const SUBSCRIBE_RETRY: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Channels per subscribe request: keeps frames small (JKorf caps sends at 4000 bytes, §4.5).
 const CHANNELS_PER_REQUEST: usize = 50;
 
@@ -53,7 +56,13 @@ impl Session {
             if r.is_ok() {
                 self.confirm(r.id, named.as_deref());
             } else if let Some(error) = r.error(None) {
+                let transient = error.class() == crate::protocol::codes::CodeClass::Transient;
                 for channel in self.subs.fail(r.id, named.as_deref()) {
+                    if transient {
+                        // Rate-limited or busy: ask again shortly rather than give up the channel.
+                        self.retry.push(channel.clone());
+                        self.retry_at.get_or_insert_with(|| tokio::time::Instant::now() + SUBSCRIBE_RETRY);
+                    }
                     self.emit(SessionEvent::SubscriptionFailed { channel, error: Box::new(error.clone()) });
                 }
             }
@@ -104,6 +113,17 @@ impl Session {
             link.send(req.to_json()).await?;
         }
         Ok(())
+    }
+
+    /// Subscribes again to the channels refused for a transient reason that are still wanted.
+    pub(crate) async fn retry_subscriptions(&mut self, link: &mut Link) -> Result<(), End> {
+        self.retry_at = None;
+        let wanted = self.subs.desired();
+        let mut again: Vec<String> =
+            std::mem::take(&mut self.retry).into_iter().filter(|c| wanted.contains(c)).collect();
+        again.sort();
+        again.dedup();
+        self.send_subscribe(link, again).await
     }
 
     async fn send_unsubscribe(&mut self, link: &mut Link, channels: Vec<String>) -> Result<(), End> {

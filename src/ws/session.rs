@@ -51,6 +51,8 @@ pub fn spawn(cfg: SessionConfig) -> (SessionHandle, mpsc::UnboundedReceiver<Sess
         ev_tx,
         ids,
         connections: 0,
+        retry: Vec::new(),
+        retry_at: None,
     };
     tokio::spawn(session.run());
     (handle, ev_rx)
@@ -66,6 +68,9 @@ pub(crate) struct Session {
     pub(crate) backoff: Backoff,
     pub(crate) auth_backoff: Backoff,
     pub(crate) connections: u64,
+    /// Channels refused for a transient reason (42901), subscribed again at `retry_at`.
+    pub(crate) retry: Vec<String>,
+    pub(crate) retry_at: Option<Instant>,
 }
 
 impl Session {
@@ -132,6 +137,8 @@ impl Session {
         let (sink, stream) = ws.split();
         let mut link = super::link::Link::new(sink, &self.cfg);
         self.subs.on_connect();
+        self.retry.clear();
+        self.retry_at = None;
         let end = self.serve(&mut link, stream).await;
         link.fail_pending();
         end
@@ -149,6 +156,7 @@ impl Session {
                     self.on_message(link, msg).await
                 }
                 cmd = self.cmd_rx.recv() => self.on_command(link, cmd).await,
+                _ = sleep_until(self.retry_at.unwrap_or(liveness)), if self.retry_at.is_some() && link.is_live() => self.retry_subscriptions(link).await,
                 _ = sleep_until(phase_deadline.unwrap_or(liveness)), if phase_deadline.is_some() => self.on_phase_deadline(link).await,
                 _ = sleep_until(liveness) => Err(End::Dropped(format!("no frame for {:?}", self.cfg.liveness))),
             };
