@@ -2,6 +2,7 @@
 //! failure into one message a person can act on (never a backtrace).
 
 mod sign;
+mod sim;
 
 use std::process::ExitCode;
 
@@ -20,6 +21,14 @@ enum Command {
     /// Print the exact string that is signed and its signature, to compare with your own
     /// signing when the exchange answers 40101. Reads CDC_API_KEY and CDC_API_SECRET.
     Sign(sign::SignArgs),
+    /// Run the local exchange simulator (REST, user and market WebSockets) until Ctrl-C.
+    Sim(sim::SimArgs),
+}
+
+/// Runs an async command on a multi-threaded runtime.
+fn block_on<F: std::future::Future<Output = anyhow::Result<()>>>(f: F) -> anyhow::Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    rt.block_on(f)
 }
 
 /// Parses the command line, runs the command and maps errors to an exit code.
@@ -27,6 +36,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Sign(args) => sign::run(args),
+        Command::Sim(args) => block_on(sim::run(args)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
