@@ -82,9 +82,9 @@ async fn local_book_equals_the_simulators_across_injected_gaps() {
     loop {
         gaps += pump(&mut rx, &mut books, &handle);
         let (bids, asks) = sim.with_venue(|x| x.book_levels("BTC_USD", 10)).unwrap();
-        let equal = books.get("BTC_USD").is_some_and(|b| {
-            b.is_valid() && local(b.bids()) == levels(&bids) && local(b.asks()) == levels(&asks)
-        });
+        let equal = books
+            .get("BTC_USD")
+            .is_some_and(|b| b.is_valid() && local(b.bids()) == levels(&bids) && local(b.asks()) == levels(&asks));
         if equal {
             break;
         }

@@ -33,7 +33,8 @@ async fn private_and_public_calls_decode_and_refusals_are_classified() {
     let balance: DataList<BalanceSummary> = c.call(&UserBalance).await.unwrap();
     assert!(balance.data[0].position_balances.iter().any(|b| b.instrument_name == "USD"));
 
-    let order = CreateOrder::limit("BTC_USD", Side::Buy, Decimal::from(40000), Decimal::from_str("0.001").unwrap(), "rest-1");
+    let order =
+        CreateOrder::limit("BTC_USD", Side::Buy, Decimal::from(40000), Decimal::from_str("0.001").unwrap(), "rest-1");
     let ack: OrderAck = c.call(&order).await.unwrap();
     let detail: Order = c.call(&GetOrderDetail(OrderRef::ClientOid("rest-1".into()))).await.unwrap();
     assert_eq!(Some(detail.order_id.as_str()), ack.order_id.as_deref());
@@ -51,7 +52,10 @@ async fn private_and_public_calls_decode_and_refusals_are_classified() {
         other => panic!("wrong secret is 40101: {other:?}"),
     }
     let anonymous = client(&sim.rest_url(), None);
-    assert!(matches!(anonymous.call::<_, DataList<Order>>(&GetOpenOrders::default()).await, Err(RestError::NoCredentials(_))));
+    assert!(matches!(
+        anonymous.call::<_, DataList<Order>>(&GetOpenOrders::default()).await,
+        Err(RestError::NoCredentials(_))
+    ));
 }
 
 #[tokio::test]
@@ -77,10 +81,22 @@ async fn a_burst_of_1000_calls_never_exceeds_a_per_method_limit() {
         tasks.spawn(async move {
             match i % 10 {
                 0..=3 => {
-                    let o = CreateOrder::limit("BTC_USD", Side::Buy, Decimal::from(30000), Decimal::from_str("0.0001").unwrap(), &format!("burst-{i}"));
+                    let o = CreateOrder::limit(
+                        "BTC_USD",
+                        Side::Buy,
+                        Decimal::from(30000),
+                        Decimal::from_str("0.0001").unwrap(),
+                        &format!("burst-{i}"),
+                    );
                     c.send(CreateOrder::METHOD, o.params()).await.map(|_| ())
                 }
-                4..=7 => c.send(GetOrderDetail::METHOD, GetOrderDetail(OrderRef::ClientOid(format!("burst-{}", i - 4).into())).params()).await.map(|_| ()),
+                4..=7 => c
+                    .send(
+                        GetOrderDetail::METHOD,
+                        GetOrderDetail(OrderRef::ClientOid(format!("burst-{}", i - 4).into())).params(),
+                    )
+                    .await
+                    .map(|_| ()),
                 8 => c.send(UserBalance::METHOD, UserBalance.params()).await.map(|_| ()),
                 _ => c.send(GetOpenOrders::METHOD, GetOpenOrders::default().params()).await.map(|_| ()),
             }
@@ -97,7 +113,12 @@ async fn a_burst_of_1000_calls_never_exceeds_a_per_method_limit() {
     for (method, s) in &stats.rest {
         let limit = limit_for(method);
         assert_eq!(s.refused, 0, "{method} got 42901");
-        assert!(s.max_in_window as usize <= limit.count, "{method}: {} in one window, limit {}", s.max_in_window, limit.count);
+        assert!(
+            s.max_in_window as usize <= limit.count,
+            "{method}: {} in one window, limit {}",
+            s.max_in_window,
+            limit.count
+        );
         total += s.accepted;
     }
     assert_eq!(total, 1000);

@@ -23,7 +23,8 @@ async fn authenticates_subscribes_and_places_an_order_over_the_socket() {
     wait_for(&mut rx, 10, "authenticated", |e| matches!(e, SessionEvent::Authenticated)).await;
     wait_for(&mut rx, 10, "ready", |e| matches!(e, SessionEvent::Ready)).await;
 
-    let order = CreateOrder::limit("BTC_USD", Side::Buy, Decimal::from(40000), Decimal::from_str("0.01").unwrap(), "ws-1");
+    let order =
+        CreateOrder::limit("BTC_USD", Side::Buy, Decimal::from(40000), Decimal::from_str("0.01").unwrap(), "ws-1");
     let resp = handle.call(&order).await.expect("create-order answered");
     let ack: OrderAck = resp.result().unwrap();
     assert_eq!(ack.client_oid.as_deref(), Some("ws-1"));
@@ -115,7 +116,8 @@ async fn survives_twenty_drops_in_a_row_without_hanging_requests() {
         if let SessionEvent::Disconnected { retry_in, .. } = ev {
             assert!(retry_in <= cap, "round {round}: back-off {retry_in:?} above the cap");
         }
-        let result = tokio::time::timeout(Duration::from_secs(3), pending).await.expect("request did not hang").unwrap();
+        let result =
+            tokio::time::timeout(Duration::from_secs(3), pending).await.expect("request did not hang").unwrap();
         assert!(result.is_ok() || matches!(result, Err(WsError::Disconnected | WsError::NotConnected)), "{result:?}");
         wait_for(&mut rx, 10, "ready again", |e| matches!(e, SessionEvent::Ready)).await;
     }
