@@ -8,12 +8,26 @@ use std::str::FromStr;
 use cdc_engine::journal::{read_fills, read_order_history, FillRecord, Journal, JournalError, OrderRecord};
 use rust_decimal::Decimal;
 
-/// A fresh directory per test under the system temp dir (no fixed names shared between tests).
-fn scratch(name: &str) -> PathBuf {
+/// A fresh directory per test under the system temp dir, removed when the test ends.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn join(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn scratch(name: &str) -> Scratch {
     let dir = std::env::temp_dir().join(format!("cdc-journal-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    dir
+    Scratch(dir)
 }
 
 fn dec(s: &str) -> Decimal {
@@ -51,7 +65,8 @@ fn order(id: &str, status: &str, cum: &str, t: u64) -> OrderRecord {
 
 #[test]
 fn fills_and_orders_round_trip_exactly() {
-    let path = scratch("round_trip").join("j.db");
+    let dir = scratch("round_trip");
+    let path = dir.join("j.db");
     let (journal, recovered) = Journal::open(&path).unwrap();
     assert_eq!(recovered.fill_count, 0);
     let fills: Vec<_> = (0..10).map(fill).collect();
@@ -75,7 +90,8 @@ fn fills_and_orders_round_trip_exactly() {
 
 #[test]
 fn a_duplicate_trade_id_is_stored_once_even_across_reopen() {
-    let path = scratch("dup").join("j.db");
+    let dir = scratch("dup");
+    let path = dir.join("j.db");
     let (journal, _) = Journal::open(&path).unwrap();
     journal.append_fill(fill(1));
     let mut replay = fill(1);
@@ -93,7 +109,8 @@ fn a_duplicate_trade_id_is_stored_once_even_across_reopen() {
 
 #[test]
 fn reopening_recovers_count_last_time_recent_ids_and_open_orders() {
-    let path = scratch("recover").join("j.db");
+    let dir = scratch("recover");
+    let path = dir.join("j.db");
     let (journal, _) = Journal::open(&path).unwrap();
     for i in [3, 1, 2] {
         journal.append_fill(fill(i));
@@ -120,7 +137,8 @@ fn reopening_recovers_count_last_time_recent_ids_and_open_orders() {
 
 #[test]
 fn flush_commits_everything_appended_before_it_from_every_clone() {
-    let path = scratch("flush").join("j.db");
+    let dir = scratch("flush");
+    let path = dir.join("j.db");
     let (journal, _) = Journal::open(&path).unwrap();
     let other = journal.clone();
     let worker = std::thread::spawn(move || {
@@ -140,7 +158,8 @@ fn flush_commits_everything_appended_before_it_from_every_clone() {
 
 #[test]
 fn one_hundred_thousand_fills_are_all_journalled() {
-    let path = scratch("volume").join("j.db");
+    let dir = scratch("volume");
+    let path = dir.join("j.db");
     let (journal, _) = Journal::open(&path).unwrap();
     for i in 0..100_000 {
         journal.append_fill(fill(i));
@@ -155,7 +174,8 @@ fn one_hundred_thousand_fills_are_all_journalled() {
 
 #[test]
 fn a_missing_directory_is_created() {
-    let path = scratch("mkdir").join("a").join("b").join("j.db");
+    let dir = scratch("mkdir");
+    let path = dir.join("a").join("b").join("j.db");
     let (journal, _) = Journal::open(&path).unwrap();
     journal.close().unwrap();
     assert!(path.is_file());
@@ -170,14 +190,15 @@ fn an_unusable_path_gives_a_clear_error() {
     assert!(matches!(err, JournalError::CreateDir { .. }), "{err:?}");
     assert!(err.to_string().contains("journal directory"), "{err}");
 
-    let err = Journal::open(&dir).unwrap_err(); // a directory, not a file
+    let err = Journal::open(&dir.0).unwrap_err(); // a directory, not a file
     assert!(matches!(err, JournalError::Open { .. }), "{err:?}");
     assert!(err.to_string().contains("writable"), "{err}");
 }
 
 #[test]
 fn a_corrupt_file_is_named_as_such() {
-    let path = scratch("corrupt").join("j.db");
+    let dir = scratch("corrupt");
+    let path = dir.join("j.db");
     std::fs::write(&path, vec![0x5a_u8; 8192]).unwrap();
     let err = Journal::open(&path).unwrap_err();
     assert!(matches!(err, JournalError::Corrupt { .. }), "{err:?}");
@@ -208,7 +229,7 @@ fn a_crash_keeps_everything_flushed() {
     let dir = scratch("crash");
     let status = Command::new(std::env::current_exe().unwrap())
         .args(["--exact", "crash_child", "--include-ignored", "--test-threads=1"])
-        .env(CRASH_DIR, &dir)
+        .env(CRASH_DIR, &dir.0)
         .output()
         .unwrap();
     assert!(!status.status.success(), "the child must abort: {status:?}");
@@ -238,16 +259,25 @@ fn from_wire_models_maps_fields() {
     }))
     .unwrap();
     let r = OrderRecord::from_order(&o);
-    assert_eq!(r, OrderRecord {
-        order_id: "O7".into(),
-        client_oid: None,
-        instrument_name: "BTC_USD".into(),
-        side: "BUY".into(),
-        status: "ACTIVE".into(),
-        quantity: dec("1"),
-        limit_price: Some(dec("99")),
-        cumulative_quantity: dec("0.4"),
-        update_time_ms: 1_700_000_000_999,
-    });
+    assert_eq!(
+        r,
+        OrderRecord {
+            order_id: "O7".into(),
+            client_oid: None,
+            instrument_name: "BTC_USD".into(),
+            side: "BUY".into(),
+            status: "ACTIVE".into(),
+            quantity: dec("1"),
+            limit_price: Some(dec("99")),
+            cumulative_quantity: dec("0.4"),
+            update_time_ms: 1_700_000_000_999,
+        }
+    );
     assert!(!r.is_terminal());
+}
+
+#[test]
+fn the_handle_is_send_sync_and_clone() {
+    fn assert_shared<T: Send + Sync + Clone + 'static>() {}
+    assert_shared::<Journal>();
 }

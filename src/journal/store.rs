@@ -124,3 +124,41 @@ fn decimal(path: &Path, column: &str, text: &str) -> Result<Decimal, JournalErro
 fn bad(path: &Path, column: &str, text: &str) -> JournalError {
     JournalError::BadRow { path: path.to_path_buf(), detail: format!("{column} = {text:?}") }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_beyond_i64_saturate_instead_of_dropping_the_fill() {
+        assert_eq!(ns_to_sql(1_700_000_000_000_000_000, "t"), 1_700_000_000_000_000_000);
+        assert_eq!(ns_to_sql(u128::MAX, "t"), i64::MAX);
+    }
+
+    #[test]
+    fn a_bad_decimal_is_a_bad_row_naming_the_column() {
+        let row: FillRow = (
+            "T".into(),
+            "O".into(),
+            None,
+            "BTC_USD".into(),
+            "BUY".into(),
+            "1.5e".into(),
+            "1".into(),
+            "0".into(),
+            None,
+            1,
+        );
+        let err = fill_from_row(Path::new("j.db"), row).unwrap_err();
+        assert!(err.to_string().contains("fills.price"), "{err}");
+    }
+
+    #[test]
+    fn decimals_keep_their_exact_text() {
+        let conn = Connection::open_in_memory().unwrap();
+        let d: Decimal = "0.000000123456789012345678".parse().unwrap();
+        let back: String = conn.query_row("SELECT ?1", params![d.to_string()], |r| r.get(0)).unwrap();
+        assert_eq!(back, "0.000000123456789012345678");
+        assert_eq!(decimal(Path::new("j"), "c", &back).unwrap(), d);
+    }
+}

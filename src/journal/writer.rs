@@ -154,3 +154,70 @@ fn write_batch(conn: &mut Connection, entries: &[Entry]) -> rusqlite::Result<()>
     }
     tx.commit()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+    use std::sync::mpsc;
+
+    use rust_decimal::Decimal;
+
+    use super::*;
+    use crate::journal::schema;
+
+    fn fill(i: u32) -> FillRecord {
+        FillRecord {
+            trade_id: format!("T{i}"),
+            order_id: "O".into(),
+            client_oid: None,
+            instrument_name: "BTC_USD".into(),
+            side: "BUY".into(),
+            price: Decimal::from_str("1.5").unwrap(),
+            quantity: Decimal::ONE,
+            fee: Decimal::ZERO,
+            fee_currency: None,
+            time_ns: u128::from(i),
+        }
+    }
+
+    fn flush(cmd_tx: &mpsc::SyncSender<Command>) -> Result<(), JournalError> {
+        let (reply_tx, reply_rx) = mpsc::channel();
+        cmd_tx.send(Command::Flush(reply_tx)).unwrap();
+        reply_rx.recv().unwrap()
+    }
+
+    /// A commit that fails (here: another connection holds the write lock) keeps the batch and
+    /// reports it on flush; once the lock is gone the same entries commit, none lost or doubled.
+    #[test]
+    fn a_failed_commit_is_reported_on_flush_and_retried_without_loss() {
+        let dir = std::env::temp_dir().join(format!("cdc-journal-unit-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let path = dir.join("j.db");
+        let conn = schema::open_writer(&path).unwrap();
+        conn.busy_timeout(Duration::ZERO).unwrap();
+        let blocker = Connection::open(&path).unwrap();
+        blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
+
+        let (cmd_tx, cmd_rx) = mpsc::sync_channel(16);
+        let thread = std::thread::spawn(move || Writer::new(conn, path).run(cmd_rx));
+        cmd_tx.send(Command::Fill(fill(1))).unwrap();
+        cmd_tx.send(Command::Fill(fill(2))).unwrap();
+        let err = flush(&cmd_tx).unwrap_err();
+        assert!(matches!(err, JournalError::Writer { .. }), "{err:?}");
+        cmd_tx.send(Command::Fill(fill(1))).unwrap(); // a replay while the batch is held
+
+        blocker.execute_batch("COMMIT").unwrap();
+        flush(&cmd_tx).unwrap();
+        drop(cmd_tx);
+        thread.join().unwrap();
+        let ids: Vec<String> = blocker
+            .prepare("SELECT trade_id FROM fills ORDER BY seq")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(ids, ["T1", "T2"]);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
