@@ -18,6 +18,9 @@ pub(crate) const BATCH: usize = 1_000;
 /// How long to wait before retrying a batch that failed to commit.
 const RETRY_AFTER: Duration = Duration::from_millis(500);
 
+/// Extra commit attempts when stopping with a held batch.
+const STOP_RETRIES: u32 = 3;
+
 /// What the handle sends the writer.
 pub(crate) enum Command {
     /// Append a fill.
@@ -74,7 +77,10 @@ impl Writer {
                     Err(TryRecvError::Disconnected) => stop = true,
                 }
             }
-            let committed = self.commit(reply.is_some() || stop);
+            let mut committed = self.commit(reply.is_some() || stop);
+            if stop {
+                committed = self.last_tries(committed);
+            }
             if let Some(reply_tx) = reply {
                 // The caller may have given up waiting; nothing to do then.
                 let _ = reply_tx.send(committed.and_then(|()| self.checkpoint()));
@@ -87,6 +93,18 @@ impl Writer {
                 return;
             }
         }
+    }
+
+    /// Before stopping, a failed commit gets a few more tries: what is held now is lost after.
+    fn last_tries(&mut self, mut committed: Result<(), JournalError>) -> Result<(), JournalError> {
+        for _ in 0..STOP_RETRIES {
+            if committed.is_ok() {
+                break;
+            }
+            std::thread::sleep(RETRY_AFTER);
+            committed = self.commit(true);
+        }
+        committed
     }
 
     fn take(&mut self, cmd: Command, reply: &mut Option<Sender<Result<(), JournalError>>>, stop: &mut bool) {
