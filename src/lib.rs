@@ -7,6 +7,7 @@
 
 pub mod clock;
 pub mod config;
+pub mod journal;
 pub mod protocol;
 pub mod rest;
 pub mod sim;
