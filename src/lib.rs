@@ -7,9 +7,11 @@
 
 pub mod clock;
 pub mod config;
+pub mod engine;
 pub mod journal;
 pub mod protocol;
 pub mod rest;
 pub mod sim;
 pub mod state;
+pub mod strategy;
 pub mod ws;

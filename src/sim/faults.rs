@@ -35,6 +35,8 @@ struct ErrorFault {
 #[derive(Debug, Default)]
 pub struct FaultSwitches {
     ack: Mutex<AckMode>,
+    /// Methods the ack mode applies to; empty means every method.
+    ack_methods: Mutex<Vec<String>>,
     duplicate: AtomicBool,
     reorder: AtomicBool,
     heartbeats_off: AtomicBool,
@@ -45,6 +47,16 @@ impl FaultSwitches {
     /// The current acknowledgement mode.
     pub fn ack(&self) -> AckMode {
         *lock(&self.ack)
+    }
+
+    /// The acknowledgement mode for one method's answers.
+    pub fn ack_for(&self, method: &str) -> AckMode {
+        let methods = lock(&self.ack_methods);
+        if methods.is_empty() || methods.iter().any(|m| m == method) {
+            self.ack()
+        } else {
+            AckMode::Normal
+        }
     }
 
     /// Whether pushes are sent twice.
@@ -105,6 +117,14 @@ impl Faults {
 
     /// Sets how requests are acknowledged.
     pub fn set_acks(&self, mode: AckMode) {
+        *lock(&self.sw().ack_methods) = Vec::new();
+        *lock(&self.sw().ack) = mode;
+    }
+
+    /// Sets how the answers of these methods only are acknowledged (e.g. drop the acks of
+    /// `private/create-order` while order look-ups still answer).
+    pub fn set_acks_for(&self, mode: AckMode, methods: &[&str]) {
+        *lock(&self.sw().ack_methods) = methods.iter().map(|m| (*m).to_owned()).collect();
         *lock(&self.sw().ack) = mode;
     }
 

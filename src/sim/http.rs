@@ -48,7 +48,8 @@ pub async fn not_found(uri: Uri) -> Response {
 }
 
 async fn deliver(shared: &Shared, reply: Value) -> Response {
-    match shared.faults.ack() {
+    let method = reply.get("method").and_then(Value::as_str).unwrap_or_default();
+    match shared.faults.ack_for(method) {
         AckMode::Normal => {}
         AckMode::Delay(d) => tokio::time::sleep(d).await,
         AckMode::Drop => {

@@ -150,7 +150,8 @@ async fn on_message(
 
 /// Sends a response, unless the ack fault drops or delays it.
 async fn acknowledge(shared: &Shared, conn: &Arc<Conn>, socket: &mut WebSocket, reply: Value) -> Result<(), ()> {
-    match shared.faults.ack() {
+    let method = reply.get("method").and_then(Value::as_str).unwrap_or_default();
+    match shared.faults.ack_for(method) {
         AckMode::Normal => send(socket, reply.to_string()).await,
         AckMode::Drop => Ok(()),
         AckMode::Delay(d) => {

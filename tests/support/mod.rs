@@ -61,3 +61,102 @@ pub async fn eventually(secs: u64, what: &str, mut cond: impl FnMut() -> bool) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::str::FromStr;
+
+use cdc_engine::clock::system_now_ms;
+use cdc_engine::config::Endpoints;
+use cdc_engine::engine::{EngineConfig, EngineHandle};
+use cdc_engine::sim::venue::Venue;
+use rust_decimal::Decimal;
+use serde_json::{json, Value};
+
+/// An engine config pointed at the simulator, quick to reconnect, with an optional journal.
+pub fn engine_cfg(sim: &SimHandle<Exchange>, journal: Option<&Path>) -> EngineConfig {
+    let mut cfg = EngineConfig::new(Endpoints::local(sim.addr()), creds());
+    cfg.journal = journal.map(Path::to_path_buf);
+    cfg.connect_pause = Duration::from_millis(100);
+    cfg.request_timeout = Duration::from_secs(2);
+    cfg
+}
+
+/// Places a user order straight into the simulator's core (as if from another client).
+pub fn place_direct(sim: &SimHandle<Exchange>, buy: bool, price: &str, qty: &str, oid: &str) -> Value {
+    let params = json!({"instrument_name": "BTC_USD", "side": if buy {"BUY"} else {"SELL"}, "type": "LIMIT",
+        "price": price, "quantity": qty, "client_oid": oid});
+    sim.with_venue(|x| x.private("private/create-order", &params, None, system_now_ms())).expect("order accepted")
+}
+
+/// A participant takes `qty` from the book (fills the user's resting orders on that side).
+pub fn take(sim: &SimHandle<Exchange>, taker_buys: bool, qty: Decimal) {
+    sim.with_venue(|x| x.inject_taker("BTC_USD", taker_buys, qty, system_now_ms()));
+}
+
+/// The simulator's user fills' trade ids.
+pub fn sim_trade_ids(sim: &SimHandle<Exchange>) -> Vec<String> {
+    sim.with_venue(|x| x.user_trades()).iter().filter_map(|t| t["trade_id"].as_str().map(str::to_owned)).collect()
+}
+
+/// The simulator's open order ids.
+pub fn sim_open_orders(sim: &SimHandle<Exchange>) -> BTreeSet<String> {
+    sim.with_venue(|x| x.open_orders_json(None))
+        .iter()
+        .filter_map(|o| o["order_id"].as_str().map(str::to_owned))
+        .collect()
+}
+
+/// The simulator's balances: currency → (total, reserved).
+pub fn sim_balances(sim: &SimHandle<Exchange>) -> Vec<(String, Decimal, Decimal)> {
+    let b = sim.with_venue(|x| x.balance_json(system_now_ms()));
+    let mut out: Vec<_> = b["position_balances"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| {
+            let d = |k: &str| Decimal::from_str(r[k].as_str().unwrap_or("0")).unwrap_or_default();
+            (r["instrument_name"].as_str().unwrap_or_default().to_owned(), d("quantity"), d("reserved_qty"))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// The engine's balances in the same shape.
+pub fn engine_balances(engine: &EngineHandle) -> Vec<(String, Decimal, Decimal)> {
+    engine.state().balances.all().into_iter().map(|(c, b)| (c, b.total, b.reserved)).collect()
+}
+
+/// The engine's open order ids.
+pub fn engine_open_orders(engine: &EngineHandle) -> BTreeSet<String> {
+    engine.state().orders.open().into_iter().map(|o| o.order_id.0).collect()
+}
+
+/// Waits until the engine's fills, open orders and balances equal the simulator's.
+pub async fn converge(engine: &EngineHandle, sim: &SimHandle<Exchange>, secs: u64) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        let fills_ok = engine.state().fills.total() == sim_trade_ids(sim).len() as u64;
+        let live = engine.state().is_live();
+        if live
+            && fills_ok
+            && engine_open_orders(engine) == sim_open_orders(sim)
+            && engine_balances(engine) == sim_balances(sim)
+        {
+            return;
+        }
+        if tokio::time::Instant::now() > deadline {
+            panic!(
+                "no convergence after {secs} s: live {live}, fills {} vs {}, open {:?} vs {:?}, balances {:?} vs {:?}",
+                engine.state().fills.total(),
+                sim_trade_ids(sim).len(),
+                engine_open_orders(engine).len(),
+                sim_open_orders(sim).len(),
+                engine_balances(engine),
+                sim_balances(sim)
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}

@@ -1,0 +1,33 @@
+//! The typed events the engine broadcasts to readers (tail, dashboard, metrics). A reader that
+//! falls behind is told it lagged (tokio's broadcast) and never slows the engine.
+
+use crate::protocol::models::{Order, Position, Trade};
+use crate::state::Balance;
+use crate::strategy::Refusal;
+
+/// Something that changed in the account or the engine.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EngineEvent {
+    /// An order's new state.
+    Order(Box<Order>),
+    /// A new fill (each `trade_id` exactly once).
+    Fill(Box<Trade>),
+    /// A currency's balance changed.
+    Balance {
+        /// Currency.
+        currency: String,
+        /// Its new balance.
+        balance: Balance,
+    },
+    /// A position changed.
+    Position(Box<Position>),
+    /// The connection or the live flag changed.
+    Connection {
+        /// Whether the state is reconciled and following the stream.
+        live: bool,
+        /// What happened.
+        detail: String,
+    },
+    /// An intent was refused by the risk checks or the exchange.
+    Refused(Box<Refusal>),
+}

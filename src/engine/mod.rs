@@ -1,0 +1,19 @@
+//! The engine: one writer task that applies the user stream to the state, reconciles after every
+//! connect (§12), journals fills and order transitions, runs strategies and routes their orders
+//! through the risk checks. It parses no JSON itself: sessions and the REST client hand it types.
+
+mod apply;
+mod config;
+pub mod events;
+mod handle;
+mod intents;
+pub mod reconcile;
+pub mod risk;
+pub mod router;
+mod task;
+
+pub use config::EngineConfig;
+pub use events::EngineEvent;
+pub use handle::{start, EngineError, EngineHandle};
+pub use risk::RiskLimits;
+pub use router::PlaceOutcome;

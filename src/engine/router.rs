@@ -1,0 +1,143 @@
+//! Order routing (§12.3): over the user socket first, over REST when the socket is down. A
+//! timeout or a disconnect is never a rejection: the order is looked up by `client_oid` before
+//! any retry, and a 204 DUPLICATE_CLORDID means it is already placed. So no `client_oid` is ever
+//! placed twice, whatever is lost on the way.
+
+use std::sync::Arc;
+
+use crate::protocol::codes::CodeClass;
+use crate::protocol::envelope::OrderAck;
+use crate::protocol::models::Order;
+use crate::protocol::requests::{ApiRequest, CreateOrder, GetOrderDetail, OrderRef};
+use crate::protocol::ExchangeError;
+use crate::rest::{RestClient, RestError};
+use crate::ws::{SessionHandle, WsError};
+
+/// How an order placement ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlaceOutcome {
+    /// The exchange has the order (acknowledged, or found by `client_oid`).
+    Placed {
+        /// Its exchange id, when known.
+        order_id: Option<String>,
+        /// How we know: `ws`, `rest`, or `lookup`.
+        via: &'static str,
+    },
+    /// The exchange refused it.
+    Rejected(Box<ExchangeError>),
+    /// We could not learn the outcome; reconciliation will.
+    Unknown(String),
+}
+
+enum Lookup {
+    Found(Box<Order>),
+    NotFound,
+    Unknown(String),
+}
+
+/// Sends orders and cancels.
+#[derive(Clone)]
+pub struct Router {
+    ws: Option<SessionHandle>,
+    rest: Arc<RestClient>,
+}
+
+impl Router {
+    /// Routes over `ws` when given and connected, else over `rest`.
+    pub fn new(ws: Option<SessionHandle>, rest: Arc<RestClient>) -> Self {
+        Router { ws, rest }
+    }
+
+    /// Places an order, which must carry a `client_oid`.
+    pub async fn place(&self, order: &CreateOrder) -> PlaceOutcome {
+        let Some(oid) = order.client_oid.as_ref().map(|c| c.as_str().to_owned()) else {
+            return PlaceOutcome::Unknown("an order without client_oid cannot be routed safely".into());
+        };
+        if let Some(ws) = &self.ws {
+            match ws.call(order).await {
+                Ok(resp) => {
+                    let ack: Option<OrderAck> = resp.result().ok();
+                    return PlaceOutcome::Placed { order_id: ack.and_then(|a| a.order_id), via: "ws" };
+                }
+                Err(WsError::Exchange(e)) if e.code == 204 => return self.confirm(&oid).await,
+                Err(WsError::Exchange(e)) if e.class() != CodeClass::Transient => return PlaceOutcome::Rejected(e),
+                // Nothing was sent: REST takes over.
+                Err(WsError::NotConnected | WsError::Closed) => {}
+                // Sent, outcome unknown: look before sending again.
+                Err(e) => match self.lookup(&oid).await {
+                    Lookup::Found(o) => return placed(o),
+                    Lookup::NotFound => {
+                        tracing::info!(client_oid = %oid, error = %e, "not at the exchange; placing over REST")
+                    }
+                    Lookup::Unknown(why) => return PlaceOutcome::Unknown(why),
+                },
+            }
+        }
+        self.place_rest(order, &oid).await
+    }
+
+    async fn place_rest(&self, order: &CreateOrder, oid: &str) -> PlaceOutcome {
+        // At most two sends; every one after the first follows a lookup that found nothing.
+        for attempt in 0..2 {
+            let err = match self.rest.send_once(CreateOrder::METHOD, order.params()).await {
+                Ok(a) if a.response.is_ok() => {
+                    let ack: Option<OrderAck> = a.response.result().ok();
+                    return PlaceOutcome::Placed { order_id: ack.and_then(|a| a.order_id), via: "rest" };
+                }
+                Ok(a) if a.response.code == 204 => return self.confirm(oid).await,
+                Ok(a) => {
+                    let e =
+                        ExchangeError::new(CreateOrder::METHOD, a.response.code, a.response.message, Some(a.status));
+                    if e.class() != CodeClass::Transient {
+                        return PlaceOutcome::Rejected(Box::new(e));
+                    }
+                    RestError::from(e)
+                }
+                Err(e) => e,
+            };
+            match self.lookup(oid).await {
+                Lookup::Found(o) => return placed(o),
+                Lookup::NotFound if attempt == 0 => {
+                    tracing::warn!(client_oid = %oid, error = %err, "placement failed and the order is not at the exchange; sending once more")
+                }
+                Lookup::NotFound => return PlaceOutcome::Unknown(format!("not placed: {err}")),
+                Lookup::Unknown(why) => return PlaceOutcome::Unknown(why),
+            }
+        }
+        PlaceOutcome::Unknown("placement attempts exhausted".into())
+    }
+
+    /// A 204: the order exists; find its id.
+    async fn confirm(&self, oid: &str) -> PlaceOutcome {
+        match self.lookup(oid).await {
+            Lookup::Found(o) => placed(o),
+            Lookup::NotFound => PlaceOutcome::Unknown(format!("204 for {oid}, yet no such order")),
+            Lookup::Unknown(why) => PlaceOutcome::Unknown(why),
+        }
+    }
+
+    async fn lookup(&self, oid: &str) -> Lookup {
+        match self.rest.call::<_, Order>(&GetOrderDetail(OrderRef::ClientOid(oid.into()))).await {
+            Ok(o) => Lookup::Found(Box::new(o)),
+            Err(RestError::Exchange(e)) if e.code == 40401 => Lookup::NotFound,
+            Err(e) => Lookup::Unknown(format!("could not look up {oid}: {e}")),
+        }
+    }
+
+    /// Sends any request that changes state (cancel, cancel-all, amend): socket first, REST when
+    /// the socket is down. Not retried: a cancel's effect shows on `user.order`.
+    pub async fn send<R: ApiRequest>(&self, req: &R) -> Result<(), String> {
+        if let Some(ws) = &self.ws {
+            match ws.call(req).await {
+                Ok(_) => return Ok(()),
+                Err(WsError::NotConnected | WsError::Closed) => {}
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+        self.rest.send(R::METHOD, req.params()).await.map(|_| ()).map_err(|e| e.to_string())
+    }
+}
+
+fn placed(o: Box<Order>) -> PlaceOutcome {
+    PlaceOutcome::Placed { order_id: Some(o.order_id.0), via: "lookup" }
+}

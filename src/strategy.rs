@@ -1,0 +1,134 @@
+//! The `Strategy` trait and the context a strategy sees. Callbacks are synchronous and run on
+//! the engine task: a strategy reads state and records intents (submit, cancel, amend); the
+//! engine checks them against the risk limits and routes them. Strategies never do I/O.
+
+use std::time::Duration;
+
+use crate::protocol::ids::ClientOrderId;
+use crate::protocol::models::{Order, Position, PublicTrade, Ticker, Trade};
+use crate::protocol::requests::{AmendOrder, CreateOrder, OrderRef};
+use crate::state::book::OrderBook;
+use crate::state::{Balance, State};
+
+/// What a strategy asks the engine to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Intent {
+    /// Place an order (its `client_oid` is always set by the context).
+    Submit(CreateOrder),
+    /// Cancel an order.
+    Cancel(OrderRef),
+    /// Amend an order.
+    Amend(AmendOrder),
+    /// Cancel every order of an instrument (or all).
+    CancelAll(Option<String>),
+}
+
+/// Why the engine did not send an intent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refusal {
+    /// The intent refused.
+    pub intent: Intent,
+    /// Why, in words a person can act on.
+    pub reason: String,
+    /// The exchange's reason code, when the exchange refused it.
+    pub code: Option<i64>,
+}
+
+/// The view and the levers a strategy gets in each callback.
+pub struct Context<'a> {
+    state: &'a State,
+    intents: &'a mut Vec<Intent>,
+    oids: &'a mut dyn FnMut() -> ClientOrderId,
+    now_ms: u64,
+}
+
+impl<'a> Context<'a> {
+    /// A context over `state`, collecting intents; `oids` makes unique client ids.
+    pub fn new(
+        state: &'a State,
+        intents: &'a mut Vec<Intent>,
+        oids: &'a mut dyn FnMut() -> ClientOrderId,
+        now_ms: u64,
+    ) -> Self {
+        Context { state, intents, oids, now_ms }
+    }
+
+    /// The account's state (orders, fills, balances, positions).
+    pub fn state(&self) -> &State {
+        self.state
+    }
+
+    /// Whether the state is reconciled and live; acting on a stale view is the caller's risk.
+    pub fn is_live(&self) -> bool {
+        self.state.is_live()
+    }
+
+    /// The engine's clock, UTC ms.
+    pub fn now_ms(&self) -> u64 {
+        self.now_ms
+    }
+
+    /// Places an order; returns the client id it will carry. Any `client_oid` already set is
+    /// replaced by a unique one, so that retries can never place it twice.
+    pub fn submit(&mut self, mut order: CreateOrder) -> ClientOrderId {
+        let oid = (self.oids)();
+        order.client_oid = Some(oid.clone());
+        self.intents.push(Intent::Submit(order));
+        oid
+    }
+
+    /// Cancels an order.
+    pub fn cancel(&mut self, order: OrderRef) {
+        self.intents.push(Intent::Cancel(order));
+    }
+
+    /// Amends an order's price and quantity.
+    pub fn amend(&mut self, amend: AmendOrder) {
+        self.intents.push(Intent::Amend(amend));
+    }
+
+    /// Cancels every order of an instrument, or all of them.
+    pub fn cancel_all(&mut self, instrument: Option<&str>) {
+        self.intents.push(Intent::CancelAll(instrument.map(str::to_owned)));
+    }
+}
+
+/// An automated strategy. Every callback has a default that does nothing, so a strategy
+/// implements only what it needs.
+#[allow(unused_variables)]
+pub trait Strategy: Send {
+    /// A short name, used in logs and in client ids.
+    fn name(&self) -> &str;
+    /// Once, before any other callback.
+    fn on_start(&mut self, ctx: &mut Context<'_>) {}
+    /// An order changed (new, filled more, cancelled, ...).
+    fn on_order(&mut self, ctx: &mut Context<'_>, order: &Order) {}
+    /// A new fill (each `trade_id` once).
+    fn on_fill(&mut self, ctx: &mut Context<'_>, fill: &Trade) {}
+    /// A currency's balance changed.
+    fn on_balance(&mut self, ctx: &mut Context<'_>, currency: &str, balance: &Balance) {}
+    /// A position changed.
+    fn on_position(&mut self, ctx: &mut Context<'_>, position: &Position) {}
+    /// An instrument's book changed.
+    fn on_book(&mut self, ctx: &mut Context<'_>, instrument: &str, book: &OrderBook) {}
+    /// A ticker arrived.
+    fn on_ticker(&mut self, ctx: &mut Context<'_>, ticker: &Ticker) {}
+    /// A public trade arrived.
+    fn on_public_trade(&mut self, ctx: &mut Context<'_>, trade: &PublicTrade) {}
+    /// The timer fired (see [`Strategy::timer_interval`]).
+    fn on_timer(&mut self, ctx: &mut Context<'_>) {}
+    /// The state went live (reconciled) or stopped being live (disconnected).
+    fn on_live(&mut self, ctx: &mut Context<'_>, live: bool) {}
+    /// The engine or the exchange refused one of this strategy's intents.
+    fn on_refused(&mut self, ctx: &mut Context<'_>, refusal: &Refusal) {}
+    /// Once, on shutdown, before open orders are cancelled.
+    fn on_stop(&mut self, ctx: &mut Context<'_>) {}
+    /// How often [`Strategy::on_timer`] runs; `None` for never.
+    fn timer_interval(&self) -> Option<Duration> {
+        None
+    }
+    /// The market channels the strategy needs (e.g. `book.BTC_USD.10`).
+    fn market_channels(&self) -> Vec<String> {
+        Vec::new()
+    }
+}
