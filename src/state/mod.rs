@@ -56,3 +56,40 @@ impl Default for State {
         State::new(2_000, 50_000)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::models::{Order, Trade};
+
+    fn order(id: u64, status: &str, cum: &str) -> Order {
+        serde_json::from_value(serde_json::json!({"order_id": id.to_string(), "client_oid": format!("c-{id}"),
+            "side":"BUY","quantity":"1","status":status,"instrument_name":"BTC_USD",
+            "cumulative_quantity":cum,"update_time": id}))
+        .unwrap()
+    }
+
+    fn fill(id: u64) -> Trade {
+        serde_json::from_value(serde_json::json!({"trade_id": id.to_string(), "order_id": id.to_string(),
+            "instrument_name":"BTC_USD","side":"BUY","traded_price":"1","traded_quantity":"1","fees":"-0.001",
+            "create_time": 1_700_000_000_000u64 + id}))
+        .unwrap()
+    }
+
+    #[test]
+    fn memory_stays_bounded_across_100k_completed_orders() {
+        let state = State::new(1_000, 5_000);
+        for id in 0..100_000u64 {
+            state.orders.apply(&order(id, "ACTIVE", "0"));
+            assert!(state.fills.insert(&fill(id)));
+            state.orders.apply(&order(id, "FILLED", "1"));
+            // What is held never grows with the number of orders completed.
+            assert!(state.orders.len() <= 1_001, "{} orders held after {id}", state.orders.len());
+        }
+        assert_eq!(state.fills.total(), 100_000);
+        assert_eq!(state.fills.recent().len(), 5_000);
+        assert!(state.orders.by_client_oid("c-99999").is_some() && state.orders.by_client_oid("c-5").is_none());
+        // A fill inside the window is still recognised as seen.
+        assert!(!state.fills.insert(&fill(99_999)));
+    }
+}
