@@ -9,6 +9,7 @@ pub mod clock;
 pub mod config;
 pub mod engine;
 pub mod journal;
+pub mod output;
 pub mod protocol;
 pub mod rest;
 pub mod sim;

@@ -1,8 +1,12 @@
 //! Command dispatch: clap definitions and the `run → anyhow` error boundary that turns any
 //! failure into one message a person can act on (never a backtrace).
 
+mod common;
+mod queries;
 mod sign;
 mod sim;
+mod tail;
+mod tui;
 
 use std::process::ExitCode;
 
@@ -23,6 +27,12 @@ enum Command {
     Sign(sign::SignArgs),
     /// Run the local exchange simulator (REST, user and market WebSockets) until Ctrl-C.
     Sim(sim::SimArgs),
+    /// Stream the account's orders, fills, balances and positions as they happen.
+    Tail(tail::TailArgs),
+    /// Show balances (REST).
+    Balance(queries::BalanceArgs),
+    /// Show open orders, or finished ones with --history (REST).
+    Orders(queries::OrdersArgs),
 }
 
 /// Runs an async command on a multi-threaded runtime.
@@ -34,9 +44,16 @@ fn block_on<F: std::future::Future<Output = anyhow::Result<()>>>(f: F) -> anyhow
 /// Parses the command line, runs the command and maps errors to an exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Logs go to stderr, so that stdout stays clean for `--json` consumers; RUST_LOG overrides.
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
     let result = match cli.command {
         Command::Sign(args) => sign::run(args),
         Command::Sim(args) => block_on(sim::run(args)),
+        Command::Tail(args) => block_on(tail::run(args)),
+        Command::Balance(args) => block_on(queries::balance(args)),
+        Command::Orders(args) => block_on(queries::orders(args)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

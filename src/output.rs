@@ -1,0 +1,118 @@
+//! How events and account data look to a person and to a program: one human line, or one JSON
+//! object per line with a `type` field and decimals as strings. Shared by `tail`, `demo` and
+//! `balance`/`orders`; it formats and must not fetch or decide anything.
+
+use rust_decimal::Decimal;
+use serde_json::{json, Value};
+
+use crate::engine::EngineEvent;
+use crate::protocol::models::{Order, Position, Trade};
+use crate::state::Balance;
+
+fn ms_or_null(t: Option<u64>) -> Value {
+    t.map_or(Value::Null, Value::from)
+}
+
+/// A fill as a JSON line object.
+pub fn fill_json(t: &Trade) -> Value {
+    json!({
+        "type": "fill",
+        "trade_id": t.trade_id.as_str(),
+        "order_id": t.order_id.as_str(),
+        "client_oid": t.client_oid.as_ref().map(|c| c.as_str()),
+        "instrument_name": t.instrument_name.as_str(),
+        "side": t.side.as_str(),
+        "price": t.traded_price.to_string(),
+        "quantity": t.traded_quantity.to_string(),
+        "fee": t.fee_cost().to_string(),
+        "fee_currency": t.fee_instrument_name,
+        "taker_side": t.taker_side.as_ref().map(|s| s.as_str()),
+        "time": ms_or_null(t.create_time),
+    })
+}
+
+/// An order as a JSON line object.
+pub fn order_json(o: &Order) -> Value {
+    json!({
+        "type": "order",
+        "order_id": o.order_id.as_str(),
+        "client_oid": o.client_oid.as_ref().map(|c| c.as_str()),
+        "instrument_name": o.instrument_name.as_str(),
+        "side": o.side.as_str(),
+        "order_type": o.kind().map(|k| k.as_str()),
+        "status": o.status.as_str(),
+        "price": o.price().map(|p| p.to_string()),
+        "quantity": o.quantity.to_string(),
+        "cumulative_quantity": o.cumulative_quantity.to_string(),
+        "avg_price": o.avg_price.map(|p| p.to_string()),
+        "reason": o.reason_code(),
+        "time": ms_or_null(o.update_time.or(o.create_time)),
+    })
+}
+
+/// A balance as a JSON line object.
+pub fn balance_json(currency: &str, b: &Balance) -> Value {
+    json!({"type": "balance", "currency": currency, "total": b.total.to_string(),
+        "available": b.available.to_string(), "reserved": b.reserved.to_string()})
+}
+
+/// A position as a JSON line object.
+pub fn position_json(p: &Position) -> Value {
+    json!({"type": "position", "instrument_name": p.instrument_name.as_str(), "quantity": p.quantity.to_string(),
+        "cost": p.cost.map(|c| c.to_string()), "time": ms_or_null(p.update_timestamp_ms)})
+}
+
+/// An engine event as a JSON line object, or `None` for events readers need not see.
+pub fn event_json(ev: &EngineEvent) -> Option<Value> {
+    Some(match ev {
+        EngineEvent::Order(o) => order_json(o),
+        EngineEvent::Fill(t) => fill_json(t),
+        EngineEvent::Balance { currency, balance } => balance_json(currency, balance),
+        EngineEvent::Position(p) => position_json(p),
+        EngineEvent::Connection { live, detail } => json!({"type": "connection", "live": live, "detail": detail}),
+        EngineEvent::Refused(r) => json!({"type": "refused", "reason": r.reason, "code": r.code}),
+    })
+}
+
+fn qty(d: &Decimal) -> String {
+    d.normalize().to_string()
+}
+
+/// An engine event as one human line.
+pub fn event_line(ev: &EngineEvent) -> String {
+    match ev {
+        EngineEvent::Fill(t) => format!(
+            "FILL     {} {} {} @ {}  fee {} {}  trade {} order {}",
+            t.instrument_name,
+            t.side,
+            qty(&t.traded_quantity),
+            t.traded_price,
+            qty(&t.fee_cost()),
+            t.fee_instrument_name.as_deref().unwrap_or(""),
+            t.trade_id,
+            t.order_id
+        ),
+        EngineEvent::Order(o) => format!(
+            "ORDER    {} {} {} {}/{} @ {}  {}  id {}{}",
+            o.instrument_name,
+            o.side,
+            o.status,
+            qty(&o.cumulative_quantity),
+            qty(&o.quantity),
+            o.price().map_or("market".into(), |p| p.to_string()),
+            o.client_oid.as_ref().map_or("", |c| c.as_str()),
+            o.order_id,
+            o.reason_code().map(|r| format!("  reason {r}")).unwrap_or_default()
+        ),
+        EngineEvent::Balance { currency, balance } => format!(
+            "BALANCE  {currency:<6} total {}  available {}  reserved {}",
+            qty(&balance.total),
+            qty(&balance.available),
+            qty(&balance.reserved)
+        ),
+        EngineEvent::Position(p) => format!("POSITION {} {}", p.instrument_name, qty(&p.quantity)),
+        EngineEvent::Connection { live: true, detail } => format!("LIVE     {detail}"),
+        EngineEvent::Connection { live: false, detail } => format!("OFFLINE  {detail}"),
+        EngineEvent::Refused(r) => format!("REFUSED  {}", r.reason),
+    }
+}
