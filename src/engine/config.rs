@@ -21,8 +21,9 @@ pub struct EngineConfig {
     pub journal: Option<PathBuf>,
     /// Pre-trade limits.
     pub risk: RiskLimits,
-    /// Ask the exchange to cancel this connection's orders when it drops (§6.11).
-    pub cancel_on_disconnect: bool,
+    /// Ask the exchange to cancel this connection's orders when it drops (§6.11). `None`: on
+    /// when a strategy runs (an unattended strategy must not leave quotes behind), off otherwise.
+    pub cancel_on_disconnect: Option<bool>,
     /// Prefix of every client id of this run (default: derived from the start time).
     pub client_oid_prefix: Option<String>,
     /// Pause after a WebSocket connects (§4.2: 1 s).
@@ -46,7 +47,7 @@ impl EngineConfig {
             creds,
             journal: None,
             risk: RiskLimits::default(),
-            cancel_on_disconnect: false,
+            cancel_on_disconnect: None,
             client_oid_prefix: None,
             connect_pause: Duration::from_secs(1),
             request_timeout: Duration::from_secs(10),

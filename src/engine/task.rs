@@ -79,7 +79,8 @@ impl Task {
         recovered_open: Vec<String>,
     ) -> Self {
         let mut user_cfg = SessionConfig::user(&cfg.endpoints.user_ws_url, cfg.creds.clone());
-        user_cfg.kind = SessionKind::User { creds: cfg.creds.clone(), cancel_on_disconnect: cfg.cancel_on_disconnect };
+        let cancel_on_disconnect = cfg.cancel_on_disconnect.unwrap_or(!strategies.is_empty());
+        user_cfg.kind = SessionKind::User { creds: cfg.creds.clone(), cancel_on_disconnect };
         user_cfg.channels.push("user.positions".into());
         user_cfg.connect_pause = cfg.connect_pause;
         user_cfg.request_timeout = cfg.request_timeout;
