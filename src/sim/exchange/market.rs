@@ -95,12 +95,28 @@ impl Exchange {
         rested
     }
 
+    /// Pins an instrument's mid to an outside reference (paper trading on live market data):
+    /// participants quote around it from now on instead of a random walk. The mid is rounded
+    /// to the tick; unknown instruments are ignored.
+    pub fn set_reference_mid(&mut self, instrument: &str, mid: Decimal, now_ms: u64) {
+        let Some(i) = self.inst_index(instrument) else { return };
+        if mid <= Decimal::ZERO {
+            return;
+        }
+        self.pinned[i] = true;
+        self.mids[i] = floor_tick(mid, self.instruments[i].price_tick);
+        self.pull_stale(i);
+        self.quote_ladder(i, now_ms);
+        self.flush_market(now_ms);
+    }
+
     /// One step: every instrument's mid walks, stale quotes are pulled, the ladder is
     /// refilled, and sometimes a participant takes liquidity.
     pub(super) fn market_step(&mut self, now_ms: u64) {
         for i in 0..self.instruments.len() {
             let spacing = self.instruments[i].spacing;
             let mid = match self.rng.between(0, 9) {
+                _ if self.pinned[i] => self.mids[i],
                 0..=2 => self.mids[i] - spacing,
                 7..=9 => self.mids[i] + spacing,
                 _ => self.mids[i],

@@ -86,6 +86,8 @@ pub struct Exchange {
     tapes: Vec<Tape>,
     /// Where each synthetic market quotes around (also the USD valuation price).
     mids: Vec<Decimal>,
+    /// Instruments whose mid follows an outside reference (paper trading) instead of walking.
+    pinned: Vec<bool>,
     account: Account,
     orders: HashMap<u64, Order>,
     /// Ids of the user's open orders, oldest first.
@@ -117,6 +119,7 @@ impl Exchange {
             account: Account::new(&cfg.balances),
             rng: Rng::new(cfg.seed),
             mids: instruments.iter().map(|i| i.initial_mid).collect(),
+            pinned: vec![false; n],
             books: (0..n).map(|_| Book::default()).collect(),
             tapes: (0..n).map(|_| Tape::default()).collect(),
             instruments,

@@ -69,3 +69,17 @@ fn resting_user_order_near_mid_eventually_fills() {
     // 0.01 BTC bought, less the 0.001 maker fee on it.
     assert_eq!(holding(&ex, "BTC"), ("2.00999000".into(), "0.00000000".into()));
 }
+
+#[test]
+fn a_pinned_mid_follows_the_reference_and_stops_walking() {
+    let mut ex = Exchange::new(ExchangeConfig::default());
+    ex.set_reference_mid("BTC_USD", rust_decimal::Decimal::from(61_234), 1);
+    for t in 2..50 {
+        ex.step_market(t);
+    }
+    let (bids, asks) = ex.book_levels("BTC_USD", 1).unwrap();
+    let bid: rust_decimal::Decimal = bids[0][0].parse().unwrap();
+    let ask: rust_decimal::Decimal = asks[0][0].parse().unwrap();
+    assert!(bid < rust_decimal::Decimal::from(61_234) && ask > rust_decimal::Decimal::from(61_234), "{bid} {ask}");
+    assert!(ask - bid < rust_decimal::Decimal::from(100), "quotes hug the reference: {bid} {ask}");
+}
