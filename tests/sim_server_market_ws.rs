@@ -199,3 +199,29 @@ async fn ignored_heartbeats_close_the_socket_with_1000() {
     assert_eq!((code, heartbeats), (Some(1000), 3));
     wait_for(|| sim.connections() == 0).await;
 }
+
+/// ccxt 4.5.90 subscribes without an `id` (and spells the book options in camelCase, which the
+/// exchange does not know): the subscription is served, answered with id -1, in the default
+/// SNAPSHOT mode. Other id-less requests still get the ERROR frame.
+#[tokio::test]
+async fn subscriptions_without_id_are_served_as_ccxt_sends_them() {
+    let sim = start_sim().await;
+    let mut ws = connect(&sim.market_ws_url()).await;
+    let ccxt_style = json!({"method": "subscribe", "nonce": now_ms(),
+        "params": {"channels": [format!("book.{INSTR}.50")], "bookSubscriptionType": "SNAPSHOT_AND_UPDATE"}});
+    send(&mut ws, ccxt_style).await;
+    let first = recv(&mut ws).await;
+    assert_eq!(
+        (first["id"].clone(), first["code"].clone(), first["result"]["subscription"].clone()),
+        (json!(-1), json!(0), json!(format!("book.{INSTR}.50")))
+    );
+    // Default mode is SNAPSHOT: the next frame is another full book, not a delta.
+    let next = recv(&mut ws).await;
+    assert_eq!(next["result"]["channel"], "book");
+    send(&mut ws, json!({"method": "unsubscribe", "params": {"channels": [format!("book.{INSTR}.50")]}})).await;
+    let unsub = recv_until(&mut ws, |v| v["method"] == "unsubscribe").await;
+    assert_eq!((unsub["id"].clone(), unsub["code"].clone()), (json!(-1), json!(0)));
+    send(&mut ws, json!({"method": "public/get-book", "params": {}})).await;
+    let err = recv_until(&mut ws, |v| v["method"] != "subscribe").await;
+    assert_eq!((err["id"].clone(), err["method"].clone()), (json!(-1), json!("ERROR")));
+}

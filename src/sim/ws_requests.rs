@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 
-use super::auth::{parse_envelope, verify, EnvelopeError};
+use super::auth::{parse_envelope, verify, Envelope, EnvelopeError};
 use super::envelope::{err, err_code, ok, ws_error, BAD_REQUEST, METHOD_NOT_FOUND, TOO_MANY_REQUESTS, UNAUTHORIZED};
 use super::hub::{Conn, Kind};
 use super::shared::{now_ms, Shared};
@@ -17,7 +17,11 @@ use std::sync::atomic::Ordering;
 pub fn handle(shared: &Shared, conn: &Conn, st: &mut ConnState, text: &str) -> Vec<Value> {
     let env = match parse_envelope(text) {
         Ok(env) => env,
-        Err(EnvelopeError::Malformed | EnvelopeError::MissingIdOrMethod) => return vec![ws_error(text)],
+        Err(EnvelopeError::MissingIdOrMethod) => match idless_subscription(text) {
+            Some(env) => env,
+            None => return vec![ws_error(text)],
+        },
+        Err(EnvelopeError::Malformed) => return vec![ws_error(text)],
         Err(EnvelopeError::BadField { id, method }) => return vec![err_code(&id, &method, BAD_REQUEST)],
     };
     // Heartbeat answers are not requests: they neither count against the rate limit nor get
@@ -53,6 +57,37 @@ pub fn handle(shared: &Shared, conn: &Conn, st: &mut ConnState, text: &str) -> V
         }
         _ => vec![err_code(id, method, METHOD_NOT_FOUND)],
     }
+}
+
+/// A `subscribe`/`unsubscribe` frame that carries no `id` at all, read with id -1.
+///
+/// §2.1 makes `id` required, but ccxt 4.5.90 sends its subscriptions without one, and the
+/// subscription results captured live in its source carry no request id: the exchange
+/// evidently serves them. Only these two unsigned methods are tolerated; anything else without
+/// an id (and any id that is present but malformed) still gets the `ERROR` frame (§4.7).
+fn idless_subscription(text: &str) -> Option<Envelope> {
+    let Ok(Value::Object(obj)) = serde_json::from_str::<Value>(text) else {
+        return None;
+    };
+    let method = obj.get("method").and_then(Value::as_str)?;
+    if obj.contains_key("id") || !matches!(method, "subscribe" | "unsubscribe") {
+        return None;
+    }
+    let params = match obj.get("params") {
+        None => None,
+        Some(p @ Value::Object(_)) => Some(p.clone()),
+        Some(_) => return None,
+    };
+    // §2.2: the response id is -1 when the request carried none.
+    Some(Envelope {
+        id: json!(-1),
+        id_text: "-1".to_string(),
+        method: method.to_string(),
+        params,
+        api_key: None,
+        sig: None,
+        nonce_text: None,
+    })
 }
 
 fn outcome(id: &Value, method: &str, result: Result<Value, super::venue::Reject>) -> Value {

@@ -23,6 +23,7 @@ mod queries;
 mod tape;
 #[cfg(test)]
 mod tests;
+mod wallet;
 
 use self::account::Account;
 use self::book::Book;
@@ -277,6 +278,7 @@ impl Exchange {
             "private/user-balance" => Ok(serde_json::json!({ "data": [self.balance_row()] })),
             "private/get-positions" => Ok(serde_json::json!({ "data": [] })),
             "private/get-accounts" => Ok(self.accounts_json()),
+            "private/get-currency-networks" => Ok(self.currency_networks(now_ms)),
             "private/set-cancel-on-disconnect" => self.set_cancel_on_disconnect(p, conn),
             "private/get-cancel-on-disconnect" => self.get_cancel_on_disconnect(conn),
             _ => Err(codes::reject(codes::METHOD_NOT_FOUND)),

@@ -44,7 +44,15 @@ pub(crate) fn integer(params: &Value, key: &str) -> Result<Option<u64>, Reject> 
     raw.trim().parse::<u64>().map(Some).map_err(|_| reject(INVALID_ARGUMENT))
 }
 
-/// A time bound in ms or ns, as nanoseconds: values below 10^14 are taken as milliseconds.
+/// A time bound in ms, µs or ns, as nanoseconds, told apart by magnitude: below 10^14 is
+/// milliseconds, below 10^17 microseconds, else nanoseconds.
+///
+/// The reference documents ms or ns; microseconds are accepted because ccxt's `fetch_ohlcv`
+/// sends `end_ts` in µs by default, and no present-day time in ns or ms is that size.
 pub(crate) fn time_ns(params: &Value, key: &str) -> Result<Option<u64>, Reject> {
-    Ok(integer(params, key)?.map(|v| if v < 100_000_000_000_000 { v.saturating_mul(1_000_000) } else { v }))
+    Ok(integer(params, key)?.map(|v| match v {
+        v if v < 100_000_000_000_000 => v.saturating_mul(1_000_000),
+        v if v < 100_000_000_000_000_000 => v.saturating_mul(1_000),
+        v => v,
+    }))
 }

@@ -36,9 +36,14 @@ impl Exchange {
 
     fn get_book(&self, p: &Value, now_ms: u64) -> Result<Value, Reject> {
         let i = self.inst_param(p)?;
-        let depth = integer(p, "depth")?
-            .filter(|d| (1..=MAX_BOOK_DEPTH).contains(d))
-            .ok_or_else(|| reject(codes::INVALID_ARGUMENT))? as usize;
+        // The reference marks depth required, but ccxt omits it when no limit is given and its
+        // live runs evidently get a book; a third-party client documents 50 as the exchange's
+        // default. So absent means 50; present but out of range is still 40004.
+        let depth = integer(p, "depth")?.unwrap_or(MAX_BOOK_DEPTH);
+        if !(1..=MAX_BOOK_DEPTH).contains(&depth) {
+            return Err(reject(codes::INVALID_ARGUMENT));
+        }
+        let depth = depth as usize;
         let (inst, book) = (&self.instruments[i], &self.books[i]);
         Ok(json!({
             "instrument_name": inst.symbol,

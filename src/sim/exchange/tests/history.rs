@@ -117,3 +117,19 @@ fn balance_positions_and_accounts_shapes() {
     assert_eq!(acc["master_account"]["uuid"], ExchangeConfig::default().account_id.as_str());
     assert_eq!(acc["sub_account_list"], json!([]));
 }
+
+#[test]
+fn currency_networks_list_every_listed_currency() {
+    let mut ex = quiet();
+    let r = ex.private("private/get-currency-networks", &json!({}), None, T0).unwrap();
+    let map = r["currency_map"].as_object().unwrap();
+    assert_eq!(map.keys().map(String::as_str).collect::<Vec<_>>(), vec!["BTC", "CRO", "ETH", "USD"]);
+    let btc = &map["BTC"];
+    assert_eq!(btc["full_name"], "Bitcoin");
+    let net = &btc["network_list"][0];
+    assert_eq!(net["network_id"], btc["default_network"]);
+    for field in ["withdrawal_fee", "withdraw_enabled", "min_withdrawal_amount", "deposit_enabled"] {
+        assert!(net.get(field).is_some(), "missing {field}");
+    }
+    assert_eq!(r["update_time"], T0);
+}

@@ -51,7 +51,12 @@ fn book_levels_and_depth_rules() {
     assert_eq!(r["data"][0]["asks"], json!([["50001.50", "1.0000", "1"]]));
     let too_deep = json!({"instrument_name": "BTC_USD", "depth": "51"});
     assert_eq!(public(&mut ex, "public/get-book", too_deep).unwrap_err().code, 40004);
-    assert_eq!(public(&mut ex, "public/get-book", json!({"instrument_name": "BTC_USD"})).unwrap_err().code, 40004);
+    let zero = json!({"instrument_name": "BTC_USD", "depth": "0"});
+    assert_eq!(public(&mut ex, "public/get-book", zero).unwrap_err().code, 40004);
+    // ccxt's fetch_order_book without a limit omits depth; the exchange's default is 50.
+    let r = public(&mut ex, "public/get-book", json!({"instrument_name": "BTC_USD"})).unwrap();
+    assert_eq!(r["depth"], 50);
+    assert_eq!(r["data"][0]["bids"], json!([["49999.00", "0.3000", "2"]]));
     let unknown = json!({"instrument_name": "NOPE", "depth": "5"});
     assert_eq!(public(&mut ex, "public/get-book", unknown).unwrap_err().code, 40004);
     assert_eq!(public(&mut ex, "public/get-nothing", json!({})).unwrap_err().code, 40002);
@@ -92,4 +97,26 @@ fn trades_tickers_and_candles_from_the_tape() {
     );
     let bad = json!({"instrument_name": "BTC_USD", "timeframe": "3m"});
     assert_eq!(public(&mut ex, "public/get-candlestick", bad).unwrap_err().code, 40004);
+}
+
+#[test]
+fn candle_and_trade_bounds_accept_ms_us_and_ns() {
+    let mut ex = quiet();
+    ex.inject_maker("BTC_USD", false, d("50000"), d("0.1"), T0);
+    ex.inject_taker("BTC_USD", true, d("0.1"), T0);
+    let minute = T0 - T0 % 60_000;
+    // ccxt's fetch_ohlcv sends end_ts in microseconds by default.
+    for end in [T0 + 1, (T0 + 1) * 1_000, (T0 + 1) * 1_000_000] {
+        let p = json!({"instrument_name": "BTC_USD", "timeframe": "1m", "end_ts": end.to_string()});
+        let c = public(&mut ex, "public/get-candlestick", p).unwrap();
+        assert_eq!(c["data"][0]["t"], minute, "end_ts {end}");
+    }
+    // Bounds are exclusive: nothing ends before the trade's own minute.
+    for end in [minute, minute * 1_000, minute * 1_000_000] {
+        let p = json!({"instrument_name": "BTC_USD", "timeframe": "1m", "end_ts": end.to_string()});
+        let c = public(&mut ex, "public/get-candlestick", p).unwrap();
+        assert_eq!(c["data"], json!([]), "end_ts {end} is before the only trade");
+        let p = json!({"instrument_name": "BTC_USD", "end_ts": end});
+        assert_eq!(public(&mut ex, "public/get-trades", p).unwrap()["data"], json!([]), "trades before {end}");
+    }
 }
