@@ -10,6 +10,7 @@ pub mod config;
 pub mod engine;
 pub mod journal;
 pub mod output;
+pub mod paper;
 pub mod protocol;
 pub mod rest;
 pub mod sim;

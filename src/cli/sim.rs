@@ -4,7 +4,6 @@
 
 use std::io::Write;
 use std::net::SocketAddr;
-use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
@@ -45,16 +44,7 @@ pub struct SimArgs {
 pub struct Balances(Vec<(String, Decimal)>);
 
 fn parse_balances(s: &str) -> Result<Balances, String> {
-    let mut out = Vec::new();
-    for part in s.split(',').filter(|p| !p.trim().is_empty()) {
-        let (ccy, qty) = part.split_once('=').ok_or_else(|| format!("{part:?} is not CCY=AMOUNT"))?;
-        let qty = Decimal::from_str(qty.trim()).map_err(|e| format!("{part:?}: {e}"))?;
-        if qty.is_sign_negative() {
-            return Err(format!("{part:?}: a balance cannot be negative"));
-        }
-        out.push((ccy.trim().to_uppercase(), qty));
-    }
-    Ok(Balances(out))
+    cdc_engine::sim::parse_balances(s).map(Balances)
 }
 
 fn throwaway(prefix: &str, len: usize) -> String {

@@ -167,3 +167,19 @@ impl<V: Venue> SimHandle<V> {
         }
     }
 }
+
+/// Parses starting balances written `CCY=AMOUNT,...` (e.g. `USD=100000,BTC=2`).
+pub fn parse_balances(s: &str) -> Result<Vec<(String, rust_decimal::Decimal)>, String> {
+    use std::str::FromStr;
+    s.split(',')
+        .filter(|p| !p.trim().is_empty())
+        .map(|part| {
+            let (ccy, qty) = part.split_once('=').ok_or_else(|| format!("{part:?} is not CCY=AMOUNT"))?;
+            let qty = rust_decimal::Decimal::from_str(qty.trim()).map_err(|e| format!("{part:?}: {e}"))?;
+            if qty.is_sign_negative() {
+                return Err(format!("{part:?}: a balance cannot be negative"));
+            }
+            Ok((ccy.trim().to_uppercase(), qty))
+        })
+        .collect()
+}
