@@ -78,6 +78,7 @@ async fn a_wrong_secret_is_named_40101_with_its_causes() {
         let d = detail(&r, name);
         assert!(d.contains("40101") && d.contains("UNAUTHORIZED"), "{d}");
         assert!(d.contains("HTTP headers") && d.contains("swapped key/secret"), "{d}");
+        assert!(d.contains("doctor signs correctly"), "{d}");
     }
     assert_eq!(status(&r, "credentials"), Status::Ok);
     assert_no_secret(&r, wrong);

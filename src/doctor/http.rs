@@ -88,3 +88,14 @@ pub(super) fn explained(code: i64, status: Option<u16>) -> (String, String) {
     }
     (detail, ex.hint)
 }
+
+/// For our own signed requests a 40101 cannot come from signing mistakes: narrow the causes.
+pub(super) fn narrow_for_ours(mut check: super::Check) -> super::Check {
+    if check.detail.contains("code 40101") {
+        check.detail.push_str(
+            " doctor signs correctly, so here the cause is the key or secret themselves (wrong, swapped, \
+             revoked), the other environment's key, or the key's permissions or IP allow-list.",
+        );
+    }
+    check
+}

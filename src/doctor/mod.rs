@@ -135,7 +135,7 @@ pub async fn run(config: Result<RawSettings, ConfigError>, opts: &Options) -> Re
     let mut net = network::Net::new(endpoints, redactor, opts);
     let reachable = net.public_rest(&mut report).await;
     net.clock(&mut report, reachable).await;
-    let auth_ok = net.ws_auth(&mut report, creds.as_ref(), reachable).await;
+    let auth_ok = net.ws_auth(&mut report, creds.as_ref()).await;
     let private_ok = net.private_rest(&mut report, creds.as_ref(), reachable).await;
     if !(auth_ok && private_ok) && opts.try_swapped {
         net.swapped(&mut report, &raw).await;

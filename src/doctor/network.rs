@@ -116,7 +116,7 @@ impl<'a> Net<'a> {
     }
 
     /// `public/auth` over the user WebSocket.
-    pub(super) async fn ws_auth(&mut self, report: &mut Report, creds: Option<&Credentials>, _reachable: bool) -> bool {
+    pub(super) async fn ws_auth(&mut self, report: &mut Report, creds: Option<&Credentials>) -> bool {
         let Some(creds) = creds else {
             report.push(Check::new("WebSocket auth", Status::Skipped, "no usable credentials", None));
             return false;
@@ -146,7 +146,9 @@ impl<'a> Net<'a> {
         }
         let check = match self.signed(name, "private/user-balance", creds, false).await {
             Err(e) => Check::new(name, Status::Fail, e, Some(reach_fix())),
-            Ok(r) => answer_check(name, &r, |_| "private/user-balance answered code 0: signing works".into()),
+            Ok(r) => http::narrow_for_ours(answer_check(name, &r, |_| {
+                "private/user-balance answered code 0: signing works".into()
+            })),
         };
         let ok = check.status == Status::Ok;
         report.push(check);

@@ -65,7 +65,7 @@ pub(super) async fn check(net: &mut Net<'_>, creds: &Credentials, id: u64) -> Ch
         }
         net.record(NAME, shown, None, &frame);
         let _ = ws.close(None).await;
-        return outcome(&v, &url);
+        return super::http::narrow_for_ours(outcome(&v, &url));
     }
 }
 
