@@ -7,6 +7,7 @@
 
 pub mod clock;
 pub mod config;
+pub mod doctor;
 pub mod engine;
 pub mod journal;
 pub mod output;

@@ -2,6 +2,7 @@
 //! failure into one message a person can act on (never a backtrace).
 
 mod common;
+mod doctor;
 mod queries;
 mod sign;
 mod sim;
@@ -33,6 +34,8 @@ enum Command {
     Balance(queries::BalanceArgs),
     /// Show open orders, or finished ones with --history (REST).
     Orders(queries::OrdersArgs),
+    /// Walk a failing setup step by step and say what to fix (config, URLs, credentials, clock, auth).
+    Doctor(doctor::DoctorArgs),
 }
 
 /// Runs an async command on a multi-threaded runtime.
@@ -54,6 +57,7 @@ pub fn main() -> ExitCode {
         Command::Tail(args) => block_on(tail::run(args)),
         Command::Balance(args) => block_on(queries::balance(args)),
         Command::Orders(args) => block_on(queries::orders(args)),
+        Command::Doctor(args) => block_on(doctor::run(args)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -10,7 +10,7 @@ use cdc_engine::rest::RestClient;
 use cdc_engine::state::Balance;
 use clap::Args;
 
-use super::common::{account, out, AccountArgs};
+use super::common::{creds, out, settings, AccountArgs};
 
 /// Arguments of `cdc-engine balance`.
 #[derive(Args, Debug)]
@@ -42,8 +42,8 @@ pub struct OrdersArgs {
 }
 
 fn client(args: &AccountArgs) -> anyhow::Result<RestClient> {
-    let acct = account(args)?;
-    Ok(RestClient::new(&acct.endpoints.rest_url, Some(acct.creds), SystemClock::new())?)
+    let s = settings(args)?;
+    Ok(RestClient::new(&s.endpoints.rest_url, Some(creds(&s)?), SystemClock::new())?)
 }
 
 /// Runs `balance`.

@@ -9,7 +9,7 @@ use cdc_engine::output::{event_json, event_line};
 use clap::Args;
 use tokio::sync::broadcast::error::RecvError;
 
-use super::common::{account, out, AccountArgs};
+use super::common::{creds, out, settings, AccountArgs};
 
 /// Arguments of `cdc-engine tail`.
 #[derive(Args, Debug)]
@@ -29,9 +29,9 @@ pub struct TailArgs {
 
 /// Runs the command.
 pub async fn run(args: TailArgs) -> anyhow::Result<()> {
-    let acct = account(&args.account)?;
-    let mut cfg = EngineConfig::new(acct.endpoints, acct.creds);
-    cfg.journal = acct.journal;
+    let s = settings(&args.account)?;
+    let mut cfg = EngineConfig::new(s.endpoints.clone(), creds(&s)?);
+    cfg.journal = s.journal;
     let engine = start(cfg, Vec::new()).await?;
     if args.tui {
         let result = super::tui::run(&engine, args.duration.map(Duration::from_secs)).await;

@@ -1,8 +1,13 @@
 //! Where the exchange is: production and UAT presets (§1) and explicit URL overrides, read from
 //! the environment (`CDC_ENV`, `CDC_REST_URL`, `CDC_USER_WS_URL`, `CDC_MARKET_WS_URL`) and the
-//! credentials (`CDC_API_KEY`, `CDC_API_SECRET`). Checks only shape; it never connects.
+//! credentials (`CDC_API_KEY`, `CDC_API_SECRET`); [`file`] adds the TOML file with profiles.
+//! Checks only shape; it never connects.
+
+pub mod file;
 
 use std::fmt;
+
+pub use file::{default_path, load, load_raw, RawSettings, Settings};
 
 use crate::protocol::Credentials;
 
@@ -128,6 +133,48 @@ pub enum ConfigError {
     /// Credentials refused.
     #[error(transparent)]
     Credentials(crate::protocol::CredentialsError),
+    /// The config file could not be read.
+    #[error("cannot read the config file {path}: {reason}")]
+    Unreadable {
+        /// The file.
+        path: String,
+        /// The operating system's complaint.
+        reason: String,
+    },
+    /// The config file is not valid, or a key in it has a wrong value.
+    #[error("config file {path}: {key}: {problem}")]
+    Invalid {
+        /// The file.
+        path: String,
+        /// The key at fault, e.g. `profiles.main.risk.max_open_orders`.
+        key: String,
+        /// What is wrong and what to write instead.
+        problem: String,
+    },
+    /// The profile asked for is not in the file.
+    #[error(
+        "config file {path} has no profile {profile:?} (it has: {known}); pick one with --profile or default_profile"
+    )]
+    UnknownProfile {
+        /// The file.
+        path: String,
+        /// The profile asked for.
+        profile: String,
+        /// The profiles the file has.
+        known: String,
+    },
+    /// The file holds a secret and others can read it.
+    #[error(
+        "config file {path} holds api_secret but is readable by group or others (mode {mode:o}): anyone on \
+         this machine could trade with your key. Run `chmod 600 {path}`, or remove api_secret from the \
+         file and export CDC_API_SECRET instead"
+    )]
+    SecretFileReadable {
+        /// The file.
+        path: String,
+        /// Its permission bits.
+        mode: u32,
+    },
 }
 
 impl fmt::Display for Environment {

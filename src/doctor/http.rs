@@ -1,0 +1,101 @@
+//! One HTTP exchange for `doctor`: send, read status, `Date` header and body, and decode the
+//! reason code leniently (number or string). It records nothing itself; the caller redacts.
+
+use std::time::{Duration, UNIX_EPOCH};
+
+use serde_json::Value;
+
+use crate::protocol::codes::explain;
+
+/// What came back.
+pub(super) struct Reply {
+    /// HTTP status.
+    pub status: u16,
+    /// The `Date` header in UTC ms, when present and valid.
+    pub date_ms: Option<u64>,
+    /// The body as text.
+    pub body: String,
+    /// The body as JSON, when it is JSON.
+    pub json: Option<Value>,
+}
+
+impl Reply {
+    /// The envelope's `code` (§2.2), accepting a number or a string.
+    pub fn code(&self) -> Option<i64> {
+        match self.json.as_ref()?.get("code")? {
+            Value::Number(n) => n.as_i64(),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    }
+}
+
+/// Sends one request; `Err` carries why nothing came back.
+pub(super) async fn send(
+    http: &reqwest::Client,
+    verb: reqwest::Method,
+    url: &str,
+    headers: &[(String, String)],
+    body: Option<String>,
+) -> Result<Reply, String> {
+    let mut rb = http.request(verb, url);
+    for (k, v) in headers {
+        rb = rb.header(k.as_str(), v.as_str());
+    }
+    if let Some(b) = body {
+        rb = rb.body(b);
+    }
+    let resp = rb.send().await.map_err(|e| format!("could not reach {url}: {}", chain(&e)))?;
+    let status = resp.status().as_u16();
+    let date_ms = resp
+        .headers()
+        .get(reqwest::header::DATE)
+        .and_then(|d| d.to_str().ok())
+        .and_then(|d| httpdate::parse_http_date(d).ok())
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    let bytes = resp.bytes().await.map_err(|e| format!("the answer from {url} broke off: {}", chain(&e)))?;
+    let body = String::from_utf8_lossy(&bytes).into_owned();
+    let json = serde_json::from_str(&body).ok();
+    Ok(Reply { status, date_ms, body, json })
+}
+
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut src = e.source();
+    while let Some(s) = src {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        src = s.source();
+    }
+    out
+}
+
+/// A client with the doctor's timeout.
+pub(super) fn client(timeout: Duration) -> Result<reqwest::Client, String> {
+    reqwest::Client::builder().timeout(timeout).build().map_err(|e| chain(&e))
+}
+
+/// A reason code explained for a check: meaning and hint, plus the usual causes for 40101.
+pub(super) fn explained(code: i64, status: Option<u16>) -> (String, String) {
+    let ex = explain(code, status);
+    let mut detail = format!("code {} {}: {}", ex.code, ex.name, ex.meaning);
+    let causes = ex.likely_causes();
+    if !causes.is_empty() {
+        detail.push_str(" Usual causes: ");
+        detail.push_str(&causes.join("; "));
+        detail.push('.');
+    }
+    (detail, ex.hint)
+}
+
+/// For our own signed requests a 40101 cannot come from signing mistakes: narrow the causes.
+pub(super) fn narrow_for_ours(mut check: super::Check) -> super::Check {
+    if check.detail.contains("code 40101") {
+        check.detail.push_str(
+            " doctor signs correctly, so here the cause is the key or secret themselves (wrong, swapped, \
+             revoked), the other environment's key, or the key's permissions or IP allow-list.",
+        );
+    }
+    check
+}

@@ -1,0 +1,189 @@
+//! Which signature a user's client computed (§3, §13): recompute ours and the common wrong
+//! variants from the request as sent, and say which one the user's `sig` equals. Pure
+//! computation; the secret is only used as the HMAC key and never returned.
+
+use serde_json::Value;
+
+use crate::protocol::sign::canonical_into;
+use crate::protocol::Credentials;
+
+/// What the user's signature turned out to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SigMatch {
+    /// Equal to ours: signing is right (a 40101 then comes from the key, secret or account).
+    Ours,
+    /// Equal to a known wrong variant: (what the client did, what to change).
+    Variant(&'static str, &'static str),
+    /// Equal to nothing we tried: most likely another secret, or a different payload entirely.
+    Unknown,
+}
+
+/// The request as sent, texts exactly as found in the body.
+#[derive(Debug, Clone)]
+pub struct SigInput {
+    /// `method`.
+    pub method: String,
+    /// The id's text.
+    pub id: String,
+    /// `api_key`.
+    pub api_key: String,
+    /// Params entries in the order they were sent, each with its raw JSON text; `None` when
+    /// `params` was absent.
+    pub params: Option<Vec<(String, Value, String)>>,
+    /// The raw text of the `params` value.
+    pub params_raw: String,
+    /// The nonce's text.
+    pub nonce: String,
+}
+
+type Render = fn(&(String, Value, String), &mut String);
+
+fn render_canonical(e: &(String, Value, String), out: &mut String) {
+    out.push_str(&e.0);
+    canonical_into(&e.1, out);
+}
+
+fn render_raw_numbers(e: &(String, Value, String), out: &mut String) {
+    out.push_str(&e.0);
+    match &e.1 {
+        Value::Number(_) => out.push_str(&e.2),
+        v => canonical_into(v, out),
+    }
+}
+
+fn render_python(e: &(String, Value, String), out: &mut String) {
+    out.push_str(&e.0);
+    match &e.1 {
+        Value::Number(n) if n.is_f64() => out.push_str(&python_float(n.as_f64().unwrap_or_default())),
+        Value::Bool(b) => out.push_str(if *b { "True" } else { "False" }),
+        v => canonical_into(v, out),
+    }
+}
+
+fn render_separated(e: &(String, Value, String), out: &mut String) {
+    if !out.is_empty() {
+        out.push('&');
+    }
+    out.push_str(&e.0);
+    out.push('=');
+    canonical_into(&e.1, out);
+}
+
+/// Python's `str(float)`: exponent form below 1e-4 (two-digit exponent), `.0` on integers.
+fn python_float(f: f64) -> String {
+    if f != 0.0 && (f.abs() < 1e-4 || f.abs() >= 1e16) {
+        let s = format!("{f:e}");
+        match s.split_once('e') {
+            Some((m, e)) => {
+                let (sign, digits) = e.strip_prefix('-').map_or(("+", e), |d| ("-", d));
+                format!("{m}e{sign}{digits:0>2}")
+            }
+            None => s,
+        }
+    } else if f.fract() == 0.0 {
+        format!("{f:.1}")
+    } else {
+        format!("{f}")
+    }
+}
+
+fn params_text(entries: &[(String, Value, String)], sorted: bool, render: Render) -> String {
+    let mut refs: Vec<&(String, Value, String)> = entries.iter().collect();
+    if sorted {
+        refs.sort_by(|a, b| a.0.cmp(&b.0));
+    }
+    let mut out = String::new();
+    for e in refs {
+        render(e, &mut out);
+    }
+    out
+}
+
+/// Compares `sig` with ours and the usual wrong variants, all signed with `secret`.
+pub fn match_signature(secret: &str, input: &SigInput, sig: &str) -> SigMatch {
+    let Ok(creds) = Credentials::new(input.api_key.clone(), secret) else {
+        return SigMatch::Unknown;
+    };
+    let sig = sig.trim().to_ascii_lowercase();
+    let pay = |id: &str, params: &str, nonce: &str| format!("{}{id}{}{params}{nonce}", input.method, input.api_key);
+    let entries = input.params.clone().unwrap_or_default();
+    let (id, nonce) = (input.id.as_str(), input.nonce.as_str());
+    let ours = params_text(&entries, true, render_canonical);
+    if creds.sign_payload(&pay(id, &ours, nonce)) == sig {
+        return SigMatch::Ours;
+    }
+    let candidates: Vec<(String, &'static str, &'static str)> = vec![
+        (
+            pay(id, &params_text(&entries, false, render_canonical), nonce),
+            "params were signed in the order sent, not sorted by key",
+            "sort params keys ascending before signing (§3.2)",
+        ),
+        (
+            pay(id, &input.params_raw, nonce),
+            "the params were signed as JSON text",
+            "sign key+value pairs with no quotes, braces or separators (§3.2)",
+        ),
+        (
+            pay(id, &serde_json::to_string(&entries_map(&entries)).unwrap_or_default(), nonce),
+            "the params were signed as JSON text",
+            "sign key+value pairs with no quotes, braces or separators (§3.2)",
+        ),
+        (
+            pay(id, "", nonce),
+            "the signature leaves the params out",
+            "append the canonical params string between api_key and nonce (§3.1)",
+        ),
+        (
+            pay(id, &params_text(&entries, true, render_separated), nonce),
+            "separators (= and &) were added to the param string",
+            "concatenate keys and values with no separators (§3.2)",
+        ),
+        (
+            pay(id, &params_text(&entries, true, render_raw_numbers), nonce),
+            "numbers were signed in another text than the server reads",
+            "send decimals as strings and sign the same strings (§3.4)",
+        ),
+        (
+            pay(id, &params_text(&entries, true, render_python), nonce),
+            "floats or booleans were signed Python-style (1e-05, 1.0, True)",
+            "send decimals as strings; render booleans as true/false (§3.5)",
+        ),
+        (
+            pay(nonce, &ours, nonce),
+            "the id was signed as the nonce, but the body carries another id",
+            "sign the id you send (ccxt uses id = nonce in both)",
+        ),
+        (
+            pay("", &ours, nonce),
+            "the id was left out of the signature",
+            "payload = method + id + api_key + params + nonce (§3.1)",
+        ),
+        (
+            pay(id, &ours, ""),
+            "the nonce was left out of the signature",
+            "payload = method + id + api_key + params + nonce (§3.1)",
+        ),
+    ];
+    for (payload, what, fix) in candidates {
+        if creds.sign_payload(&payload) == sig {
+            return SigMatch::Variant(what, fix);
+        }
+    }
+    SigMatch::Unknown
+}
+
+fn entries_map(entries: &[(String, Value, String)]) -> serde_json::Map<String, Value> {
+    entries.iter().map(|(k, v, _)| (k.clone(), v.clone())).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn python_floats() {
+        assert_eq!(python_float(1e-5), "1e-05");
+        assert_eq!(python_float(2.0), "2.0");
+        assert_eq!(python_float(0.25), "0.25");
+    }
+}
