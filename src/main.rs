@@ -3,6 +3,10 @@
 #![forbid(unsafe_code)]
 
 mod cli;
+// Built-in strategies; the CLI's `run` command will build them by name.
+#[allow(dead_code)]
+#[path = "../strategies/mod.rs"]
+mod strategies;
 
 fn main() -> std::process::ExitCode {
     cli::main()
