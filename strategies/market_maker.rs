@@ -128,6 +128,18 @@ impl MarketMaker {
         (floor_tick(centre - half, self.p.tick), ceil_tick(centre + half, self.p.tick))
     }
 
+    /// The book's mid with this strategy's own quotes taken out: quoting around a mid that
+    /// includes its own skewed quotes would walk the quotes away a little more each time.
+    pub fn fair_mid(&self, book: &OrderBook) -> Option<Decimal> {
+        let own = |side: &Side, price: Decimal| -> Decimal {
+            let mine = self.orders.iter().filter(|(_, t)| t.side == *side && !t.terminal && t.price == Some(price));
+            mine.map(|(_, t)| t.qty - t.filled).sum()
+        };
+        let bid = book.bids().into_iter().find(|l| l.quantity > own(&Side::Buy, l.price))?.price;
+        let ask = book.asks().into_iter().find(|l| l.quantity > own(&Side::Sell, l.price))?.price;
+        Some((bid + ask) / Decimal::TWO)
+    }
+
     fn stale(&self, b: &Basis, mid: Decimal) -> bool {
         (mid - b.mid).abs() * BPS >= self.p.requote_bps * b.mid || b.inventory != self.inventory()
     }
@@ -176,7 +188,7 @@ impl Strategy for MarketMaker {
 
     fn on_book(&mut self, ctx: &mut Context<'_>, instrument: &str, book: &OrderBook) {
         if instrument == self.p.instrument {
-            if let Some(mid) = book.mid() {
+            if let Some(mid) = self.fair_mid(book) {
                 self.mid = Some(mid);
                 self.refresh(ctx);
             }

@@ -148,3 +148,24 @@ fn parameters_are_validated_with_actionable_errors() {
     let p = MmParams::from_table(&toml::Table::new()).unwrap();
     assert_eq!((p.instrument.as_str(), p.tick, p.qty_tick), ("BTC_USD", d("0.01"), d("0.0001")));
 }
+
+#[test]
+fn its_own_quotes_do_not_move_the_mid_it_quotes_around() {
+    use cdc_engine::protocol::models::{BookLevel, BookSnapshot};
+    let (mut h, mut m) = (Harness::new(), mm(""));
+    let (bid, ask) = started(&mut h, &mut m);
+    // The book now shows our quotes on top (ours alone at 49975; 49975.00 shared at the ask).
+    let lvl = |p: &str, q: &str| BookLevel { price: d(p), quantity: d(q), orders: 1 };
+    let mut b = OrderBook::with_depth(Some(10));
+    b.apply_snapshot(&BookSnapshot {
+        bids: vec![lvl("49975", "0.001"), lvl("49990", "1")],
+        asks: vec![lvl("50025", "0.003"), lvl("50030", "1")],
+        t: None,
+        tt: None,
+        u: Some(2),
+    });
+    // Own bid removed: best other bid 49990; the ask level holds someone else's 0.002 too.
+    assert_eq!(m.fair_mid(&b), Some(d("50007.5")));
+    assert_eq!(bid.price, Some(d("49975")));
+    assert_eq!(ask.price, Some(d("50025")));
+}
