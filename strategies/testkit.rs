@@ -1,5 +1,6 @@
 //! Test helpers for the strategies' unit tests: a context over an empty state, and recorded
-//! events (books, order updates, fills) built the way the exchange sends them. Test-only.
+//! events (books, order updates, fills) built the way the exchange sends them. Test-only: it
+//! must NOT be compiled outside `cfg(test)` nor hold strategy logic.
 
 use std::str::FromStr;
 
