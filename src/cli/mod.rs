@@ -2,8 +2,10 @@
 //! failure into one message a person can act on (never a backtrace).
 
 mod common;
+mod demo;
 mod doctor;
 mod queries;
+mod run;
 mod sign;
 mod sim;
 mod tail;
@@ -26,10 +28,14 @@ enum Command {
     /// Print the exact string that is signed and its signature, to compare with your own
     /// signing when the exchange answers 40101. Reads CDC_API_KEY and CDC_API_SECRET.
     Sign(sign::SignArgs),
+    /// Run the engine and the built-in market maker against the in-process simulator, offline.
+    Demo(demo::DemoArgs),
     /// Run the local exchange simulator (REST, user and market WebSockets) until Ctrl-C.
     Sim(sim::SimArgs),
     /// Stream the account's orders, fills, balances and positions as they happen.
     Tail(tail::TailArgs),
+    /// Run a built-in strategy (market_maker, grid, twap) with its settings from the config.
+    Run(run::RunArgs),
     /// Show balances (REST).
     Balance(queries::BalanceArgs),
     /// Show open orders, or finished ones with --history (REST).
@@ -50,11 +56,14 @@ pub fn main() -> ExitCode {
     // Logs go to stderr, so that stdout stays clean for `--json` consumers; RUST_LOG overrides.
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(std::io::stderr).init();
     let result = match cli.command {
         Command::Sign(args) => sign::run(args),
+        Command::Demo(args) => block_on(demo::run(args)),
         Command::Sim(args) => block_on(sim::run(args)),
         Command::Tail(args) => block_on(tail::run(args)),
+        Command::Run(args) => block_on(run::run(args)),
         Command::Balance(args) => block_on(queries::balance(args)),
         Command::Orders(args) => block_on(queries::orders(args)),
         Command::Doctor(args) => block_on(doctor::run(args)),

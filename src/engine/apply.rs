@@ -36,6 +36,12 @@ impl Task {
             return;
         }
         let Some(order) = self.state.orders.get(update.order_id.as_str()) else { return };
+        if order.status.is_terminal() {
+            // Finished: no longer one to cancel at shutdown (keeps the set bounded too).
+            if let Some(c) = &order.client_oid {
+                self.placed.remove(c.as_str());
+            }
+        }
         if let Some(j) = &self.journal {
             j.append_order(OrderRecord::from_order(&order));
         }

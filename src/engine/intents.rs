@@ -59,6 +59,7 @@ impl Task {
                         self.placed.insert(c.as_str().to_owned());
                     }
                     let (router, tx) = (self.router.clone(), self.internal_tx.clone());
+                    self.inflight += 1;
                     tokio::spawn(async move {
                         let outcome = router.place(&order).await;
                         let _ = tx.send(Internal::Placed { strategy, order: Box::new(order), outcome });
@@ -76,8 +77,13 @@ impl Task {
     fn spawn_send<R: crate::protocol::requests::ApiRequest + Send + Sync + 'static>(&self, req: R) {
         let router = self.router.clone();
         tokio::spawn(async move {
-            if let Err(e) = router.send(&req).await {
-                tracing::warn!(method = R::METHOD, error = %e, "request failed");
+            match router.send(&req).await {
+                Ok(()) => {}
+                // The order closed before the cancel arrived: a normal race, not a problem.
+                Err((Some(212 | 316 | 40401), e)) => {
+                    tracing::debug!(method = R::METHOD, error = %e, "order already closed")
+                }
+                Err((_, e)) => tracing::warn!(method = R::METHOD, error = %e, "request failed"),
             }
         });
     }

@@ -125,16 +125,18 @@ impl Router {
     }
 
     /// Sends any request that changes state (cancel, cancel-all, amend): socket first, REST when
-    /// the socket is down. Not retried: a cancel's effect shows on `user.order`.
-    pub async fn send<R: ApiRequest>(&self, req: &R) -> Result<(), String> {
+    /// the socket is down. Not retried: a cancel's effect shows on `user.order`. The error
+    /// carries the exchange's code when there is one.
+    pub async fn send<R: ApiRequest>(&self, req: &R) -> Result<(), (Option<i64>, String)> {
         if let Some(ws) = &self.ws {
             match ws.call(req).await {
                 Ok(_) => return Ok(()),
                 Err(WsError::NotConnected | WsError::Closed) => {}
-                Err(e) => return Err(e.to_string()),
+                Err(WsError::Exchange(e)) => return Err((Some(e.code), e.to_string())),
+                Err(e) => return Err((None, e.to_string())),
             }
         }
-        self.rest.send(R::METHOD, req.params()).await.map(|_| ()).map_err(|e| e.to_string())
+        self.rest.send(R::METHOD, req.params()).await.map(|_| ()).map_err(|e| (e.code(), e.to_string()))
     }
 }
 

@@ -58,6 +58,8 @@ pub(crate) struct Task {
     pub(crate) next_oid: u64,
     /// Client ids this run routed (its own orders, for shutdown).
     pub(crate) placed: std::collections::HashSet<String>,
+    /// Strategy placements sent and not yet answered.
+    pub(crate) inflight: usize,
     generation: u64,
     reconciling: Option<u64>,
     buffer: Vec<Push>,
@@ -122,6 +124,7 @@ impl Task {
             prefix,
             next_oid: 0,
             placed: Default::default(),
+            inflight: 0,
             generation: 0,
             reconciling: None,
             buffer: Vec::new(),
@@ -219,7 +222,10 @@ impl Task {
                     self.user.reconnect();
                 }
             },
-            Internal::Placed { strategy, order, outcome } => self.on_placed(strategy, *order, outcome),
+            Internal::Placed { strategy, order, outcome } => {
+                self.inflight = self.inflight.saturating_sub(1);
+                self.on_placed(strategy, *order, outcome)
+            }
         }
     }
 
@@ -293,10 +299,23 @@ impl Task {
     async fn shutdown(&mut self, keep_orders: bool) -> Result<(), EngineError> {
         self.dispatch(|s, ctx| s.on_stop(ctx));
         self.risk.kill("shutting down");
+        // Placements still on their way must land before we cancel, or they would outlive us.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while self.inflight > 0 {
+            match tokio::time::timeout_at(deadline, self.internal_rx.recv()).await {
+                Ok(Some(msg)) => self.on_internal(msg),
+                _ => break,
+            }
+        }
         if !keep_orders {
-            let cancels = self.own_open_orders().into_iter().map(|id| {
+            let mut targets: Vec<OrderRef> =
+                self.own_open_orders().into_iter().map(|id| OrderRef::OrderId(id.into())).collect();
+            // Placed, but not yet seen on the stream: cancel by client id.
+            let seen = |c: &String| self.state.orders.by_client_oid(c).is_some();
+            targets.extend(self.placed.iter().filter(|c| !seen(c)).map(|c| OrderRef::ClientOid(c.as_str().into())));
+            let cancels = targets.into_iter().map(|target| {
                 let router = self.router.clone();
-                async move { router.send(&CancelOrder(OrderRef::OrderId(id.into()))).await }
+                async move { router.send(&CancelOrder(target)).await }
             });
             let results = tokio::time::timeout(Duration::from_secs(10), futures::future::join_all(cancels)).await;
             if results.is_err() {

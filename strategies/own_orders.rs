@@ -1,0 +1,215 @@
+//! A strategy's own orders, kept from its callbacks alone (the state's writers are the
+//! engine's): what it placed, what filled, what is still working, and its net position from its
+//! own fills. It must NOT place or cancel anything itself; strategies decide, this only counts.
+//!
+//! The user stream has separate order and fill channels, so an order may be reported FILLED
+//! before its fills arrive, or the other way round. An order therefore leaves the book-keeping
+//! only once it is terminal *and* its fills add up to its final cumulative quantity; until then
+//! the executed-but-unseen part still counts as pending, so exposure is never understated.
+
+use std::collections::{HashMap, VecDeque};
+
+use cdc_engine::protocol::enums::Side;
+use cdc_engine::protocol::ids::{ClientOrderId, OrderId};
+use cdc_engine::protocol::models::{Order, Trade};
+use cdc_engine::protocol::requests::{CreateOrder, OrderRef};
+use cdc_engine::strategy::{Context, Intent, Refusal};
+use rust_decimal::Decimal;
+
+/// Finished orders remembered so that a late fill still counts (bounded).
+const RECENT: usize = 256;
+
+/// One order of the strategy, with the strategy's own tag (e.g. a grid level).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tracked<T> {
+    /// Side.
+    pub side: Side,
+    /// Limit price (None: market).
+    pub price: Option<Decimal>,
+    /// Ordered quantity.
+    pub qty: Decimal,
+    /// Filled, from this strategy's fills.
+    pub filled: Decimal,
+    /// The exchange's cumulative quantity, from order updates.
+    pub cum: Decimal,
+    /// Whether the exchange reported it finished.
+    pub terminal: bool,
+    /// When a cancel was last sent (engine ms), if any.
+    pub cancel_sent_ms: Option<u64>,
+    /// When the placement's outcome became unknown (engine ms), if it did.
+    pub unknown_since_ms: Option<u64>,
+    /// The strategy's tag.
+    pub tag: T,
+    order_id: Option<OrderId>,
+}
+
+impl<T> Tracked<T> {
+    /// Quantity that may still trade (or traded unseen): what exposure must count.
+    pub fn pending(&self) -> Decimal {
+        let left = if self.terminal { self.cum - self.filled } else { self.qty - self.filled };
+        left.max(Decimal::ZERO)
+    }
+
+    /// Working and not being cancelled: a live quote.
+    pub fn is_working(&self) -> bool {
+        !self.terminal && self.cancel_sent_ms.is_none()
+    }
+}
+
+/// An order that left the book-keeping.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Done<T> {
+    /// Its client id.
+    pub oid: ClientOrderId,
+    /// The order as last tracked.
+    pub order: Tracked<T>,
+}
+
+impl<T> Done<T> {
+    /// Whether it filled completely.
+    pub fn fully_filled(&self) -> bool {
+        self.order.filled >= self.order.qty
+    }
+}
+
+/// The strategy's orders by client id.
+#[derive(Debug)]
+pub struct OwnOrders<T> {
+    live: HashMap<ClientOrderId, Tracked<T>>,
+    recent: VecDeque<(ClientOrderId, Option<OrderId>, Side)>,
+    net: Decimal,
+}
+
+impl<T> Default for OwnOrders<T> {
+    fn default() -> Self {
+        OwnOrders { live: HashMap::new(), recent: VecDeque::new(), net: Decimal::ZERO }
+    }
+}
+
+impl<T: Clone> OwnOrders<T> {
+    /// Submits `order` through `ctx` and starts tracking it.
+    pub fn submit(&mut self, ctx: &mut Context<'_>, order: CreateOrder, tag: T) -> ClientOrderId {
+        let (side, price, qty) = (order.side.clone(), order.price, order.quantity.unwrap_or_default());
+        let oid = ctx.submit(order);
+        let t = Tracked {
+            side,
+            price,
+            qty,
+            filled: Decimal::ZERO,
+            cum: Decimal::ZERO,
+            terminal: false,
+            cancel_sent_ms: None,
+            unknown_since_ms: None,
+            tag,
+            order_id: None,
+        };
+        self.live.insert(oid.clone(), t);
+        oid
+    }
+
+    /// Sends a cancel for a working order (by client id, known before the ack).
+    pub fn cancel(&mut self, ctx: &mut Context<'_>, oid: &ClientOrderId) {
+        if let Some(t) = self.live.get_mut(oid).filter(|t| !t.terminal) {
+            t.cancel_sent_ms = Some(ctx.now_ms());
+            ctx.cancel(OrderRef::ClientOid(oid.clone()));
+        }
+    }
+
+    /// An order update; returns the order if it just left the book-keeping.
+    pub fn on_order(&mut self, o: &Order) -> Option<Done<T>> {
+        let oid = o.client_oid.as_ref()?;
+        let t = self.live.get_mut(oid)?;
+        t.order_id = Some(o.order_id.clone());
+        t.unknown_since_ms = None;
+        t.cum = t.cum.max(o.cumulative_quantity);
+        t.terminal |= o.status.is_terminal();
+        self.finish_if_done(oid.clone())
+    }
+
+    /// A fill; returns the signed quantity (+buy, −sell) if it was one of ours, and the order
+    /// if it just left the book-keeping.
+    pub fn on_fill(&mut self, f: &Trade) -> Option<(Decimal, Option<Done<T>>)> {
+        let oid = match f.client_oid.as_ref().filter(|c| self.live.contains_key(*c)) {
+            Some(c) => Some(c.clone()),
+            None => self.live.iter().find(|(_, t)| t.order_id.as_ref() == Some(&f.order_id)).map(|(c, _)| c.clone()),
+        };
+        let signed = |side: Side| if side == Side::Buy { f.traded_quantity } else { -f.traded_quantity };
+        let Some(oid) = oid else {
+            // A late fill of an order already finished still moves the position.
+            let (_, _, side) = self
+                .recent
+                .iter()
+                .find(|(c, id, _)| f.client_oid.as_ref() == Some(c) || id.as_ref() == Some(&f.order_id))?;
+            let q = signed(side.clone());
+            self.net += q;
+            return Some((q, None));
+        };
+        let t = self.live.get_mut(&oid)?;
+        t.filled += f.traded_quantity;
+        t.unknown_since_ms = None;
+        let q = signed(t.side.clone());
+        self.net += q;
+        Some((q, self.finish_if_done(oid)))
+    }
+
+    /// A refused intent. A placement whose outcome is unknown may still exist, so it keeps
+    /// counting as pending (from `now_ms`) until an update settles it or
+    /// [`OwnOrders::expire_unknown`] gives up on it. Returns the order if it was dropped.
+    pub fn on_refused(&mut self, r: &Refusal, now_ms: u64) -> Option<Done<T>> {
+        let Intent::Submit(order) = &r.intent else { return None };
+        let oid = order.client_oid.as_ref()?;
+        let unknown = r.code.is_none() && r.reason.starts_with("outcome unknown") && !r.reason.contains("not placed");
+        if unknown {
+            if let Some(t) = self.live.get_mut(oid) {
+                t.unknown_since_ms.get_or_insert(now_ms);
+            }
+            return None;
+        }
+        let order = self.live.remove(oid)?;
+        Some(Done { oid: oid.clone(), order })
+    }
+
+    /// Drops placements whose outcome has been unknown for `after_ms`; returns them.
+    pub fn expire_unknown(&mut self, now_ms: u64, after_ms: u64) -> Vec<Done<T>> {
+        let old: Vec<ClientOrderId> = self
+            .live
+            .iter()
+            .filter(|(_, t)| t.unknown_since_ms.is_some_and(|s| now_ms.saturating_sub(s) >= after_ms))
+            .map(|(c, _)| c.clone())
+            .collect();
+        old.into_iter().filter_map(|oid| self.live.remove(&oid).map(|order| Done { oid, order })).collect()
+    }
+
+    fn finish_if_done(&mut self, oid: ClientOrderId) -> Option<Done<T>> {
+        let t = self.live.get(&oid)?;
+        if !(t.terminal && t.filled >= t.cum) {
+            return None;
+        }
+        let order = self.live.remove(&oid)?;
+        self.recent.push_back((oid.clone(), order.order_id.clone(), order.side.clone()));
+        while self.recent.len() > RECENT {
+            self.recent.pop_front();
+        }
+        Some(Done { oid, order })
+    }
+
+    /// Net position from this strategy's fills (+ long, − short), base units.
+    pub fn net(&self) -> Decimal {
+        self.net
+    }
+
+    /// Quantity on one side that may still trade.
+    pub fn pending(&self, side: &Side) -> Decimal {
+        self.live.values().filter(|t| t.side == *side).map(Tracked::pending).sum()
+    }
+
+    /// The tracked orders.
+    pub fn iter(&self) -> impl Iterator<Item = (&ClientOrderId, &Tracked<T>)> {
+        self.live.iter()
+    }
+
+    /// Whether nothing is tracked.
+    pub fn is_empty(&self) -> bool {
+        self.live.is_empty()
+    }
+}

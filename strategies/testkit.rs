@@ -1,0 +1,114 @@
+//! Test helpers for the strategies' unit tests: a context over an empty state, and recorded
+//! events (books, order updates, fills) built the way the exchange sends them. Test-only: it
+//! must NOT be compiled outside `cfg(test)` nor hold strategy logic.
+
+use std::str::FromStr;
+
+use cdc_engine::protocol::enums::Side;
+use cdc_engine::protocol::ids::ClientOrderId;
+use cdc_engine::protocol::models::{BookLevel, BookSnapshot, Order, Trade};
+use cdc_engine::protocol::requests::{CreateOrder, OrderRef};
+use cdc_engine::state::book::OrderBook;
+use cdc_engine::state::State;
+use cdc_engine::strategy::{Context, Intent, Refusal};
+use rust_decimal::Decimal;
+
+/// Runs callbacks with a fresh context each time and hands back what they asked for.
+pub struct Harness {
+    /// The state the contexts read (empty: strategies must track their own orders).
+    pub state: State,
+    /// The clock the contexts show.
+    pub now_ms: u64,
+    next: u64,
+}
+
+impl Harness {
+    /// A harness at a fixed time.
+    pub fn new() -> Self {
+        Harness { state: State::default(), now_ms: 1_700_000_000_000, next: 0 }
+    }
+
+    /// Runs `f` with a context; returns the intents it recorded.
+    pub fn run(&mut self, f: impl FnOnce(&mut Context<'_>)) -> Vec<Intent> {
+        let mut intents = Vec::new();
+        let n = &mut self.next;
+        let mut oids = || {
+            *n += 1;
+            ClientOrderId(format!("t-{n}"))
+        };
+        let mut ctx = Context::new(&self.state, &mut intents, &mut oids, self.now_ms);
+        f(&mut ctx);
+        intents
+    }
+}
+
+/// An exact decimal.
+pub fn d(s: &str) -> Decimal {
+    Decimal::from_str(s).unwrap()
+}
+
+/// A book with one bid and one ask level.
+pub fn book(bid: &str, ask: &str) -> OrderBook {
+    let lvl = |p: &str| BookLevel { price: d(p), quantity: d("1"), orders: 1 };
+    let mut b = OrderBook::with_depth(Some(10));
+    b.apply_snapshot(&BookSnapshot { asks: vec![lvl(ask)], bids: vec![lvl(bid)], t: Some(1), tt: None, u: Some(1) });
+    b
+}
+
+/// The orders submitted, in order.
+pub fn submits(intents: &[Intent]) -> Vec<CreateOrder> {
+    intents.iter().filter_map(|i| if let Intent::Submit(o) = i { Some(o.clone()) } else { None }).collect()
+}
+
+/// The client ids cancelled.
+pub fn cancels(intents: &[Intent]) -> Vec<String> {
+    intents
+        .iter()
+        .filter_map(|i| match i {
+            Intent::Cancel(OrderRef::ClientOid(c)) => Some(c.0.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The one submitted order on `side`.
+pub fn on_side(intents: &[Intent], side: Side) -> Option<CreateOrder> {
+    let mut it = submits(intents).into_iter().filter(|o| o.side == side);
+    let first = it.next();
+    assert!(it.next().is_none(), "more than one {side:?} order in {intents:?}");
+    first
+}
+
+/// An order update as pushed on `user.order`.
+pub fn update(o: &CreateOrder, order_id: &str, status: &str, cum: &str) -> Order {
+    serde_json::from_value(serde_json::json!({
+        "order_id": order_id, "client_oid": o.client_oid.as_ref().map(|c| c.0.clone()),
+        "side": o.side.as_str(), "quantity": o.quantity.unwrap_or_default().to_string(),
+        "limit_price": o.price.map(|p| p.to_string()), "status": status,
+        "instrument_name": o.instrument_name.0, "cumulative_quantity": cum, "update_time": 1
+    }))
+    .unwrap()
+}
+
+/// A fill of `o` as pushed on `user.trade`.
+pub fn fill(o: &CreateOrder, order_id: &str, trade_id: &str, qty: &str) -> Trade {
+    serde_json::from_value(serde_json::json!({
+        "trade_id": trade_id, "order_id": order_id, "client_oid": o.client_oid.as_ref().map(|c| c.0.clone()),
+        "instrument_name": o.instrument_name.0, "side": o.side.as_str(),
+        "traded_price": o.price.unwrap_or(d("50000")).to_string(), "traded_quantity": qty,
+        "fees": "-0.01", "create_time": 1_700_000_000_000u64
+    }))
+    .unwrap()
+}
+
+/// The exchange refused `o`.
+pub fn refusal(o: &CreateOrder, reason: &str, code: Option<i64>) -> Refusal {
+    Refusal { intent: Intent::Submit(o.clone()), reason: reason.into(), code }
+}
+
+/// `base` with the keys of `extra` set over it (both TOML).
+pub fn table(base: &str, extra: &str) -> toml::Table {
+    let mut t: toml::Table = base.parse().unwrap();
+    t.extend(extra.parse::<toml::Table>().unwrap());
+    t
+}
