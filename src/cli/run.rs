@@ -4,13 +4,9 @@
 //! the strategy stops, its open orders are cancelled (unless `--keep-orders`), the journal is
 //! flushed.
 
-use std::time::Duration;
-
 use anyhow::Context;
 use cdc_engine::engine::{start, EngineConfig};
-use cdc_engine::output::{event_json, event_line};
 use clap::Args;
-use tokio::sync::broadcast::error::RecvError;
 
 use super::common::{creds, out, settings, AccountArgs};
 
@@ -71,25 +67,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     // A paper run never writes into the live journal.
     cfg.journal = if paper.is_some() { None } else { s.journal.clone() };
     let engine = start(cfg, vec![strategy]).await?;
-    let mut rx = engine.subscribe();
-    let stop = tokio::time::sleep(Duration::from_secs(args.duration.unwrap_or(u64::MAX / 4)));
-    tokio::pin!(stop);
-    loop {
-        tokio::select! {
-            ev = rx.recv() => match ev {
-                Ok(ev) => {
-                    let line = if args.json { event_json(&ev).map(|v| v.to_string()) } else { Some(event_line(&ev)) };
-                    if line.is_some_and(|l| !out(&l)) {
-                        break;
-                    }
-                }
-                Err(RecvError::Lagged(n)) => eprintln!("warning: output fell behind by {n} events"),
-                Err(RecvError::Closed) => break,
-            },
-            _ = tokio::signal::ctrl_c() => break,
-            _ = &mut stop => break,
-        }
-    }
+    super::tail::print_events(&engine, args.json, args.duration).await;
     eprintln!(
         "stopping: {}",
         if args.keep_orders { "leaving open orders in place" } else { "cancelling this run's open orders" }

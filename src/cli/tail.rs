@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use cdc_engine::engine::{start, EngineConfig, EngineEvent};
+use cdc_engine::engine::{start, EngineConfig, EngineEvent, EngineHandle};
 use cdc_engine::output::{event_json, event_line};
 use clap::Args;
 use tokio::sync::broadcast::error::RecvError;
@@ -38,13 +38,21 @@ pub async fn run(args: TailArgs) -> anyhow::Result<()> {
         engine.shutdown(true).await?;
         return result;
     }
+    print_events(&engine, args.json, args.duration).await;
+    engine.shutdown(true).await?;
+    Ok(())
+}
+
+/// Prints the engine's events (human lines or JSON lines) until Ctrl-C, `duration` seconds, or
+/// stdout closing. A reader that falls behind is told how much it skipped; the state is intact.
+pub async fn print_events(engine: &EngineHandle, json: bool, duration: Option<u64>) {
     let mut rx = engine.subscribe();
-    let stop = tokio::time::sleep(Duration::from_secs(args.duration.unwrap_or(u64::MAX / 4)));
+    let stop = tokio::time::sleep(Duration::from_secs(duration.unwrap_or(u64::MAX / 4)));
     tokio::pin!(stop);
     loop {
         tokio::select! {
             ev = rx.recv() => match ev {
-                Ok(ev) => if !print(&ev, args.json) { break },
+                Ok(ev) => if !print(&ev, json) { break },
                 Err(RecvError::Lagged(n)) => {
                     eprintln!("warning: output fell behind and skipped {n} events; the state itself is intact");
                 }
@@ -54,8 +62,6 @@ pub async fn run(args: TailArgs) -> anyhow::Result<()> {
             _ = &mut stop => break,
         }
     }
-    engine.shutdown(true).await?;
-    Ok(())
 }
 
 fn print(ev: &EngineEvent, json: bool) -> bool {
