@@ -1,11 +1,10 @@
-//! Heartbeats (§4.3) against the simulator: a session that answers stays connected for ten
-//! intervals; one made to ignore them is closed by the simulator with 1000.
+//! Heartbeats (§4.3) under paused time, with the real 30 s interval and 5 s answer window,
+//! against the simulator over real loopback sockets.
 //!
-//! These run on the real clock with short intervals. Under `tokio::time::pause()` the runtime
-//! auto-advances its clock whenever it is idle, including while a frame is still in flight on a
-//! real loopback socket, so a paused-time version fails at random (tried: the session's own
-//! 1 s pause and auth timeout fire before the simulator's answer is read). The timing logic on
-//! both sides is covered under paused time by unit tests (`sim::heartbeat`, `ws::backoff`).
+//! Tokio's paused clock auto-advances whenever the runtime is idle, even while a frame is still
+//! in flight on a socket, which makes such tests flaky. Here a spinner task keeps the runtime
+//! busy, so the clock never jumps by itself: the test moves it forward in 100 ms steps and lets
+//! the sockets settle between steps. Virtual time then passes only as fast as I/O keeps up.
 
 mod support;
 
@@ -14,46 +13,93 @@ use std::time::Duration;
 use cdc_engine::sim::SimConfig;
 use cdc_engine::ws::{spawn, SessionEvent};
 use support::*;
+use tokio::sync::mpsc::UnboundedReceiver;
 
-const INTERVAL: Duration = Duration::from_millis(150);
+const STEP: Duration = Duration::from_millis(100);
 
-fn fast_heartbeats() -> SimConfig {
+/// Lets real I/O and every task make progress without moving the clock.
+async fn settle() {
+    for _ in 0..200 {
+        tokio::task::yield_now().await;
+    }
+}
+
+/// Advances virtual time by `total` in small steps, collecting the session's events.
+async fn advance(total: Duration, rx: &mut UnboundedReceiver<SessionEvent>, seen: &mut Vec<SessionEvent>) {
+    let mut passed = Duration::ZERO;
+    while passed < total {
+        tokio::time::advance(STEP).await;
+        settle().await;
+        while let Ok(ev) = rx.try_recv() {
+            seen.push(ev);
+        }
+        passed += STEP;
+    }
+}
+
+async fn ready(rx: &mut UnboundedReceiver<SessionEvent>) {
+    let mut seen = Vec::new();
+    for _ in 0..300 {
+        advance(STEP, rx, &mut seen).await;
+        if seen.iter().any(|e| matches!(e, SessionEvent::Ready)) {
+            return;
+        }
+    }
+    panic!("not ready after 30 virtual seconds: {seen:?}");
+}
+
+fn spinner() -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async {
+        loop {
+            tokio::task::yield_now().await;
+        }
+    })
+}
+
+fn thirty_second_heartbeats() -> SimConfig {
     let mut cfg = SimConfig::new(KEY, SECRET);
-    cfg.heartbeat_interval = INTERVAL;
-    cfg.heartbeat_timeout = Duration::from_millis(100);
+    cfg.heartbeat_interval = Duration::from_secs(30);
+    cfg.heartbeat_timeout = Duration::from_secs(5);
     cfg
 }
 
-#[tokio::test]
-async fn answered_heartbeats_keep_the_session_for_ten_intervals() {
-    let sim = sim_with(fast_heartbeats(), false).await;
-    let mut cfg = user_session(&sim);
-    cfg.liveness = INTERVAL * 3;
-    let (handle, mut rx) = spawn(cfg);
-    wait_for(&mut rx, 10, "ready", |e| matches!(e, SessionEvent::Ready)).await;
-    // Ten intervals, with a liveness alarm of three intervals: it would fire if the heartbeats
-    // stopped coming, so staying connected proves both directions work.
-    let end = tokio::time::Instant::now() + INTERVAL * 10 + INTERVAL / 2;
-    while let Ok(Some(ev)) = tokio::time::timeout_at(end, rx.recv()).await {
-        assert!(!matches!(ev, SessionEvent::Disconnected { .. }), "dropped: {ev:?}");
-    }
-    assert!(handle.request("private/get-open-orders", Default::default()).await.is_ok());
+#[tokio::test(start_paused = true)]
+async fn answered_heartbeats_keep_the_session_for_ten_intervals_under_paused_time() {
+    let spin = spinner();
+    let sim = sim_with(thirty_second_heartbeats(), false).await;
+    let (handle, mut rx) = spawn(user_session(&sim));
+    ready(&mut rx).await;
+    let mut seen = Vec::new();
+    // Ten 30 s intervals and a little more; the 40 s liveness alarm would fire too if the
+    // heartbeats stopped, so staying connected proves both directions.
+    advance(Duration::from_secs(10 * 30 + 10), &mut rx, &mut seen).await;
+    assert!(!seen.iter().any(|e| matches!(e, SessionEvent::Disconnected { .. })), "dropped: {seen:?}");
     handle.shutdown();
+    spin.abort();
 }
 
-#[tokio::test]
-async fn ignored_heartbeats_get_the_session_closed_by_the_simulator() {
-    let sim = sim_with(fast_heartbeats(), false).await;
+#[tokio::test(start_paused = true)]
+async fn ignored_heartbeats_are_closed_by_the_simulator_under_paused_time() {
+    let spin = spinner();
+    let sim = sim_with(thirty_second_heartbeats(), false).await;
     let mut cfg = user_session(&sim);
     cfg.answer_heartbeats = false;
     let (handle, mut rx) = spawn(cfg);
-    wait_for(&mut rx, 10, "ready", |e| matches!(e, SessionEvent::Ready)).await;
+    ready(&mut rx).await;
+    let mut seen = Vec::new();
     let started = tokio::time::Instant::now();
-    let ev = wait_for(&mut rx, 10, "the simulator's close", |e| matches!(e, SessionEvent::Disconnected { .. })).await;
-    let SessionEvent::Disconnected { reason, .. } = ev else { unreachable!() };
-    assert!(reason.contains("1000"), "closed with 1000 (§4.6): {reason}");
-    // At the third missed heartbeat: about 3 intervals plus the answer window.
+    while !seen.iter().any(|e| matches!(e, SessionEvent::Disconnected { .. })) {
+        assert!(started.elapsed() < Duration::from_secs(200), "never closed: {seen:?}");
+        advance(STEP, &mut rx, &mut seen).await;
+    }
     let after = started.elapsed();
-    assert!(after >= INTERVAL * 2 && after <= INTERVAL * 12, "{after:?}");
+    let reason = seen.iter().find_map(|e| match e {
+        SessionEvent::Disconnected { reason, .. } => Some(reason.clone()),
+        _ => None,
+    });
+    assert!(reason.as_deref().is_some_and(|r| r.contains("1000")), "{reason:?}");
+    // The third missed heartbeat (at 90 s) plus its 5 s answer window.
+    assert!(after >= Duration::from_secs(85) && after <= Duration::from_secs(100), "{after:?}");
     handle.shutdown();
+    spin.abort();
 }
