@@ -1,6 +1,7 @@
 //! Command dispatch: clap definitions and the `run → anyhow` error boundary that turns any
 //! failure into one message a person can act on (never a backtrace).
 
+mod bench;
 mod sign;
 mod sim;
 
@@ -23,6 +24,8 @@ enum Command {
     Sign(sign::SignArgs),
     /// Run the local exchange simulator (REST, user and market WebSockets) until Ctrl-C.
     Sim(sim::SimArgs),
+    /// Measure the hot paths, tick-to-order over loopback and memory; see benches/README.md.
+    Bench(bench::BenchArgs),
 }
 
 /// Runs an async command on a multi-threaded runtime.
@@ -37,6 +40,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Sign(args) => sign::run(args),
         Command::Sim(args) => block_on(sim::run(args)),
+        Command::Bench(args) => block_on(bench::run(args)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
