@@ -12,14 +12,15 @@ use crate::journal::{FillRecord, Journal, OrderRecord};
 use crate::protocol::models::{BalanceSummary, Order, Trade};
 use crate::protocol::{Channel, Push, PushData};
 use crate::state::book::Books;
-use crate::state::{Applied, State};
+use crate::state::State;
 use crate::strategy::{Context, Strategy};
 
 /// What the apply rules need from whoever owns the state: the engine task, or the replayer.
 pub(crate) trait Applier {
     fn state(&self) -> &State;
     fn journal(&self) -> Option<&Journal>;
-    fn emit(&self, ev: EngineEvent);
+    /// Broadcasts the event `ev` builds; it is built only when someone listens.
+    fn emit(&self, ev: impl FnOnce() -> EngineEvent);
     fn dispatch(&mut self, f: impl FnMut(&mut dyn Strategy, &mut Context<'_>));
     fn books(&mut self) -> &mut Books;
     /// A book had a gap: ask the market session for a fresh snapshot of `channel`.
@@ -40,7 +41,7 @@ pub(crate) fn apply_push<A: Applier>(a: &mut A, p: &Push) {
         PushData::Positions(list) => {
             for pos in list {
                 a.state().positions.apply(pos);
-                a.emit(EngineEvent::Position(Box::new(pos.clone())));
+                a.emit(|| EngineEvent::Position(Box::new(pos.clone())));
                 a.dispatch(|s, ctx| s.on_position(ctx, pos));
             }
         }
@@ -49,14 +50,11 @@ pub(crate) fn apply_push<A: Applier>(a: &mut A, p: &Push) {
 }
 
 pub(crate) fn apply_order<A: Applier>(a: &mut A, update: &Order) {
-    if let Applied::Stale = a.state().orders.apply(update) {
-        return;
-    }
-    let Some(order) = a.state().orders.get(update.order_id.as_str()) else { return };
+    let Some((order, _)) = a.state().orders.apply_kept(update) else { return };
     if let Some(j) = a.journal() {
         j.append_order(OrderRecord::from_order(&order));
     }
-    a.emit(EngineEvent::Order(Box::new(order.clone())));
+    a.emit(|| EngineEvent::Order(Box::new(Order::clone(&order))));
     a.dispatch(|s, ctx| s.on_order(ctx, &order));
 }
 
@@ -67,13 +65,13 @@ pub(crate) fn apply_trade<A: Applier>(a: &mut A, t: &Trade) {
     if let Some(j) = a.journal() {
         j.append_fill(FillRecord::from_trade(t));
     }
-    a.emit(EngineEvent::Fill(Box::new(t.clone())));
+    a.emit(|| EngineEvent::Fill(Box::new(t.clone())));
     a.dispatch(|s, ctx| s.on_fill(ctx, t));
 }
 
 pub(crate) fn apply_balance<A: Applier>(a: &mut A, summary: &BalanceSummary) {
     for (currency, balance) in a.state().balances.set_summary(summary) {
-        a.emit(EngineEvent::Balance { currency: currency.clone(), balance });
+        a.emit(|| EngineEvent::Balance { currency: currency.clone(), balance });
         a.dispatch(|s, ctx| s.on_balance(ctx, &currency, &balance));
     }
 }
@@ -110,8 +108,11 @@ impl Applier for Task {
     fn journal(&self) -> Option<&Journal> {
         self.journal.as_ref()
     }
-    fn emit(&self, ev: EngineEvent) {
-        Task::emit(self, ev)
+    fn emit(&self, ev: impl FnOnce() -> EngineEvent) {
+        // With no reader a send fails anyway; skip building (and cloning into) the event.
+        if self.events.receiver_count() > 0 {
+            Task::emit(self, ev())
+        }
     }
     fn dispatch(&mut self, f: impl FnMut(&mut dyn Strategy, &mut Context<'_>)) {
         Task::dispatch(self, f)

@@ -95,8 +95,10 @@ impl Applier for Replayer {
     fn journal(&self) -> Option<&Journal> {
         None
     }
-    fn emit(&self, ev: EngineEvent) {
-        let _ = self.events.send(ev);
+    fn emit(&self, ev: impl FnOnce() -> EngineEvent) {
+        if self.events.receiver_count() > 0 {
+            let _ = self.events.send(ev());
+        }
     }
     fn dispatch(&mut self, mut f: impl FnMut(&mut dyn Strategy, &mut Context<'_>)) {
         let now = crate::clock::system_now_ms();
