@@ -48,6 +48,9 @@ pub struct Report {
     pub tick_to_order_p99_us: f64,
     /// Tick-to-order samples taken.
     pub tick_to_order_samples: usize,
+    /// Tick-to-order legs, p50 µs: socket read to the engine side, apply and decide, submit
+    /// to written.
+    pub tick_legs_p50_us: [f64; 3],
     /// User events per second applied from a real WebSocket.
     pub ws_events_per_s: f64,
     /// Process RSS with 100,000 live orders in the state, MB.
@@ -88,6 +91,7 @@ pub async fn run(cfg: BenchConfig) -> Result<Report, BenchError> {
     let b = inproc::run_path(&book, cfg.passes)?;
     drop(book);
     let sign_ns = inproc::sign_ns(20_000);
+    let us = |ns: u64| ns as f64 / 1e3;
     let lb = loopback::run(cfg.ticks, user.clone()).await.map_err(BenchError::Loopback)?;
     Ok(Report {
         frames: u.frames,
@@ -103,9 +107,10 @@ pub async fn run(cfg: BenchConfig) -> Result<Report, BenchError> {
         book_p99_ns: b.latency_ns.p99,
         book_value_parse_ns_per_frame: b.value_parse_ns_per_frame,
         sign_ns,
-        tick_to_order_p50_us: lb.tick_to_order_ns.p50 as f64 / 1e3,
-        tick_to_order_p99_us: lb.tick_to_order_ns.p99 as f64 / 1e3,
-        tick_to_order_samples: lb.samples,
+        tick_to_order_p50_us: us(lb.tick.total.p50),
+        tick_to_order_p99_us: us(lb.tick.total.p99),
+        tick_to_order_samples: lb.tick.samples,
+        tick_legs_p50_us: [us(lb.tick.to_engine.p50), us(lb.tick.decide.p50), us(lb.tick.to_wire.p50)],
         ws_events_per_s: lb.ws_events_per_s,
         rss_mb_100k_orders: rss.rss_mb,
         rss_delta_mb_100k_orders: rss.delta_mb,

@@ -21,8 +21,13 @@ pub struct BenchArgs {
     passes: usize,
 }
 
-/// Runs the command.
-pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+/// Runs the command on a runtime with one worker: the engine side gets one core, as in
+/// production; the simulator and the frame server run on threads of their own.
+pub fn run(args: BenchArgs) -> anyhow::Result<()> {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?.block_on(measure(args))
+}
+
+async fn measure(args: BenchArgs) -> anyhow::Result<()> {
     anyhow::ensure!(args.frames >= 100, "--frames must be at least 100");
     let ticks = args.ticks.unwrap_or((args.frames / 200).clamp(50, 500));
     eprintln!("measuring: {} frames per mix, {} passes, {ticks} tick-to-order samples", args.frames, args.passes);
@@ -56,6 +61,8 @@ fn print_table(r: &Report) {
         "tick-to-order over loopback ({} samples): p50 {:.1} µs  p99 {:.1} µs",
         r.tick_to_order_samples, r.tick_to_order_p50_us, r.tick_to_order_p99_us
     );
+    let [a, b, c] = r.tick_legs_p50_us;
+    println!("  legs (p50): read to engine side {a:.1} µs, apply + decide {b:.1} µs, submit to written {c:.1} µs");
     println!("user events over a real WebSocket: {:.0} /s", r.ws_events_per_s);
     println!(
         "RSS with 100,000 live orders: {:.1} MB (+{:.1} MB for the orders)",

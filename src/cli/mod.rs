@@ -40,7 +40,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Sign(args) => sign::run(args),
         Command::Sim(args) => block_on(sim::run(args)),
-        Command::Bench(args) => block_on(bench::run(args)),
+        Command::Bench(args) => bench::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
