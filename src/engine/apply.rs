@@ -89,9 +89,9 @@ pub(crate) fn apply_market<A: Applier>(a: &mut A, p: &Push) {
                 (None, Channel::Book { instrument, .. }) => instrument.as_str(),
                 _ => return,
             };
-            // The book is cloned out so that strategies see it while the applier is borrowed;
+            // Shared out (not copied) so that strategies see it while the applier is borrowed;
             // only valid books (snapshot and no gap since) reach them.
-            if let Some(book) = a.books().get(instrument).filter(|b| b.is_valid()).cloned() {
+            if let Some(book) = a.books().shared(instrument).filter(|b| b.is_valid()) {
                 a.dispatch(|s, ctx| s.on_book(ctx, instrument, &book));
             }
         }
