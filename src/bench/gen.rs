@@ -51,7 +51,7 @@ struct Working {
     time: u64,
 }
 
-/// `n` user frames: about half `user.order`, a third `user.trade`, the rest `user.balance`,
+/// `n` user frames: about 57 % `user.order`, 29 % `user.trade`, 15 % `user.balance`,
 /// over up to `concurrent` orders working at once (thousands of distinct orders in all).
 pub fn user_mix(n: usize, seed: u64) -> Vec<Vec<u8>> {
     let mut rng = Rng::new(seed);
@@ -223,4 +223,53 @@ pub fn book_mix(n: usize, instrument: &str, depth: usize, seed: u64) -> Vec<Vec<
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::{decode_frame, Frame, PushData};
+
+    fn pushes(frames: &[Vec<u8>]) -> Vec<PushData> {
+        frames
+            .iter()
+            .map(|f| match decode_frame(f) {
+                Ok(Frame::Push(p)) => p.data,
+                other => panic!("not a push: {other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn user_mix_is_varied_and_decodes() {
+        let data = pushes(&user_mix(10_000, 1));
+        let count = |f: fn(&PushData) -> bool| data.iter().filter(|d| f(d)).count();
+        let orders = count(|d| matches!(d, PushData::Orders(_)));
+        let trades = count(|d| matches!(d, PushData::Trades(_)));
+        let balances = count(|d| matches!(d, PushData::Balances(_)));
+        eprintln!("orders {orders} trades {trades} balances {balances}");
+        assert_eq!(orders + trades + balances, 10_000);
+        assert!(orders > 3_000 && trades > 2_000 && balances > 500, "{orders}/{trades}/{balances}");
+        let ids: std::collections::HashSet<_> = data
+            .iter()
+            .filter_map(|d| match d {
+                PushData::Orders(o) => Some(o[0].order_id.clone()),
+                _ => None,
+            })
+            .collect();
+        assert!(ids.len() > 2_000, "only {} distinct orders", ids.len());
+    }
+
+    #[test]
+    fn book_mix_chains_pu_on_u() {
+        let data = pushes(&book_mix(500, "BTC_USD", 50, 3));
+        let PushData::BookSnapshots(s) = &data[0] else { panic!("snapshot first") };
+        let mut last = s[0].u;
+        for d in &data[1..] {
+            let PushData::BookDeltas(d) = d else { panic!("deltas after the snapshot") };
+            assert_eq!(d[0].pu, last);
+            assert!(d[0].u > last);
+            last = d[0].u;
+        }
+    }
 }

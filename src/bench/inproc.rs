@@ -128,3 +128,33 @@ pub fn rss_with_live_orders(orders: u64) -> Result<RssFigures, DecodeError> {
     let mb = |b: u64| b as f64 / (1024.0 * 1024.0);
     Ok(RssFigures { rss_mb: mb(after), delta_mb: mb(after.saturating_sub(before)), held: state.orders.len() })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_path_applies_every_frame_to_the_state_and_the_strategy() {
+        let frames = gen::user_mix(3_000, 5);
+        let mut r = replayer();
+        for f in &frames {
+            r.apply_frame(f).unwrap();
+        }
+        let trades = frames.iter().filter(|f| f.windows(12).any(|w| w == b"\"user.trade\"")).count() as u64;
+        assert_eq!(r.state().fills.total(), trades, "every fill applied once");
+        assert!(r.state().orders.len() > 500);
+        assert!(!r.state().balances.all().is_empty());
+        let figures = run_path(&frames, 1).unwrap();
+        assert_eq!(figures.frames, 3_000);
+        assert!(figures.ns_per_frame > 0.0 && figures.latency_ns.p99 >= figures.latency_ns.p50);
+    }
+
+    #[test]
+    fn memory_is_measured_with_the_orders_held() {
+        let rss = rss_with_live_orders(2_000).unwrap();
+        assert_eq!(rss.held, 2_000);
+        if cfg!(target_os = "linux") {
+            assert!(rss.rss_mb > 0.0);
+        }
+    }
+}
