@@ -1,6 +1,7 @@
 //! Command dispatch: clap definitions and the `run → anyhow` error boundary that turns any
 //! failure into one message a person can act on (never a backtrace).
 
+mod bench;
 mod common;
 mod demo;
 mod doctor;
@@ -42,6 +43,8 @@ enum Command {
     Orders(queries::OrdersArgs),
     /// Walk a failing setup step by step and say what to fix (config, URLs, credentials, clock, auth).
     Doctor(doctor::DoctorArgs),
+    /// Measure the hot paths, tick-to-order over loopback and memory; see benches/README.md.
+    Bench(bench::BenchArgs),
 }
 
 /// Runs an async command on a multi-threaded runtime.
@@ -67,6 +70,7 @@ pub fn main() -> ExitCode {
         Command::Balance(args) => block_on(queries::balance(args)),
         Command::Orders(args) => block_on(queries::orders(args)),
         Command::Doctor(args) => block_on(doctor::run(args)),
+        Command::Bench(args) => bench::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

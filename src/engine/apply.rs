@@ -1,96 +1,163 @@
 //! Applying what the exchange says to the state, the journal, the event broadcast and the
 //! strategies, in that order. Every path de-duplicates: an old order update or a repeated fill
 //! changes nothing and reaches no one.
+//!
+//! The rules live in free functions over [`Applier`], so that the engine task and the replay
+//! harness ([`super::replay::Replayer`]) run the very same code. Nothing here does I/O or
+//! parses JSON.
 
 use super::events::EngineEvent;
 use super::task::Task;
-use crate::journal::{FillRecord, OrderRecord};
+use crate::journal::{FillRecord, Journal, OrderRecord};
 use crate::protocol::models::{BalanceSummary, Order, Trade};
-use crate::protocol::{Push, PushData};
-use crate::state::Applied;
+use crate::protocol::{Channel, Push, PushData};
+use crate::state::book::Books;
+use crate::state::State;
+use crate::strategy::{Context, Strategy};
+
+/// What the apply rules need from whoever owns the state: the engine task, or the replayer.
+pub(crate) trait Applier {
+    fn state(&self) -> &State;
+    fn journal(&self) -> Option<&Journal>;
+    /// Broadcasts the event `ev` builds; it is built only when someone listens.
+    fn emit(&self, ev: impl FnOnce() -> EngineEvent);
+    fn dispatch(&mut self, f: impl FnMut(&mut dyn Strategy, &mut Context<'_>));
+    fn books(&mut self) -> &mut Books;
+    /// A book had a gap: ask the market session for a fresh snapshot of `channel`.
+    fn resubscribe(&self, channel: &Channel);
+    /// An order of this client id finished (nothing to cancel at shutdown any more).
+    fn order_finished(&mut self, _client_oid: &str) {}
+}
+
+/// A user push: orders, fills, balances, positions.
+pub(crate) fn apply_push<A: Applier>(a: &mut A, p: &Push) {
+    match &p.data {
+        PushData::Orders(list) => list.iter().for_each(|o| apply_order(a, o)),
+        PushData::Trades(list) => list.iter().for_each(|t| apply_trade(a, t)),
+        // Each balance push is a full summary; the newest one wins.
+        PushData::Balances(list) => {
+            if let Some(b) = list.last() {
+                apply_balance(a, b);
+            }
+        }
+        PushData::Positions(list) => {
+            for pos in list {
+                a.state().positions.apply(pos);
+                a.emit(|| EngineEvent::Position(Box::new(pos.clone())));
+                a.dispatch(|s, ctx| s.on_position(ctx, pos));
+            }
+        }
+        _ => tracing::debug!(channel = %p.channel, "push ignored by the engine"),
+    }
+}
+
+pub(crate) fn apply_order<A: Applier>(a: &mut A, update: &Order) {
+    let Some((order, _)) = a.state().orders.apply_kept(update) else { return };
+    if order.status.is_terminal() {
+        if let Some(c) = &order.client_oid {
+            a.order_finished(c.as_str());
+        }
+    }
+    if let Some(j) = a.journal() {
+        j.append_order(OrderRecord::from_order(&order));
+    }
+    a.emit(|| EngineEvent::Order(Box::new(Order::clone(&order))));
+    a.dispatch(|s, ctx| s.on_order(ctx, &order));
+}
+
+pub(crate) fn apply_trade<A: Applier>(a: &mut A, t: &Trade) {
+    if !a.state().fills.insert(t) {
+        return;
+    }
+    if let Some(j) = a.journal() {
+        j.append_fill(FillRecord::from_trade(t));
+    }
+    a.emit(|| EngineEvent::Fill(Box::new(t.clone())));
+    a.dispatch(|s, ctx| s.on_fill(ctx, t));
+}
+
+pub(crate) fn apply_balance<A: Applier>(a: &mut A, summary: &BalanceSummary) {
+    for (currency, balance) in a.state().balances.set_summary(summary) {
+        a.emit(|| EngineEvent::Balance { currency: currency.clone(), balance });
+        a.dispatch(|s, ctx| s.on_balance(ctx, &currency, &balance));
+    }
+}
+
+/// Market data: books (with gap recovery), tickers, public trades.
+pub(crate) fn apply_market<A: Applier>(a: &mut A, p: &Push) {
+    match &p.data {
+        PushData::BookSnapshots(_) | PushData::BookDeltas(_) => {
+            if let Some(channel) = a.books().on_push(p) {
+                a.resubscribe(&channel);
+                return;
+            }
+            let instrument = match (&p.instrument_name, &p.channel) {
+                (Some(i), _) => i.as_str(),
+                (None, Channel::Book { instrument, .. }) => instrument.as_str(),
+                _ => return,
+            };
+            // Shared out (not copied) so that strategies see it while the applier is borrowed;
+            // only valid books (snapshot and no gap since) reach them.
+            if let Some(book) = a.books().shared(instrument).filter(|b| b.is_valid()) {
+                a.dispatch(|s, ctx| s.on_book(ctx, instrument, &book));
+            }
+        }
+        PushData::Tickers(list) => list.iter().for_each(|t| a.dispatch(|s, ctx| s.on_ticker(ctx, t))),
+        PushData::PublicTrades(list) => list.iter().for_each(|t| a.dispatch(|s, ctx| s.on_public_trade(ctx, t))),
+        _ => {}
+    }
+}
+
+impl Applier for Task {
+    fn state(&self) -> &State {
+        &self.state
+    }
+    fn journal(&self) -> Option<&Journal> {
+        self.journal.as_ref()
+    }
+    fn emit(&self, ev: impl FnOnce() -> EngineEvent) {
+        // With no reader a send fails anyway; skip building (and cloning into) the event.
+        if self.events.receiver_count() > 0 {
+            Task::emit(self, ev())
+        }
+    }
+    fn dispatch(&mut self, f: impl FnMut(&mut dyn Strategy, &mut Context<'_>)) {
+        Task::dispatch(self, f)
+    }
+    fn books(&mut self) -> &mut Books {
+        &mut self.books
+    }
+    fn resubscribe(&self, channel: &Channel) {
+        if let Some(m) = &self.market {
+            m.resubscribe(vec![channel.to_string()]);
+        }
+    }
+    fn order_finished(&mut self, client_oid: &str) {
+        // Keeps the set of this run's orders bounded to those still working.
+        self.placed.remove(client_oid);
+    }
+}
 
 impl Task {
     pub(crate) fn apply_push(&mut self, p: &Push) {
-        match &p.data {
-            PushData::Orders(list) => list.iter().for_each(|o| self.apply_order(o)),
-            PushData::Trades(list) => list.iter().for_each(|t| self.apply_trade(t)),
-            // Each balance push is a full summary; the newest one wins.
-            PushData::Balances(list) => {
-                if let Some(b) = list.last() {
-                    self.apply_balance(b);
-                }
-            }
-            PushData::Positions(list) => {
-                for pos in list {
-                    self.state.positions.apply(pos);
-                    self.emit(EngineEvent::Position(Box::new(pos.clone())));
-                    self.dispatch(|s, ctx| s.on_position(ctx, pos));
-                }
-            }
-            _ => tracing::debug!(channel = %p.channel, "push ignored by the engine"),
-        }
+        apply_push(self, p)
     }
 
     pub(crate) fn apply_order(&mut self, update: &Order) {
-        if let Applied::Stale = self.state.orders.apply(update) {
-            return;
-        }
-        let Some(order) = self.state.orders.get(update.order_id.as_str()) else { return };
-        if order.status.is_terminal() {
-            // Finished: no longer one to cancel at shutdown (keeps the set bounded too).
-            if let Some(c) = &order.client_oid {
-                self.placed.remove(c.as_str());
-            }
-        }
-        if let Some(j) = &self.journal {
-            j.append_order(OrderRecord::from_order(&order));
-        }
-        self.emit(EngineEvent::Order(Box::new(order.clone())));
-        self.dispatch(|s, ctx| s.on_order(ctx, &order));
+        apply_order(self, update)
     }
 
     pub(crate) fn apply_trade(&mut self, t: &Trade) {
-        if !self.state.fills.insert(t) {
-            return;
-        }
-        if let Some(j) = &self.journal {
-            j.append_fill(FillRecord::from_trade(t));
-        }
-        self.emit(EngineEvent::Fill(Box::new(t.clone())));
-        self.dispatch(|s, ctx| s.on_fill(ctx, t));
+        apply_trade(self, t)
     }
 
     pub(crate) fn apply_balance(&mut self, summary: &BalanceSummary) {
-        for (currency, balance) in self.state.balances.set_summary(summary) {
-            self.emit(EngineEvent::Balance { currency: currency.clone(), balance });
-            self.dispatch(|s, ctx| s.on_balance(ctx, &currency, &balance));
-        }
+        apply_balance(self, summary)
     }
 
-    /// Market data: books (with gap recovery), tickers, public trades.
     pub(crate) fn on_market(&mut self, ev: crate::ws::SessionEvent) {
-        let crate::ws::SessionEvent::Push(p) = ev else { return };
-        match &p.data {
-            PushData::BookSnapshots(_) | PushData::BookDeltas(_) => {
-                if let Some(channel) = self.books.on_push(&p) {
-                    if let Some(m) = &self.market {
-                        m.resubscribe(vec![channel.to_string()]);
-                    }
-                    return;
-                }
-                let Some(instrument) = p.instrument_name.clone().or_else(|| match &p.channel {
-                    crate::protocol::Channel::Book { instrument, .. } => Some(instrument.clone()),
-                    _ => None,
-                }) else {
-                    return;
-                };
-                if let Some(book) = self.books.get(instrument.as_str()).filter(|b| b.is_valid()).cloned() {
-                    self.dispatch(|s, ctx| s.on_book(ctx, instrument.as_str(), &book));
-                }
-            }
-            PushData::Tickers(list) => list.iter().for_each(|t| self.dispatch(|s, ctx| s.on_ticker(ctx, t))),
-            PushData::PublicTrades(list) => list.iter().for_each(|t| self.dispatch(|s, ctx| s.on_public_trade(ctx, t))),
-            _ => {}
+        if let crate::ws::SessionEvent::Push(p) = ev {
+            apply_market(self, &p);
         }
     }
 }

@@ -8,6 +8,8 @@ pub mod events;
 mod handle;
 mod intents;
 pub mod reconcile;
+#[doc(hidden)]
+pub mod replay;
 pub mod risk;
 pub mod router;
 mod task;

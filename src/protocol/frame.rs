@@ -117,6 +117,10 @@ struct PushResult<'a> {
 /// Decodes one frame from the wire.
 pub fn decode_frame(bytes: &[u8]) -> Result<Frame, DecodeError> {
     let text = frame_text(bytes)?;
+    // Most frames are pushes in the usual shape: decode those in one pass.
+    if let Some(push) = super::frame_fast::decode_push(text) {
+        return Ok(Frame::Push(push));
+    }
     let env: Envelope<'_> =
         serde_json::from_str(text).map_err(|source| DecodeError::Envelope { source, raw: trimmed(text) })?;
     if env.is_heartbeat() {

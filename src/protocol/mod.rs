@@ -9,6 +9,7 @@ pub mod enums;
 pub mod envelope;
 pub mod error;
 pub mod frame;
+mod frame_fast;
 pub mod ids;
 pub mod models;
 pub mod num;

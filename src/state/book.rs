@@ -127,7 +127,9 @@ fn set_levels(side: &mut BTreeMap<Decimal, (Decimal, u64)>, levels: &[BookLevel]
 /// Books by instrument, fed from market pushes.
 #[derive(Debug, Default)]
 pub struct Books {
-    books: HashMap<InstrumentName, OrderBook>,
+    // Shared so that strategies get the book without a copy of its levels; a delta copies it
+    // only if someone still holds the previous version (`Arc::make_mut`).
+    books: HashMap<InstrumentName, std::sync::Arc<OrderBook>>,
     /// Instruments whose gap was reported and which await a fresh snapshot: their deltas are
     /// dropped silently, so one gap asks for one resubscribe, not one per delta in flight.
     awaiting: std::collections::HashSet<InstrumentName>,
@@ -137,8 +139,12 @@ impl Books {
     /// Applies a book push. Returns the channel to resubscribe when a gap was found.
     pub fn on_push(&mut self, push: &Push) -> Option<Channel> {
         let Channel::Book { instrument, depth } = &push.channel else { return None };
-        let book =
-            self.books.entry(instrument.clone()).or_insert_with(|| OrderBook::with_depth(usize::try_from(*depth).ok()));
+        // Looked up before inserting: the key is cloned once per instrument, not per delta.
+        if !self.books.contains_key(instrument) {
+            let book = OrderBook::with_depth(usize::try_from(*depth).ok());
+            self.books.insert(instrument.clone(), std::sync::Arc::new(book));
+        }
+        let book = std::sync::Arc::make_mut(self.books.get_mut(instrument)?);
         match &push.data {
             PushData::BookSnapshots(snaps) => {
                 snaps.iter().for_each(|s| book.apply_snapshot(s));
@@ -162,7 +168,12 @@ impl Books {
 
     /// The book of an instrument.
     pub fn get(&self, instrument: &str) -> Option<&OrderBook> {
-        self.books.get(instrument)
+        self.books.get(instrument).map(|b| &**b)
+    }
+
+    /// The book of an instrument, shared (no copy of its levels).
+    pub(crate) fn shared(&self, instrument: &str) -> Option<std::sync::Arc<OrderBook>> {
+        self.books.get(instrument).cloned()
     }
 }
 

@@ -3,7 +3,7 @@
 //! many orders a run completes.
 
 use std::collections::VecDeque;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use dashmap::DashMap;
 use rust_decimal::Decimal;
@@ -27,7 +27,9 @@ pub enum Applied {
 /// The orders map.
 #[derive(Debug)]
 pub struct Orders {
-    by_id: DashMap<OrderId, Order>,
+    // Boxed behind an Arc: the table stays small (an order is ~600 bytes inline), and the
+    // engine hands the kept order to the journal, readers and strategies without a deep copy.
+    by_id: DashMap<OrderId, Arc<Order>>,
     by_client: DashMap<ClientOrderId, OrderId>,
     terminal: Mutex<VecDeque<OrderId>>,
     keep_terminal: usize,
@@ -40,23 +42,36 @@ impl Orders {
     }
 
     /// Applies an update under the lifecycle rule (engine task only).
+    #[cfg(test)]
     pub(crate) fn apply(&self, update: &Order) -> Applied {
-        let (order, filled) = match self.by_id.get(&update.order_id).map(|old| merge(&old, update)) {
-            Some(Merge::Stale) => return Applied::Stale,
-            Some(Merge::Accept { order, filled }) => (*order, filled),
-            None => (update.clone(), update.cumulative_quantity),
+        match self.apply_kept(update) {
+            Some((_, filled)) => Applied::Changed { filled },
+            None => Applied::Stale,
+        }
+    }
+
+    /// [`Orders::apply`], returning the order as kept and the quantity newly filled; `None`
+    /// when the update is stale (engine task only).
+    pub(crate) fn apply_kept(&self, update: &Order) -> Option<(Arc<Order>, Decimal)> {
+        // One lookup; the guard is released at the end of this statement, before any write.
+        let (order, filled, was_terminal, same_client) = match self.by_id.get(&update.order_id) {
+            Some(old) => match merge(&old, update) {
+                Merge::Stale => return None,
+                Merge::Accept { order, filled } => {
+                    let same = old.client_oid == order.client_oid;
+                    (Arc::new(*order), filled, old.status.is_terminal(), same)
+                }
+            },
+            None => (Arc::new(update.clone()), update.cumulative_quantity, false, false),
         };
-        let became_terminal =
-            order.status.is_terminal() && !self.by_id.get(&order.order_id).is_some_and(|o| o.status.is_terminal());
-        if let Some(c) = &order.client_oid {
+        if let (Some(c), false) = (&order.client_oid, same_client) {
             self.by_client.insert(c.clone(), order.order_id.clone());
         }
-        let id = order.order_id.clone();
-        self.by_id.insert(id.clone(), order);
-        if became_terminal {
-            self.retire(id);
+        self.by_id.insert(order.order_id.clone(), order.clone());
+        if order.status.is_terminal() && !was_terminal {
+            self.retire(order.order_id.clone());
         }
-        Applied::Changed { filled }
+        Some((order, filled))
     }
 
     fn retire(&self, id: OrderId) {
@@ -65,8 +80,8 @@ impl Orders {
         while q.len() > self.keep_terminal {
             if let Some(old) = q.pop_front() {
                 if let Some((_, o)) = self.by_id.remove(&old) {
-                    if let Some(c) = o.client_oid {
-                        self.by_client.remove_if(&c, |_, v| *v == old);
+                    if let Some(c) = &o.client_oid {
+                        self.by_client.remove_if(c, |_, v| *v == old);
                     }
                 }
             }
@@ -75,7 +90,7 @@ impl Orders {
 
     /// An order by its exchange id.
     pub fn get(&self, id: &str) -> Option<Order> {
-        self.by_id.get(id).map(|o| o.clone())
+        self.by_id.get(id).map(|o| Order::clone(&o))
     }
 
     /// An order by its client id.
@@ -86,7 +101,7 @@ impl Orders {
 
     /// Orders still working, in no particular order.
     pub fn open(&self) -> Vec<Order> {
-        self.by_id.iter().filter(|o| o.status.is_open()).map(|o| o.clone()).collect()
+        self.by_id.iter().filter(|o| o.status.is_open()).map(|o| Order::clone(o.value())).collect()
     }
 
     /// How many orders are still working.

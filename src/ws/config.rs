@@ -56,6 +56,8 @@ pub struct SessionConfig {
     /// Answer server heartbeats (always, in real use). Tests turn it off to prove that the
     /// server drops a session that does not.
     pub answer_heartbeats: bool,
+    /// Wire timings for measurement (`cdc-engine bench`); `None` in real use.
+    pub wire_trace: Option<Arc<dyn super::WireTrace>>,
 }
 
 impl SessionConfig {
@@ -76,6 +78,7 @@ impl SessionConfig {
             auth_backoff_cap: Duration::from_secs(300),
             clock: SystemClock::new(),
             answer_heartbeats: true,
+            wire_trace: None,
         }
     }
 

@@ -23,11 +23,17 @@ pub(crate) struct Link {
     pub(crate) sink: Sink,
     phase: Phase,
     pending: Pending,
+    trace: Option<std::sync::Arc<dyn super::WireTrace>>,
 }
 
 impl Link {
     pub(crate) fn new(sink: Sink, cfg: &SessionConfig) -> Self {
-        Link { sink, phase: Phase::Pausing(Instant::now() + cfg.connect_pause), pending: Pending::new() }
+        Link {
+            sink,
+            phase: Phase::Pausing(Instant::now() + cfg.connect_pause),
+            pending: Pending::new(),
+            trace: cfg.wire_trace.clone(),
+        }
     }
 
     /// When the current phase times out, if it can.
@@ -64,7 +70,14 @@ impl Link {
 
     /// Writes one text frame; a failed write ends the connection.
     pub(crate) async fn send(&mut self, text: String) -> Result<(), End> {
-        self.sink.send(Message::Text(text.into())).await.map_err(|e| End::Dropped(format!("write error: {e}")))
+        let msg = Message::Text(text.into());
+        // The copy shares the buffer; it exists only while a trace is set.
+        let traced = self.trace.as_ref().map(|t| (t.clone(), msg.clone()));
+        self.sink.send(msg).await.map_err(|e| End::Dropped(format!("write error: {e}")))?;
+        if let Some((t, Message::Text(text))) = traced {
+            t.frame_written(text.as_str(), std::time::Instant::now());
+        }
+        Ok(())
     }
 
     pub(crate) fn add_pending(&mut self, id: u64, reply: Reply) {

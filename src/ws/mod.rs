@@ -11,6 +11,7 @@ mod handle;
 mod link;
 mod session;
 mod subs;
+mod trace;
 
 pub use backoff::Backoff;
 pub use config::{SessionConfig, SessionKind};
@@ -18,3 +19,4 @@ pub use error::WsError;
 pub use events::SessionEvent;
 pub use handle::SessionHandle;
 pub use session::spawn;
+pub use trace::WireTrace;

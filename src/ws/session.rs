@@ -153,6 +153,9 @@ impl Session {
                 biased;
                 msg = stream.next() => {
                     last_frame = Instant::now();
+                    if let Some(t) = &self.cfg.wire_trace {
+                        t.frame_read(std::time::Instant::now());
+                    }
                     self.on_message(link, msg).await
                 }
                 cmd = self.cmd_rx.recv() => self.on_command(link, cmd).await,

@@ -1,0 +1,118 @@
+//! The performance harness behind `cdc-engine bench` and `benches/engine.rs`: frame generators,
+//! the in-process path (decode → apply → dispatch through the engine's own apply code), the
+//! loopback tick-to-order and WebSocket throughput runs, percentiles and memory. It measures;
+//! it must NOT hold engine rules of its own or be used on the trading path.
+
+pub mod gen;
+pub mod inproc;
+pub mod loopback;
+pub mod stats;
+pub mod strategy;
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+/// Every figure of one `cdc-engine bench` run (the `--json` line).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Report {
+    /// User frames in the mix.
+    pub frames: usize,
+    /// User mix through decode + apply + dispatch, frames per second.
+    pub frames_per_s: f64,
+    /// Its inverse.
+    pub ns_per_frame: f64,
+    /// Per-frame latency percentiles of the user mix, ns.
+    pub p50_ns: u64,
+    /// 99th percentile.
+    pub p99_ns: u64,
+    /// 99.9th percentile.
+    pub p999_ns: u64,
+    /// `decode_frame` alone on the user mix, ns per frame.
+    pub decode_ns_per_frame: f64,
+    /// `serde_json::Value` parsing of the user mix, ns per frame.
+    pub value_parse_ns_per_frame: f64,
+    /// Book-delta mix through the full path, frames per second.
+    pub book_frames_per_s: f64,
+    /// Its inverse.
+    pub book_ns_per_frame: f64,
+    /// Book-delta p99, ns.
+    pub book_p99_ns: u64,
+    /// `serde_json::Value` parsing of the book mix, ns per frame.
+    pub book_value_parse_ns_per_frame: f64,
+    /// Building and signing a create-order, ns.
+    pub sign_ns: f64,
+    /// Tick-to-order median over loopback, µs.
+    pub tick_to_order_p50_us: f64,
+    /// Tick-to-order 99th percentile, µs.
+    pub tick_to_order_p99_us: f64,
+    /// Tick-to-order samples taken.
+    pub tick_to_order_samples: usize,
+    /// Tick-to-order legs, p50 µs: socket read to the engine side, apply and decide, submit
+    /// to written.
+    pub tick_legs_p50_us: [f64; 3],
+    /// User events per second applied from a real WebSocket.
+    pub ws_events_per_s: f64,
+    /// Process RSS with 100,000 live orders in the state, MB.
+    pub rss_mb_100k_orders: f64,
+    /// RSS growth for those orders, MB.
+    pub rss_delta_mb_100k_orders: f64,
+}
+
+/// How big a run is.
+#[derive(Debug, Clone, Copy)]
+pub struct BenchConfig {
+    /// User frames (and book frames) per mix.
+    pub frames: usize,
+    /// Tick-to-order samples.
+    pub ticks: usize,
+    /// Full-path passes whose median is reported.
+    pub passes: usize,
+}
+
+/// A failed run.
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    /// A generated frame did not decode (a generator bug).
+    #[error("a benchmark frame did not decode: {0}")]
+    Decode(#[from] crate::protocol::DecodeError),
+    /// The loopback run failed.
+    #[error("loopback run failed: {0}")]
+    Loopback(String),
+}
+
+/// Runs every measurement: memory first (before the mixes are allocated), then the in-process
+/// paths, signing, and the loopback runs.
+pub async fn run(cfg: BenchConfig) -> Result<Report, BenchError> {
+    let rss = inproc::rss_with_live_orders(100_000)?;
+    let user = Arc::new(gen::user_mix(cfg.frames, 42));
+    let u = inproc::run_path(&user, cfg.passes)?;
+    let book = gen::book_mix(cfg.frames, "BTC_USD", 50, 7);
+    let b = inproc::run_path(&book, cfg.passes)?;
+    drop(book);
+    let sign_ns = inproc::sign_ns(20_000);
+    let us = |ns: u64| ns as f64 / 1e3;
+    let lb = loopback::run(cfg.ticks, user.clone()).await.map_err(BenchError::Loopback)?;
+    Ok(Report {
+        frames: u.frames,
+        frames_per_s: u.frames_per_s,
+        ns_per_frame: u.ns_per_frame,
+        p50_ns: u.latency_ns.p50,
+        p99_ns: u.latency_ns.p99,
+        p999_ns: u.latency_ns.p999,
+        decode_ns_per_frame: u.decode_ns_per_frame,
+        value_parse_ns_per_frame: u.value_parse_ns_per_frame,
+        book_frames_per_s: b.frames_per_s,
+        book_ns_per_frame: b.ns_per_frame,
+        book_p99_ns: b.latency_ns.p99,
+        book_value_parse_ns_per_frame: b.value_parse_ns_per_frame,
+        sign_ns,
+        tick_to_order_p50_us: us(lb.tick.total.p50),
+        tick_to_order_p99_us: us(lb.tick.total.p99),
+        tick_to_order_samples: lb.tick.samples,
+        tick_legs_p50_us: [us(lb.tick.to_engine.p50), us(lb.tick.decide.p50), us(lb.tick.to_wire.p50)],
+        ws_events_per_s: lb.ws_events_per_s,
+        rss_mb_100k_orders: rss.rss_mb,
+        rss_delta_mb_100k_orders: rss.delta_mb,
+    })
+}

@@ -1,0 +1,71 @@
+//! `cdc-engine bench`: runs the library's performance harness and prints the figures (and,
+//! with `--json`, one last line with all of them). The measuring lives in the library.
+
+use cdc_engine::bench::{self, BenchConfig, Report};
+use clap::Args;
+
+/// Arguments of `cdc-engine bench`.
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// Print a JSON object with every figure as the last line.
+    #[arg(long)]
+    json: bool,
+    /// Frames per mix (user and book).
+    #[arg(long, default_value_t = 50_000)]
+    frames: usize,
+    /// Tick-to-order samples (default: frames / 200, between 50 and 500).
+    #[arg(long)]
+    ticks: Option<usize>,
+    /// Full-path passes; the median is reported.
+    #[arg(long, default_value_t = 5)]
+    passes: usize,
+}
+
+/// Runs the command on a runtime with one worker: the engine side gets one core, as in
+/// production; the simulator and the frame server run on threads of their own.
+pub fn run(args: BenchArgs) -> anyhow::Result<()> {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?.block_on(measure(args))
+}
+
+async fn measure(args: BenchArgs) -> anyhow::Result<()> {
+    anyhow::ensure!(args.frames >= 100, "--frames must be at least 100");
+    let ticks = args.ticks.unwrap_or((args.frames / 200).clamp(50, 500));
+    eprintln!("measuring: {} frames per mix, {} passes, {ticks} tick-to-order samples", args.frames, args.passes);
+    let report = bench::run(BenchConfig { frames: args.frames, ticks, passes: args.passes }).await?;
+    print_table(&report);
+    if args.json {
+        println!("{}", serde_json::to_string(&report)?);
+    }
+    Ok(())
+}
+
+fn print_table(r: &Report) {
+    println!("user mix ({} frames: user.order, user.trade, user.balance), decode + apply + dispatch:", r.frames);
+    println!(
+        "  {:>12.0} frames/s   {:>8.0} ns/frame   p50 {} ns  p99 {} ns  p99.9 {} ns",
+        r.frames_per_s, r.ns_per_frame, r.p50_ns, r.p99_ns, r.p999_ns
+    );
+    println!(
+        "  decode_frame alone {:.0} ns/frame; serde_json::Value {:.0} ns/frame (path / Value = {:.2})",
+        r.decode_ns_per_frame,
+        r.value_parse_ns_per_frame,
+        r.ns_per_frame / r.value_parse_ns_per_frame
+    );
+    println!("book-delta mix, decode + apply + dispatch:");
+    println!(
+        "  {:>12.0} frames/s   {:>8.0} ns/frame   p99 {} ns; serde_json::Value {:.0} ns/frame",
+        r.book_frames_per_s, r.book_ns_per_frame, r.book_p99_ns, r.book_value_parse_ns_per_frame
+    );
+    println!("sign create-order: {:.0} ns", r.sign_ns);
+    println!(
+        "tick-to-order over loopback ({} samples): p50 {:.1} µs  p99 {:.1} µs",
+        r.tick_to_order_samples, r.tick_to_order_p50_us, r.tick_to_order_p99_us
+    );
+    let [a, b, c] = r.tick_legs_p50_us;
+    println!("  legs (p50): read to engine side {a:.1} µs, apply + decide {b:.1} µs, submit to written {c:.1} µs");
+    println!("user events over a real WebSocket: {:.0} /s", r.ws_events_per_s);
+    println!(
+        "RSS with 100,000 live orders: {:.1} MB (+{:.1} MB for the orders)",
+        r.rss_mb_100k_orders, r.rss_delta_mb_100k_orders
+    );
+}
