@@ -19,15 +19,28 @@ pub struct BenchArgs {
     /// Full-path passes; the median is reported.
     #[arg(long, default_value_t = 5)]
     passes: usize,
+    /// Keep the engine thread spinning instead of sleeping between events (burns its core).
+    #[arg(long)]
+    busy_poll: bool,
 }
 
-/// Runs the command on a runtime with one worker: the engine side gets one core, as in
-/// production; the simulator and the frame server run on threads of their own.
+/// Runs the command on a single-threaded runtime: the engine side (sessions, apply, strategy)
+/// lives on one thread, so its hand-offs never cross threads, as in production with one core;
+/// the simulator and the frame server run on threads of their own.
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
-    tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?.block_on(measure(args))
+    tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(measure(args))
 }
 
 async fn measure(args: BenchArgs) -> anyhow::Result<()> {
+    if args.busy_poll {
+        // Latency mode: the engine thread never parks, so no wake-up (a futex and, on a VM, an
+        // interrupt to a halted vCPU) sits between a frame's arrival and its handling.
+        tokio::spawn(async {
+            loop {
+                tokio::task::yield_now().await
+            }
+        });
+    }
     anyhow::ensure!(args.frames >= 100, "--frames must be at least 100");
     let ticks = args.ticks.unwrap_or((args.frames / 200).clamp(50, 500));
     eprintln!("measuring: {} frames per mix, {} passes, {ticks} tick-to-order samples", args.frames, args.passes);
