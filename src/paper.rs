@@ -40,8 +40,7 @@ pub async fn start(
     instruments: &[String],
     balances: Vec<(String, Decimal)>,
 ) -> Result<Paper, PaperError> {
-    let (key, secret) =
-        (format!("paper-key-{}", system_now_ms()), format!("paper-secret-{:x}", system_now_ms().wrapping_mul(0x9e37)));
+    let (key, secret) = crate::sim::throwaway_credentials("paper");
     let mut core = ExchangeConfig::default();
     if !balances.is_empty() {
         core.balances = balances;

@@ -38,7 +38,7 @@ const INSTRUMENT: &str = "BTC_USD";
 /// Runs the demo.
 pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     // Throwaway credentials: the simulator checks real signatures with them.
-    let (key, secret) = (format!("demo-key-{}", system_now_ms()), format!("demo-secret-{}", system_now_ms() ^ 0x5eed));
+    let (key, secret) = cdc_engine::sim::throwaway_credentials("demo");
     let mut sim_cfg = SimConfig::new(key.clone(), secret.clone());
     sim_cfg.market_interval = Duration::from_millis(100);
     let core = Exchange::new(ExchangeConfig { seed: args.seed, ..ExchangeConfig::default() });

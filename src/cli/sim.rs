@@ -10,7 +10,6 @@ use anyhow::{bail, Context};
 use cdc_engine::sim::exchange::{Exchange, ExchangeConfig};
 use cdc_engine::sim::SimConfig;
 use clap::Args;
-use rand::Rng;
 use rust_decimal::Decimal;
 
 /// Arguments of `cdc-engine sim`.
@@ -47,18 +46,13 @@ fn parse_balances(s: &str) -> Result<Balances, String> {
     cdc_engine::sim::parse_balances(s).map(Balances)
 }
 
-fn throwaway(prefix: &str, len: usize) -> String {
-    let mut rng = rand::rng();
-    let tail: String =
-        (0..len).map(|_| char::from(b"abcdefghijklmnopqrstuvwxyz0123456789"[rng.random_range(0..36)])).collect();
-    format!("{prefix}{tail}")
-}
-
 /// Runs the simulator until Ctrl-C.
 pub async fn run(args: SimArgs) -> anyhow::Result<()> {
     let generated = args.api_key.is_none();
-    let key = args.api_key.unwrap_or_else(|| throwaway("sim-key-", 16));
-    let secret = args.api_secret.unwrap_or_else(|| throwaway("sim-secret-", 24));
+    let (key, secret) = match (args.api_key, args.api_secret) {
+        (Some(k), Some(s)) => (k, s),
+        _ => cdc_engine::sim::throwaway_credentials("sim"),
+    };
     if key.trim().is_empty() || secret.trim().is_empty() {
         bail!("--api-key and --api-secret must not be empty");
     }

@@ -183,3 +183,14 @@ pub fn parse_balances(s: &str) -> Result<Vec<(String, rust_decimal::Decimal)>, S
         })
         .collect()
 }
+
+/// A random key and secret for a simulator account nobody else knows (`demo`, `--paper`,
+/// `cdc-engine sim` without credentials): `{prefix}-key-…` and `{prefix}-secret-…`.
+pub fn throwaway_credentials(prefix: &str) -> (String, String) {
+    use rand::Rng;
+    let mut rng = rand::rng();
+    let mut random = |len: usize| -> String {
+        (0..len).map(|_| char::from(b"abcdefghijklmnopqrstuvwxyz0123456789"[rng.random_range(0..36)])).collect()
+    };
+    (format!("{prefix}-key-{}", random(16)), format!("{prefix}-secret-{}", random(24)))
+}
