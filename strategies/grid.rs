@@ -55,8 +55,7 @@ impl GridParams {
             tick: p.decimal("tick", Decimal::new(1, 2))?,
             qty_tick: p.decimal("qty_tick", Decimal::new(1, 4))?,
         };
-        p.check(g.tick > Decimal::ZERO, "tick", "be > 0", g.tick)?;
-        p.check(g.qty_tick > Decimal::ZERO, "qty_tick", "be > 0", g.qty_tick)?;
+        p.check_ticks_and_qty(g.tick, g.qty_tick, "order_qty", g.order_qty)?;
         p.check(g.lower > Decimal::ZERO, "lower", "be > 0", g.lower)?;
         p.check(g.upper > g.lower, "upper", &format!("be above lower {}", g.lower), g.upper)?;
         p.check(on_tick(g.lower, g.tick), "lower", &format!("be a multiple of tick {}", g.tick), g.lower)?;
@@ -64,13 +63,6 @@ impl GridParams {
         p.check((2..=200).contains(&g.levels), "levels", "be between 2 and 200", g.levels)?;
         let step = (g.upper - g.lower) / Decimal::from(g.levels - 1);
         p.check(step >= g.tick, "levels", "leave at least one tick between levels (fewer levels)", g.levels)?;
-        p.check(g.order_qty > Decimal::ZERO, "order_qty", "be > 0", g.order_qty)?;
-        p.check(
-            on_tick(g.order_qty, g.qty_tick),
-            "order_qty",
-            &format!("be a multiple of {}", g.qty_tick),
-            g.order_qty,
-        )?;
         Ok(g)
     }
 

@@ -13,7 +13,7 @@ use cdc_engine::strategy::{Context, Refusal, Strategy};
 use rust_decimal::Decimal;
 
 use super::own_orders::OwnOrders;
-use super::params::{ceil_tick, floor_tick, on_tick, Params};
+use super::params::{ceil_tick, floor_tick, Params};
 
 /// A cancel not confirmed after this long is sent again (it may have raced the placement).
 const CANCEL_RETRY_MS: u64 = 2_000;
@@ -71,15 +71,7 @@ impl MmParams {
             qty_tick: p.decimal("qty_tick", Decimal::new(1, 4))?,
         };
         p.check(m.spread_bps > Decimal::ZERO, "spread_bps", "be > 0", m.spread_bps)?;
-        p.check(m.tick > Decimal::ZERO, "tick", "be > 0", m.tick)?;
-        p.check(m.qty_tick > Decimal::ZERO, "qty_tick", "be > 0", m.qty_tick)?;
-        p.check(m.order_qty > Decimal::ZERO, "order_qty", "be > 0", m.order_qty)?;
-        p.check(
-            on_tick(m.order_qty, m.qty_tick),
-            "order_qty",
-            &format!("be a multiple of {}", m.qty_tick),
-            m.order_qty,
-        )?;
+        p.check_ticks_and_qty(m.tick, m.qty_tick, "order_qty", m.order_qty)?;
         p.check(
             m.max_position >= m.order_qty,
             "max_position",

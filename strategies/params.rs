@@ -89,6 +89,15 @@ impl<'a> Params<'a> {
             Err(self.err(key, format!("must {rule}, got {value}")))
         }
     }
+
+    /// The checks every strategy needs: both ticks positive, and `qty` (named `key`) positive
+    /// and a multiple of `qty_tick`, so no order is refused with 213 for its quantity.
+    pub fn check_ticks_and_qty(&self, tick: Decimal, qty_tick: Decimal, key: &str, qty: Decimal) -> Result<(), String> {
+        self.check(tick > Decimal::ZERO, "tick", "be > 0", tick)?;
+        self.check(qty_tick > Decimal::ZERO, "qty_tick", "be > 0", qty_tick)?;
+        self.check(qty > Decimal::ZERO, key, "be > 0", qty)?;
+        self.check(on_tick(qty, qty_tick), key, &format!("be a multiple of {qty_tick}"), qty)
+    }
 }
 
 /// `x` rounded down to a multiple of `tick`.

@@ -70,15 +70,7 @@ impl TwapParams {
             qty_tick: p.decimal("qty_tick", Decimal::new(1, 4))?,
             tick: p.decimal("tick", Decimal::new(1, 2))?,
         };
-        p.check(w.qty_tick > Decimal::ZERO, "qty_tick", "be > 0", w.qty_tick)?;
-        p.check(w.tick > Decimal::ZERO, "tick", "be > 0", w.tick)?;
-        p.check(w.total_qty > Decimal::ZERO, "total_qty", "be > 0", w.total_qty)?;
-        p.check(
-            on_tick(w.total_qty, w.qty_tick),
-            "total_qty",
-            &format!("be a multiple of {}", w.qty_tick),
-            w.total_qty,
-        )?;
+        p.check_ticks_and_qty(w.tick, w.qty_tick, "total_qty", w.total_qty)?;
         p.check(w.slices >= 1, "slices", "be at least 1", w.slices)?;
         let interval = ms / u64::from(w.slices.max(1));
         p.check(
