@@ -43,9 +43,13 @@ impl SessionHandle {
         self.cmd_tx.send(cmd).map_err(|_| WsError::Closed)?;
         match tokio::time::timeout(self.timeout, rx).await {
             Ok(Ok(Ok(resp))) if resp.is_ok() => Ok(resp),
-            Ok(Ok(Ok(resp))) => Err(WsError::Exchange(Box::new(resp.error(None).unwrap_or_else(|| {
-                crate::protocol::ExchangeError::new(method, resp.code, resp.message.clone(), None)
-            })))),
+            // Named after the method we sent, which a malformed answer cannot misreport.
+            Ok(Ok(Ok(resp))) => Err(WsError::Exchange(Box::new(crate::protocol::ExchangeError::new(
+                method,
+                resp.code,
+                resp.message,
+                None,
+            )))),
             Ok(Ok(Err(e))) => Err(e),
             Ok(Err(_)) => Err(WsError::Closed),
             Err(_) => {
