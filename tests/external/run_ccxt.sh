@@ -65,4 +65,13 @@ if [[ $rc -eq 124 ]]; then
     echo "run_ccxt: the smoke script ran past 300 s" >&2
     echo "0 passed, 1 failed"
 fi
+if [[ $rc -ne 0 ]]; then
+    # What the sim saw, so a failure in CI can be read without rerunning it: its request
+    # counters (refusals with 42901 show here) and the end of its log.
+    echo "run_ccxt: the sim's counters:" >&2
+    "$PY" -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())' \
+        "$URL/sim/control/stats" >&2 || true
+    echo "run_ccxt: the end of the sim's log:" >&2
+    tail -n 40 "$WORK/sim.err" >&2 || true
+fi
 exit $rc
