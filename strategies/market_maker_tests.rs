@@ -33,7 +33,7 @@ fn quotes_both_sides_around_mid_on_ticks() {
     // mid 50000, 10 bps wide: 25 each side.
     assert_eq!((bid.price, bid.quantity), (Some(d("49975")), Some(d("0.001"))));
     assert_eq!((ask.price, ask.quantity), (Some(d("50025")), Some(d("0.001"))));
-    assert_eq!(bid.instrument_name.0, "BTC_USD");
+    assert_eq!(bid.instrument_name.as_str(), "BTC_USD");
     assert_eq!(m.market_channels(), vec!["book.BTC_USD.10".to_string()]);
     // An unchanged book changes nothing; another instrument's book is ignored.
     assert!(h.run(|c| m.on_book(c, "BTC_USD", &book("49990", "50010"))).is_empty());
@@ -48,7 +48,7 @@ fn inventory_skews_both_quotes_against_it() {
     assert_eq!(m.inventory(), d("0.001"));
     // The ask was placed at zero inventory: stale, cancelled; both sides re-quoted lower by
     // 0.001 × 500 bps × 50000 = 2.5.
-    assert_eq!(cancels(&i), vec![ask.client_oid.unwrap().0]);
+    assert_eq!(cancels(&i), vec![ask.client_oid.unwrap().to_string()]);
     assert_eq!(on_side(&i, Side::Buy).unwrap().price, Some(d("49972.5")));
     assert_eq!(on_side(&i, Side::Sell).unwrap().price, Some(d("50022.5")));
 
@@ -100,7 +100,7 @@ fn requotes_only_when_mid_moves_enough() {
     let i = h.run(|c| m.on_book(c, "BTC_USD", &book("50005", "50025")));
     let mut cancelled = cancels(&i);
     cancelled.sort();
-    let mut expected = vec![bid.client_oid.unwrap().0, ask.client_oid.unwrap().0];
+    let mut expected = vec![bid.client_oid.unwrap().to_string(), ask.client_oid.unwrap().to_string()];
     expected.sort();
     assert_eq!(cancelled, expected);
     assert_eq!(on_side(&i, Side::Buy).unwrap().price, Some(d("49989.99")));

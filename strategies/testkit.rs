@@ -34,7 +34,7 @@ impl Harness {
         let n = &mut self.next;
         let mut oids = || {
             *n += 1;
-            ClientOrderId(format!("t-{n}"))
+            ClientOrderId::from(format!("t-{n}"))
         };
         let mut ctx = Context::new(&self.state, &mut intents, &mut oids, self.now_ms);
         f(&mut ctx);
@@ -65,7 +65,7 @@ pub fn cancels(intents: &[Intent]) -> Vec<String> {
     intents
         .iter()
         .filter_map(|i| match i {
-            Intent::Cancel(OrderRef::ClientOid(c)) => Some(c.0.clone()),
+            Intent::Cancel(OrderRef::ClientOid(c)) => Some(c.to_string()),
             _ => None,
         })
         .collect()
@@ -82,10 +82,10 @@ pub fn on_side(intents: &[Intent], side: Side) -> Option<CreateOrder> {
 /// An order update as pushed on `user.order`.
 pub fn update(o: &CreateOrder, order_id: &str, status: &str, cum: &str) -> Order {
     serde_json::from_value(serde_json::json!({
-        "order_id": order_id, "client_oid": o.client_oid.as_ref().map(|c| c.0.clone()),
+        "order_id": order_id, "client_oid": o.client_oid.as_ref().map(|c| c.to_string()),
         "side": o.side.as_str(), "quantity": o.quantity.unwrap_or_default().to_string(),
         "limit_price": o.price.map(|p| p.to_string()), "status": status,
-        "instrument_name": o.instrument_name.0, "cumulative_quantity": cum, "update_time": 1
+        "instrument_name": o.instrument_name.as_str(), "cumulative_quantity": cum, "update_time": 1
     }))
     .unwrap()
 }
@@ -93,8 +93,8 @@ pub fn update(o: &CreateOrder, order_id: &str, status: &str, cum: &str) -> Order
 /// A fill of `o` as pushed on `user.trade`.
 pub fn fill(o: &CreateOrder, order_id: &str, trade_id: &str, qty: &str) -> Trade {
     serde_json::from_value(serde_json::json!({
-        "trade_id": trade_id, "order_id": order_id, "client_oid": o.client_oid.as_ref().map(|c| c.0.clone()),
-        "instrument_name": o.instrument_name.0, "side": o.side.as_str(),
+        "trade_id": trade_id, "order_id": order_id, "client_oid": o.client_oid.as_ref().map(|c| c.to_string()),
+        "instrument_name": o.instrument_name.as_str(), "side": o.side.as_str(),
         "traded_price": o.price.unwrap_or(d("50000")).to_string(), "traded_quantity": qty,
         "fees": "-0.01", "create_time": 1_700_000_000_000u64
     }))

@@ -96,7 +96,7 @@ fn gives_up_after_a_schedule_of_grace_cancelling_what_rests() {
     }
     assert!(!w.is_done());
     let i = h.run(|c| w.on_timer(c));
-    assert!(cancels(&i).contains(&first.client_oid.unwrap().0));
+    assert!(cancels(&i).contains(&first.client_oid.unwrap().to_string()));
     assert!(w.is_done() && w.filled().is_zero());
     assert!(h.run(|c| w.on_timer(c)).is_empty());
 }

@@ -153,7 +153,7 @@ async fn duplicated_reordered_and_malformed_pushes_never_corrupt_state() {
     let mut repeated = 0;
     while let Ok(ev) = events.try_recv() {
         if let EngineEvent::Fill(t) = ev {
-            repeated += usize::from(!fill_events.insert(t.trade_id.0));
+            repeated += usize::from(!fill_events.insert(t.trade_id.to_string()));
         }
     }
     assert_eq!(repeated, 0, "a duplicated fill reached readers");

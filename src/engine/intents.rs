@@ -14,7 +14,7 @@ impl Task {
     /// A fresh client id: the run's prefix and a counter (well under 36 characters).
     pub(crate) fn new_oid(&mut self) -> ClientOrderId {
         self.next_oid += 1;
-        ClientOrderId(format!("{}-{}", self.prefix, self.next_oid))
+        ClientOrderId::from(format!("{}-{}", self.prefix, self.next_oid))
     }
 
     /// Calls `f` on every strategy, then runs the intents each recorded.
@@ -31,7 +31,7 @@ impl Task {
                 let (prefix, counter) = (&self.prefix, &mut self.next_oid);
                 let mut oids = || {
                     *counter += 1;
-                    ClientOrderId(format!("{prefix}-{counter}"))
+                    ClientOrderId::from(format!("{prefix}-{counter}"))
                 };
                 let mut ctx = Context::new(&self.state, &mut intents, &mut oids, now);
                 f(s.as_mut(), &mut ctx);

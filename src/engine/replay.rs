@@ -105,7 +105,7 @@ impl Applier for Replayer {
         let counter = &mut self.next_oid;
         let mut oids = || {
             *counter += 1;
-            ClientOrderId(format!("replay-{counter}"))
+            ClientOrderId::from(format!("replay-{counter}"))
         };
         for s in &mut self.strategies {
             let mut ctx = Context::new(&self.state, &mut self.intents, &mut oids, now);

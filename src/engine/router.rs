@@ -141,5 +141,5 @@ impl Router {
 }
 
 fn placed(o: Box<Order>) -> PlaceOutcome {
-    PlaceOutcome::Placed { order_id: Some(o.order_id.0), via: "lookup" }
+    PlaceOutcome::Placed { order_id: Some(o.order_id.to_string()), via: "lookup" }
 }

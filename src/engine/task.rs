@@ -192,7 +192,8 @@ impl Task {
         self.generation += 1;
         let generation = self.generation;
         self.reconciling = Some(generation);
-        let mut local_open: Vec<String> = self.state.orders.open().into_iter().map(|o| o.order_id.0).collect();
+        let mut local_open: Vec<String> =
+            self.state.orders.open().into_iter().map(|o| o.order_id.to_string()).collect();
         local_open.append(&mut self.recovered_open);
         let since = self.state.fills.last_time_ns().unwrap_or(self.started_ns);
         let (rest, tx) = (self.rest.clone(), self.internal_tx.clone());
@@ -292,7 +293,7 @@ impl Task {
                     .as_ref()
                     .is_some_and(|c| c.as_str().starts_with(&self.prefix) || self.placed.contains(c.as_str()))
             })
-            .map(|o| o.order_id.0)
+            .map(|o| o.order_id.to_string())
             .collect()
     }
 

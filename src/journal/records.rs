@@ -35,10 +35,10 @@ impl FillRecord {
     /// The journal's view of a wire fill.
     pub fn from_trade(t: &Trade) -> Self {
         FillRecord {
-            trade_id: t.trade_id.0.clone(),
-            order_id: t.order_id.0.clone(),
-            client_oid: t.client_oid.as_ref().map(|c| c.0.clone()),
-            instrument_name: t.instrument_name.0.clone(),
+            trade_id: t.trade_id.to_string(),
+            order_id: t.order_id.to_string(),
+            client_oid: t.client_oid.as_ref().map(|c| c.to_string()),
+            instrument_name: t.instrument_name.to_string(),
             side: t.side.as_str().to_owned(),
             price: t.traded_price,
             quantity: t.traded_quantity,
@@ -76,9 +76,9 @@ impl OrderRecord {
     /// The journal's view of a wire order.
     pub fn from_order(o: &Order) -> Self {
         OrderRecord {
-            order_id: o.order_id.0.clone(),
-            client_oid: o.client_oid.as_ref().map(|c| c.0.clone()),
-            instrument_name: o.instrument_name.0.clone(),
+            order_id: o.order_id.to_string(),
+            client_oid: o.client_oid.as_ref().map(|c| c.to_string()),
+            instrument_name: o.instrument_name.to_string(),
             side: o.side.as_str().to_owned(),
             status: o.status.as_str().to_owned(),
             quantity: o.quantity,

@@ -1,8 +1,12 @@
 //! Identifier newtypes. Ids are text on the wire (19-digit order ids overflow JS doubles, §3.4),
 //! but some captures send them as numbers, so decoding accepts both and keeps the digits exact.
+//!
+//! The text is an `Arc<str>`: the order and trade maps key by the id their value already holds,
+//! and a clone shares the one allocation instead of copying it (issue 7's memory target).
 
 use std::borrow::Borrow;
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -10,7 +14,7 @@ macro_rules! id_type {
     ($(#[$meta:meta])* $name:ident) => {
         $(#[$meta])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-        pub struct $name(pub String);
+        pub struct $name(pub Arc<str>);
 
         impl $name {
             /// The id's text.
@@ -27,13 +31,13 @@ macro_rules! id_type {
 
         impl From<&str> for $name {
             fn from(s: &str) -> Self {
-                $name(s.to_owned())
+                $name(Arc::from(s))
             }
         }
 
         impl From<String> for $name {
             fn from(s: String) -> Self {
-                $name(s)
+                $name(Arc::from(s))
             }
         }
 
@@ -51,7 +55,7 @@ macro_rules! id_type {
 
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                super::num::text(d).map($name)
+                super::num::text_as(d).map($name)
             }
         }
     };

@@ -101,6 +101,48 @@ pub fn opt_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error>
     d.deserialize_any(OptVisitor(U64Visitor))
 }
 
+/// An optional unsigned integer that is informational only: anything that is not one (a
+/// fraction, a word, a negative, an object) gives `None` instead of failing the whole object,
+/// as the text it replaces never could.
+pub fn opt_u64_or_none<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    d.deserialize_any(U64OrNone)
+}
+
+struct U64OrNone;
+
+impl<'de> Visitor<'de> for U64OrNone {
+    type Value = Option<u64>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("anything (an unsigned integer is kept)")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(v.trim().parse().ok())
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(u64::try_from(v).ok())
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+        while a.next_element::<de::IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+    fn visit_map<A: de::MapAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+        while a.next_entry::<de::IgnoredAny, de::IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+}
+
 struct I64Visitor;
 
 impl<'de> Visitor<'de> for I64Visitor {
@@ -129,35 +171,51 @@ pub fn i64<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
     d.deserialize_any(I64Visitor)
 }
 
-struct TextVisitor;
+/// Text into any owned string type (`String`, `Arc<str>`), built straight from the frame's bytes.
+struct TextVisitor<T>(std::marker::PhantomData<T>);
 
-impl<'de> Visitor<'de> for TextVisitor {
-    type Value = String;
+impl<T> TextVisitor<T> {
+    fn new() -> Self {
+        TextVisitor(std::marker::PhantomData)
+    }
+}
+
+impl<'de, T: From<String> + for<'a> From<&'a str>> Visitor<'de> for TextVisitor<T> {
+    type Value = T;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a string or an integer")
     }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
-        Ok(v.to_owned())
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+        Ok(T::from(v))
     }
-    fn visit_string<E: de::Error>(self, v: String) -> Result<String, E> {
-        Ok(v)
+    fn visit_string<E: de::Error>(self, v: String) -> Result<T, E> {
+        Ok(T::from(v))
     }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<String, E> {
-        Ok(v.to_string())
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
+        Ok(T::from(v.to_string()))
     }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<String, E> {
-        Ok(v.to_string())
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<T, E> {
+        Ok(T::from(v.to_string()))
     }
 }
 
 /// Text that the exchange sometimes sends as a number (ids, reason codes).
 pub fn text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    d.deserialize_any(TextVisitor)
+    d.deserialize_any(TextVisitor::new())
+}
+
+/// [`text`] into any owned string type, e.g. the `Arc<str>` of the id types.
+pub fn text_as<'de, T, D>(d: D) -> Result<T, D::Error>
+where
+    T: From<String> + for<'a> From<&'a str>,
+    D: Deserializer<'de>,
+{
+    d.deserialize_any(TextVisitor::new())
 }
 
 /// Optional text that may arrive as a number; absent, `null` or `""` give `None`.
 pub fn opt_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    d.deserialize_any(OptVisitor(TextVisitor))
+    d.deserialize_any(OptVisitor(TextVisitor::<String>::new()))
 }
 
 struct BoolVisitor;

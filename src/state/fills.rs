@@ -36,7 +36,7 @@ impl Fills {
     pub(crate) fn preload(&self, ids: impl IntoIterator<Item = String>, last_time_ns: Option<u128>, total: u64) {
         let mut s = self.seen.lock().unwrap_or_else(|p| p.into_inner());
         for id in ids {
-            let id = TradeId(id);
+            let id = TradeId::from(id);
             if s.ids.insert(id.clone()) {
                 s.order.push_back(id);
             }

@@ -57,8 +57,13 @@ impl Orders {
         let (order, filled, was_terminal, same_client) = match self.by_id.get(&update.order_id) {
             Some(old) => match merge(&old, update) {
                 Merge::Stale => return None,
-                Merge::Accept { order, filled } => {
+                Merge::Accept { mut order, filled } => {
                     let same = old.client_oid == order.client_oid;
+                    // Share the kept ids' text (the maps' keys) rather than hold a second copy.
+                    order.order_id = old.order_id.clone();
+                    if same {
+                        order.client_oid = old.client_oid.clone();
+                    }
                     (Arc::new(*order), filled, old.status.is_terminal(), same)
                 }
             },

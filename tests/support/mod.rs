@@ -130,7 +130,7 @@ pub fn engine_balances(engine: &EngineHandle) -> Vec<(String, Decimal, Decimal)>
 
 /// The engine's open order ids.
 pub fn engine_open_orders(engine: &EngineHandle) -> BTreeSet<String> {
-    engine.state().orders.open().into_iter().map(|o| o.order_id.0).collect()
+    engine.state().orders.open().into_iter().map(|o| o.order_id.to_string()).collect()
 }
 
 /// Waits until the engine's fills, open orders and balances equal the simulator's.
