@@ -117,20 +117,24 @@ where
 {
     let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel();
-    let thread = std::thread::spawn(move || match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-        Ok(rt) => rt.block_on(serve(ready_tx, stop_rx)),
-        Err(e) => drop(ready_tx.send(Err(format!("runtime: {e}")))),
+    let thread = std::thread::spawn(move || {
+        super::pin::far_side();
+        match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+            Ok(rt) => rt.block_on(serve(ready_tx, stop_rx)),
+            Err(e) => drop(ready_tx.send(Err(format!("runtime: {e}")))),
+        }
     });
     let side = FarSide { stop_tx: Some(stop_tx), thread: Some(thread) };
     let ready = ready_rx.await.map_err(|_| "the far side ended before it was ready".to_owned())??;
     Ok((ready, side))
 }
 
-/// The simulator (market stepping every 20 ms) on its own thread; its user and market URLs.
-async fn start_sim() -> Result<((String, String), FarSide), String> {
-    far_side(|ready, stop| async move {
+/// The simulator (market stepping every `market_interval`) on its own thread; its user and
+/// market URLs.
+async fn start_sim(market_interval: Duration) -> Result<((String, String), FarSide), String> {
+    far_side(move |ready, stop| async move {
         let mut sim_cfg = SimConfig::new(KEY, SECRET);
-        sim_cfg.market_interval = Duration::from_millis(20);
+        sim_cfg.market_interval = market_interval;
         let core = Exchange::new(ExchangeConfig { synthetic_market: true, ..ExchangeConfig::default() });
         match crate::sim::start(sim_cfg, core).await {
             Ok(sim) => {
@@ -144,10 +148,10 @@ async fn start_sim() -> Result<((String, String), FarSide), String> {
     .await
 }
 
-/// Tick-to-order against a simulator stepping its market every 20 ms: `samples` submissions,
+/// Tick-to-order against a simulator stepping its market every `market_interval`: `samples` submissions,
 /// each timed from the market frame's read to the create-order frame's write.
-pub async fn tick_to_order(samples: usize) -> Result<TickFigures, String> {
-    let ((user_url, market_url), sim) = start_sim().await?;
+pub async fn tick_to_order(samples: usize, market_interval: Duration) -> Result<TickFigures, String> {
+    let ((user_url, market_url), sim) = start_sim(market_interval).await?;
     let creds = Credentials::new(KEY, SECRET).map_err(|e| e.to_string())?;
     let (market_probe, user_probe) = (Arc::new(Probe::default()), Arc::new(Probe::default()));
     let mut m = SessionConfig::market(&market_url, vec!["book.BTC_USD.10".into()]);
@@ -253,8 +257,12 @@ pub async fn ws_throughput(frames: Arc<Vec<Vec<u8>>>) -> Result<f64, String> {
 }
 
 /// Both loopback measurements.
-pub async fn run(samples: usize, frames: Arc<Vec<Vec<u8>>>) -> Result<LoopbackFigures, String> {
-    let tick = tick_to_order(samples).await?;
+pub async fn run(
+    samples: usize,
+    market_interval: Duration,
+    frames: Arc<Vec<Vec<u8>>>,
+) -> Result<LoopbackFigures, String> {
+    let tick = tick_to_order(samples, market_interval).await?;
     let ws_events_per_s = ws_throughput(frames).await?;
     Ok(LoopbackFigures { tick, ws_events_per_s })
 }

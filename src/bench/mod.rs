@@ -6,6 +6,7 @@
 pub mod gen;
 pub mod inproc;
 pub mod loopback;
+pub mod pin;
 pub mod stats;
 pub mod strategy;
 
@@ -57,6 +58,13 @@ pub struct Report {
     pub rss_mb_100k_orders: f64,
     /// RSS growth for those orders, MB.
     pub rss_delta_mb_100k_orders: f64,
+    /// The simulator's market step in the tick-to-order run, ms.
+    pub market_ms: u64,
+    /// Whether the engine side had a core of its own ([`pin`]).
+    pub engine_pinned: bool,
+    /// Whether the engine thread spun between events instead of sleeping (set by the caller
+    /// that made it spin).
+    pub busy_poll: bool,
 }
 
 /// How big a run is.
@@ -66,6 +74,8 @@ pub struct BenchConfig {
     pub frames: usize,
     /// Tick-to-order samples.
     pub ticks: usize,
+    /// How often the simulator steps its market in the tick-to-order run, ms.
+    pub market_ms: u64,
     /// Full-path passes whose median is reported.
     pub passes: usize,
 }
@@ -92,7 +102,9 @@ pub async fn run(cfg: BenchConfig) -> Result<Report, BenchError> {
     drop(book);
     let sign_ns = inproc::sign_ns(20_000);
     let us = |ns: u64| ns as f64 / 1e3;
-    let lb = loopback::run(cfg.ticks, user.clone()).await.map_err(BenchError::Loopback)?;
+    let lb = loopback::run(cfg.ticks, std::time::Duration::from_millis(cfg.market_ms), user.clone())
+        .await
+        .map_err(BenchError::Loopback)?;
     Ok(Report {
         frames: u.frames,
         frames_per_s: u.frames_per_s,
@@ -114,5 +126,8 @@ pub async fn run(cfg: BenchConfig) -> Result<Report, BenchError> {
         ws_events_per_s: lb.ws_events_per_s,
         rss_mb_100k_orders: rss.rss_mb,
         rss_delta_mb_100k_orders: rss.delta_mb,
+        market_ms: cfg.market_ms,
+        engine_pinned: pin::enabled(),
+        busy_poll: false,
     })
 }

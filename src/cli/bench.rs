@@ -22,12 +22,22 @@ pub struct BenchArgs {
     /// Keep the engine thread spinning instead of sleeping between events (burns its core).
     #[arg(long)]
     busy_poll: bool,
+    /// Let the scheduler place the threads instead of giving the engine side a core of its own.
+    #[arg(long)]
+    no_pin: bool,
+    /// How often the simulator steps its market in the tick-to-order run, ms (the exchange
+    /// sends book deltas every 10 ms, §5.1). Longer gaps leave the engine's caches colder.
+    #[arg(long, default_value_t = 20)]
+    market_ms: u64,
 }
 
 /// Runs the command on a single-threaded runtime: the engine side (sessions, apply, strategy)
 /// lives on one thread, so its hand-offs never cross threads, as in production with one core;
 /// the simulator and the frame server run on threads of their own.
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
+    if !args.no_pin && bench::pin::enable() {
+        bench::pin::engine();
+    }
     tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(measure(args))
 }
 
@@ -42,9 +52,12 @@ async fn measure(args: BenchArgs) -> anyhow::Result<()> {
         });
     }
     anyhow::ensure!(args.frames >= 100, "--frames must be at least 100");
+    anyhow::ensure!(args.market_ms >= 1, "--market-ms must be at least 1");
     let ticks = args.ticks.unwrap_or((args.frames / 200).clamp(50, 500));
     eprintln!("measuring: {} frames per mix, {} passes, {ticks} tick-to-order samples", args.frames, args.passes);
-    let report = bench::run(BenchConfig { frames: args.frames, ticks, passes: args.passes }).await?;
+    let mut report =
+        bench::run(BenchConfig { frames: args.frames, ticks, passes: args.passes, market_ms: args.market_ms }).await?;
+    report.busy_poll = args.busy_poll;
     print_table(&report);
     if args.json {
         println!("{}", serde_json::to_string(&report)?);
@@ -74,6 +87,10 @@ fn print_table(r: &Report) {
         "tick-to-order over loopback ({} samples): p50 {:.1} µs  p99 {:.1} µs",
         r.tick_to_order_samples, r.tick_to_order_p50_us, r.tick_to_order_p99_us
     );
+    let placed =
+        if r.engine_pinned { "engine side pinned to a core of its own" } else { "threads placed by the scheduler" };
+    let waits = if r.busy_poll { "spinning between events" } else { "sleeping between events" };
+    println!("  market step every {} ms; {placed}, {waits}", r.market_ms);
     let [a, b, c] = r.tick_legs_p50_us;
     println!("  legs (p50): read to engine side {a:.1} µs, apply + decide {b:.1} µs, submit to written {c:.1} µs");
     println!("user events over a real WebSocket: {:.0} /s", r.ws_events_per_s);
