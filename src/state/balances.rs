@@ -2,7 +2,6 @@
 //! The exchange is the source of truth for money: balances are taken from its snapshots and
 //! pushes, never computed from fills here.
 
-use dashmap::DashMap;
 use rust_decimal::Decimal;
 
 use crate::protocol::ids::InstrumentName;
@@ -22,7 +21,7 @@ pub struct Balance {
 /// Balances by currency.
 #[derive(Debug, Default)]
 pub struct Balances {
-    map: DashMap<String, Balance>,
+    map: super::Map<String, Balance>,
 }
 
 impl Balances {
@@ -58,7 +57,7 @@ impl Balances {
 /// Positions by instrument.
 #[derive(Debug, Default)]
 pub struct Positions {
-    map: DashMap<InstrumentName, Position>,
+    map: super::Map<InstrumentName, Position>,
 }
 
 impl Positions {

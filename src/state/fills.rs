@@ -5,14 +5,12 @@
 use std::collections::{HashSet, VecDeque};
 use std::sync::Mutex;
 
-use dashmap::DashMap;
-
 use crate::protocol::ids::TradeId;
 use crate::protocol::models::Trade;
 
 #[derive(Debug, Default)]
 struct Seen {
-    ids: HashSet<TradeId>,
+    ids: HashSet<TradeId, super::IdHasher>,
     order: VecDeque<TradeId>,
     last_time_ns: Option<u128>,
     total: u64,
@@ -21,7 +19,7 @@ struct Seen {
 /// Recent fills and the de-duplication window.
 #[derive(Debug)]
 pub struct Fills {
-    recent: DashMap<TradeId, Trade>,
+    recent: super::Map<TradeId, Trade>,
     seen: Mutex<Seen>,
     window: usize,
 }
@@ -29,7 +27,7 @@ pub struct Fills {
 impl Fills {
     /// Remembers the last `window` trade ids (and keeps those fills readable).
     pub fn new(window: usize) -> Self {
-        Fills { recent: DashMap::new(), seen: Mutex::default(), window: window.max(1) }
+        Fills { recent: super::Map::default(), seen: Mutex::default(), window: window.max(1) }
     }
 
     /// Marks ids as seen without fill data (recovered from the journal).

@@ -5,7 +5,6 @@
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
-use dashmap::DashMap;
 use rust_decimal::Decimal;
 
 use super::lifecycle::{merge, Merge};
@@ -29,8 +28,8 @@ pub enum Applied {
 pub struct Orders {
     // Boxed behind an Arc: the table stays small (an order is ~600 bytes inline), and the
     // engine hands the kept order to the journal, readers and strategies without a deep copy.
-    by_id: DashMap<OrderId, Arc<Order>>,
-    by_client: DashMap<ClientOrderId, OrderId>,
+    by_id: super::Map<OrderId, Arc<Order>>,
+    by_client: super::Map<ClientOrderId, OrderId>,
     terminal: Mutex<VecDeque<OrderId>>,
     keep_terminal: usize,
 }
@@ -38,7 +37,12 @@ pub struct Orders {
 impl Orders {
     /// Keeps at most `keep_terminal` finished orders in memory.
     pub fn new(keep_terminal: usize) -> Self {
-        Orders { by_id: DashMap::new(), by_client: DashMap::new(), terminal: Mutex::default(), keep_terminal }
+        Orders {
+            by_id: super::Map::default(),
+            by_client: super::Map::default(),
+            terminal: Mutex::default(),
+            keep_terminal,
+        }
     }
 
     /// Applies an update under the lifecycle rule (engine task only).
