@@ -3,8 +3,8 @@
 //! the create-order frame is written on the user socket), and sustained user-event throughput
 //! over a real WebSocket. Timings come from the sessions' [`WireTrace`] hook. The far side
 //! (simulator, frame server) runs on its own thread and runtime, so that the engine side gets
-//! the caller's runtime to itself (one core, as in production). It must NOT touch anything but
-//! 127.0.0.1.
+//! the caller's runtime to itself: one core, as issue 7 allows the engine. (`run` itself uses a
+//! multi-threaded runtime today.) It must NOT touch anything but 127.0.0.1.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

@@ -32,8 +32,8 @@ pub struct BenchArgs {
 }
 
 /// Runs the command on a single-threaded runtime: the engine side (sessions, apply, strategy)
-/// lives on one thread, so its hand-offs never cross threads, as in production with one core;
-/// the simulator and the frame server run on threads of their own.
+/// lives on one thread pinned to a core (unless `--no-pin`), so its hand-offs never cross
+/// threads; the simulator and the frame server run on threads of their own, on the other core.
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     if !args.no_pin && bench::pin::enable() {
         bench::pin::engine();
