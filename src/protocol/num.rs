@@ -115,14 +115,15 @@ impl<'de> Visitor<'de> for U64OrNone {
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("anything (an unsigned integer is kept)")
     }
+    // Whatever the strict visitor accepts is kept; what it refuses becomes `None`.
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(v.trim().parse().ok())
+        Ok(U64Visitor.visit_str::<E>(v).ok())
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
         Ok(Some(v))
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(u64::try_from(v).ok())
+        Ok(U64Visitor.visit_i64::<E>(v).ok())
     }
     fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
         Ok(None)
