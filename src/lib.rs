@@ -13,6 +13,7 @@ pub mod engine;
 pub mod journal;
 pub mod output;
 pub mod paper;
+pub mod pnl;
 pub mod protocol;
 pub mod rest;
 pub mod sim;

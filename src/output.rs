@@ -71,6 +71,7 @@ pub fn event_json(ev: &EngineEvent) -> Option<Value> {
         EngineEvent::Position(p) => position_json(p),
         EngineEvent::Connection { live, detail } => json!({"type": "connection", "live": live, "detail": detail}),
         EngineEvent::Refused(r) => json!({"type": "refused", "reason": r.reason, "code": r.code}),
+        EngineEvent::Halted { strategy, reason } => json!({"type": "halted", "strategy": strategy, "reason": reason}),
     })
 }
 
@@ -114,5 +115,6 @@ pub fn event_line(ev: &EngineEvent) -> String {
         EngineEvent::Connection { live: true, detail } => format!("LIVE     {detail}"),
         EngineEvent::Connection { live: false, detail } => format!("OFFLINE  {detail}"),
         EngineEvent::Refused(r) => format!("REFUSED  {}", r.reason),
+        EngineEvent::Halted { strategy, reason } => format!("HALTED   {strategy}: {reason}"),
     }
 }

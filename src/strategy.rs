@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use crate::protocol::ids::ClientOrderId;
-use crate::protocol::models::{Order, Position, PublicTrade, Ticker, Trade};
+use crate::protocol::models::{Instrument, Order, Position, PublicTrade, Ticker, Trade};
 use crate::protocol::requests::{AmendOrder, CreateOrder, OrderRef};
 use crate::state::book::OrderBook;
 use crate::state::{Balance, State};
@@ -32,6 +32,18 @@ pub struct Refusal {
     pub reason: String,
     /// The exchange's reason code, when the exchange refused it.
     pub code: Option<i64>,
+}
+
+/// What a strategy gets back when a run starts on a journal that earlier runs wrote: its own
+/// orders that are still open (as the exchange reports them) and every fill of its own orders
+/// (journal and exchange together, each `trade_id` once), oldest first. A strategy that keeps
+/// an inventory rebuilds it from `fills` before its first decision.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Resumed {
+    /// Its orders still open on the exchange.
+    pub open_orders: Vec<Order>,
+    /// Every fill of its orders from earlier runs, oldest first.
+    pub fills: Vec<Trade>,
 }
 
 /// The view and the levers a strategy gets in each callback.
@@ -99,7 +111,32 @@ impl<'a> Context<'a> {
 pub trait Strategy: Send {
     /// A short name, used in logs and in client ids.
     fn name(&self) -> &str;
-    /// Once, before any other callback.
+    /// A stable identifier carried in the client id of every order this strategy places, so
+    /// that its orders and fills are told apart from others' after a restart. Up to 12
+    /// characters of `[a-z0-9_]`, unique among the strategies that share a journal. Default:
+    /// the name, shortened and cleaned to fit.
+    fn id(&self) -> String {
+        crate::engine::oid::clean_tag(self.name())
+    }
+    /// The instruments this strategy trades; the engine checks each against the venue's list
+    /// before anything starts. Default: the instruments of its market channels.
+    fn instruments(&self) -> Vec<String> {
+        let mut v: Vec<String> =
+            self.market_channels().iter().filter_map(|c| c.split('.').nth(1).map(str::to_owned)).collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+    /// The venue's definition of each instrument in [`Strategy::instruments`] (tick sizes and
+    /// the like), once, before any other callback. `Err` refuses to start the run with that
+    /// reason, which must name the setting to change and the value that would be accepted.
+    fn configure(&mut self, instruments: &[Instrument]) -> Result<(), String> {
+        Ok(())
+    }
+    /// Once, before [`Strategy::on_start`], when earlier runs on the same journal left orders
+    /// or fills of this strategy (see [`Resumed`]).
+    fn on_resume(&mut self, ctx: &mut Context<'_>, resumed: &Resumed) {}
+    /// Once, before any other callback except `configure` and `on_resume`.
     fn on_start(&mut self, ctx: &mut Context<'_>) {}
     /// An order changed (new, filled more, cancelled, ...).
     fn on_order(&mut self, ctx: &mut Context<'_>, order: &Order) {}

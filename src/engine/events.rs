@@ -30,4 +30,12 @@ pub enum EngineEvent {
     },
     /// An intent was refused by the risk checks or the exchange.
     Refused(Box<Refusal>),
+    /// A strategy was stopped by the engine (its orders keep being refused, or it asked to
+    /// stop); the engine sends it nothing more and cancels its open orders.
+    Halted {
+        /// The strategy's name.
+        strategy: String,
+        /// Why, in words a person can act on.
+        reason: String,
+    },
 }

@@ -7,6 +7,7 @@ mod config;
 pub mod events;
 mod handle;
 mod intents;
+pub mod oid;
 pub mod reconcile;
 #[doc(hidden)]
 pub mod replay;
