@@ -72,6 +72,7 @@ pub fn event_json(ev: &EngineEvent) -> Option<Value> {
         EngineEvent::Connection { live, detail } => json!({"type": "connection", "live": live, "detail": detail}),
         EngineEvent::Refused(r) => json!({"type": "refused", "reason": r.reason, "code": r.code}),
         EngineEvent::Halted { strategy, reason } => json!({"type": "halted", "strategy": strategy, "reason": reason}),
+        EngineEvent::Feed { live, detail } => json!({"type": "feed", "live": live, "detail": detail}),
     })
 }
 
@@ -116,5 +117,7 @@ pub fn event_line(ev: &EngineEvent) -> String {
         EngineEvent::Connection { live: false, detail } => format!("OFFLINE  {detail}"),
         EngineEvent::Refused(r) => format!("REFUSED  {}", r.reason),
         EngineEvent::Halted { strategy, reason } => format!("HALTED   {strategy}: {reason}"),
+        EngineEvent::Feed { live: true, detail } => format!("FEED     live: {detail}"),
+        EngineEvent::Feed { live: false, detail } => format!("FEED     offline: {detail}"),
     }
 }

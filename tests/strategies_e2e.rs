@@ -36,7 +36,7 @@ fn own_open(engine: &EngineHandle) -> Vec<Order> {
         .open()
         .into_iter()
         .filter(|o| o.instrument_name.as_str() == "BTC_USD")
-        .filter(|o| o.client_oid.as_ref().is_some_and(|c| c.as_str().starts_with(&prefix)))
+        .filter(|o| o.client_oid.as_ref().is_some_and(|c| c.as_str().contains(&format!("-{prefix}-"))))
         .collect()
 }
 

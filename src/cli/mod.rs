@@ -11,6 +11,7 @@ mod sign;
 mod sim;
 mod tail;
 mod tui;
+mod watch;
 
 use std::process::ExitCode;
 

@@ -2,13 +2,18 @@
 //! journal from the settings, printing what happens; `--paper` sends its orders to an in-process
 //! simulator that follows the live market instead of to the exchange. Ctrl-C stops it cleanly:
 //! the strategy stops, its open orders are cancelled (unless `--keep-orders`), the journal is
-//! flushed.
+//! flushed, and a summary of the run is printed. The run exits non-zero when it cannot start as
+//! configured, when the market data it needs never comes (`--feed-timeout`), or when every
+//! strategy was halted.
+
+use std::time::Duration;
 
 use anyhow::Context;
-use cdc_engine::engine::{start, EngineConfig};
+use cdc_engine::engine::{start, EngineConfig, EngineHandle, RunSummary};
 use clap::Args;
 
 use super::common::{creds, out, settings, AccountArgs};
+use super::watch::{Ended, Watch};
 
 /// Arguments of `cdc-engine run`.
 #[derive(Args, Debug)]
@@ -27,6 +32,10 @@ pub struct RunArgs {
     /// Stop after this many seconds (default: until Ctrl-C).
     #[arg(long)]
     duration: Option<u64>,
+    /// Give up (exit non-zero) when the strategy's market data has not arrived after this many
+    /// seconds; the feed's connection state is shown meanwhile.
+    #[arg(long, default_value_t = 30)]
+    feed_timeout: u64,
     #[command(flatten)]
     account: AccountArgs,
 }
@@ -39,8 +48,8 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         Some(_) => anyhow::bail!("[strategies.{}] in the config file must be a table", args.strategy),
         None => toml::Table::new(),
     };
-    let strategy = crate::strategies::build(&args.strategy, &params)
-        .map_err(|e| anyhow::anyhow!("{e} (built-in strategies: {})", crate::strategies::NAMES.join(", ")))?;
+    let strategy = crate::strategies::build(&args.strategy, &params).map_err(anyhow::Error::msg)?;
+    let needs_feed = !strategy.market_channels().is_empty();
     let paper = if args.paper {
         let instruments = strategy
             .market_channels()
@@ -50,11 +59,14 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         let p = cdc_engine::paper::start(&s.endpoints.market_ws_url, &instruments, Vec::new())
             .await
             .context("starting the paper venue")?;
-        out(&format!(
-            "paper trading: market data from {}, orders to a local simulator at {}",
-            s.endpoints.market_ws_url,
-            p.sim.addr()
-        ));
+        note(
+            args.json,
+            &format!(
+                "paper trading: market data from {}, orders to a local simulator at {}",
+                s.endpoints.market_ws_url,
+                p.sim.addr()
+            ),
+        );
         Some(p)
     } else {
         None
@@ -66,15 +78,61 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     cfg.risk = s.risk.clone();
     // A paper run never writes into the live journal.
     cfg.journal = if paper.is_some() { None } else { s.journal.clone() };
-    let engine = start(cfg, vec![strategy]).await?;
-    super::tail::print_events(&engine, args.json, args.duration).await;
-    eprintln!(
-        "stopping: {}",
-        if args.keep_orders { "leaving open orders in place" } else { "cancelling this run's open orders" }
+    note(
+        args.json,
+        &format!(
+            "connecting: exchange {} (user {}), market data {}",
+            cfg.endpoints.rest_url, cfg.endpoints.user_ws_url, cfg.endpoints.market_ws_url
+        ),
     );
-    engine.shutdown(args.keep_orders).await?;
+    let engine = start(cfg, vec![strategy]).await?;
+    let watch = Watch {
+        json: args.json,
+        duration: args.duration.map(Duration::from_secs),
+        feed_timeout: needs_feed.then(|| Duration::from_secs(args.feed_timeout)),
+        strategies: 1,
+    };
+    let ended = super::watch::watch(&engine, watch).await;
+    let summary = stop(&engine, args.keep_orders, args.json).await;
     if let Some(p) = paper {
         p.shutdown().await;
     }
-    Ok(())
+    let summary = summary?;
+    match ended {
+        Ended::Stopped => Ok(()),
+        Ended::EngineGone => anyhow::bail!("the engine stopped unexpectedly (see the log above)"),
+        Ended::NoMarketData(last) => anyhow::bail!(
+            "no market data after {} s (last from the feed: {last}); check CDC_MARKET_WS_URL and the network{}",
+            args.feed_timeout,
+            if args.paper { "; --paper needs the live market feed" } else { "" }
+        ),
+        Ended::AllHalted(_) => anyhow::bail!(
+            "every strategy was halted: {}",
+            summary.halted.iter().map(|(s, r)| format!("{s}: {r}")).collect::<Vec<_>>().join("; ")
+        ),
+    }
+}
+
+/// Stops the engine and prints the summary.
+async fn stop(engine: &EngineHandle, keep_orders: bool, json: bool) -> anyhow::Result<RunSummary> {
+    eprintln!(
+        "stopping: {}",
+        if keep_orders { "leaving open orders in place" } else { "cancelling this run's open orders" }
+    );
+    let summary = engine.shutdown(keep_orders).await?;
+    if json {
+        out(&summary.to_json().to_string());
+    } else {
+        print!("{summary}");
+    }
+    Ok(summary)
+}
+
+/// A line about the run itself: plain, or a `{"type":"status"}` object in JSON mode.
+fn note(json: bool, text: &str) {
+    if json {
+        out(&serde_json::json!({"type": "status", "detail": text}).to_string());
+    } else {
+        out(text);
+    }
 }

@@ -4,12 +4,11 @@
 
 use std::time::Duration;
 
-use cdc_engine::engine::{start, EngineConfig, EngineEvent, EngineHandle};
-use cdc_engine::output::{event_json, event_line};
+use cdc_engine::engine::{start, EngineConfig, EngineHandle};
 use clap::Args;
-use tokio::sync::broadcast::error::RecvError;
 
-use super::common::{creds, out, settings, AccountArgs};
+use super::common::{creds, settings, AccountArgs};
+use super::watch::Watch;
 
 /// Arguments of `cdc-engine tail`.
 #[derive(Args, Debug)]
@@ -44,33 +43,8 @@ pub async fn run(args: TailArgs) -> anyhow::Result<()> {
 }
 
 /// Prints the engine's events (human lines or JSON lines) until Ctrl-C, `duration` seconds, or
-/// stdout closing. A reader that falls behind is told how much it skipped; the state is intact.
+/// stdout closing. Every fill and order update is printed, however far behind stdout is.
 pub async fn print_events(engine: &EngineHandle, json: bool, duration: Option<u64>) {
-    let mut rx = engine.subscribe();
-    let stop = tokio::time::sleep(Duration::from_secs(duration.unwrap_or(u64::MAX / 4)));
-    tokio::pin!(stop);
-    loop {
-        tokio::select! {
-            ev = rx.recv() => match ev {
-                Ok(ev) => if !print(&ev, json) { break },
-                Err(RecvError::Lagged(n)) => {
-                    eprintln!("warning: output fell behind and skipped {n} events; the state itself is intact");
-                }
-                Err(RecvError::Closed) => break,
-            },
-            _ = tokio::signal::ctrl_c() => break,
-            _ = &mut stop => break,
-        }
-    }
-}
-
-fn print(ev: &EngineEvent, json: bool) -> bool {
-    if json {
-        match event_json(ev) {
-            Some(v) => out(&v.to_string()),
-            None => true,
-        }
-    } else {
-        out(&event_line(ev))
-    }
+    let w = Watch { json, duration: duration.map(Duration::from_secs), feed_timeout: None, strategies: 0 };
+    super::watch::watch(engine, w).await;
 }

@@ -20,13 +20,15 @@ pub(crate) trait Applier {
     fn state(&self) -> &State;
     fn journal(&self) -> Option<&Journal>;
     /// Broadcasts the event `ev` builds; it is built only when someone listens.
-    fn emit(&self, ev: impl FnOnce() -> EngineEvent);
+    fn emit(&mut self, ev: impl FnOnce() -> EngineEvent);
     fn dispatch(&mut self, f: impl FnMut(&mut dyn Strategy, &mut Context<'_>));
     fn books(&mut self) -> &mut Books;
     /// A book had a gap: ask the market session for a fresh snapshot of `channel`.
     fn resubscribe(&self, channel: &Channel);
-    /// An order of this client id finished (nothing to cancel at shutdown any more).
-    fn order_finished(&mut self, _client_oid: &str) {}
+    /// An order finished (nothing to cancel at shutdown any more).
+    fn order_finished(&mut self, _order: &Order) {}
+    /// A new fill was applied (each `trade_id` once).
+    fn fill_applied(&mut self, _fill: &Trade) {}
 }
 
 /// A user push: orders, fills, balances, positions.
@@ -54,9 +56,7 @@ pub(crate) fn apply_push<A: Applier>(a: &mut A, p: &Push) {
 pub(crate) fn apply_order<A: Applier>(a: &mut A, update: &Order) {
     let Some((order, _)) = a.state().orders.apply_kept(update) else { return };
     if order.status.is_terminal() {
-        if let Some(c) = &order.client_oid {
-            a.order_finished(c.as_str());
-        }
+        a.order_finished(&order);
     }
     if let Some(j) = a.journal() {
         j.append_order(OrderRecord::from_order(&order));
@@ -72,6 +72,7 @@ pub(crate) fn apply_trade<A: Applier>(a: &mut A, t: &Trade) {
     if let Some(j) = a.journal() {
         j.append_fill(FillRecord::from_trade(t));
     }
+    a.fill_applied(t);
     a.emit(|| EngineEvent::Fill(Box::new(t.clone())));
     a.dispatch(|s, ctx| s.on_fill(ctx, t));
 }
@@ -115,9 +116,9 @@ impl Applier for Task {
     fn journal(&self) -> Option<&Journal> {
         self.journal.as_ref()
     }
-    fn emit(&self, ev: impl FnOnce() -> EngineEvent) {
+    fn emit(&mut self, ev: impl FnOnce() -> EngineEvent) {
         // With no reader a send fails anyway; skip building (and cloning into) the event.
-        if self.events.receiver_count() > 0 {
+        if self.has_readers() {
             Task::emit(self, ev())
         }
     }
@@ -132,9 +133,11 @@ impl Applier for Task {
             m.resubscribe(vec![channel.to_string()]);
         }
     }
-    fn order_finished(&mut self, client_oid: &str) {
-        // Keeps the set of this run's orders bounded to those still working.
-        self.placed.remove(client_oid);
+    fn order_finished(&mut self, order: &Order) {
+        Task::order_finished(self, order)
+    }
+    fn fill_applied(&mut self, fill: &Trade) {
+        Task::fill_applied(self, fill)
     }
 }
 
@@ -155,9 +158,7 @@ impl Task {
         apply_balance(self, summary)
     }
 
-    pub(crate) fn on_market(&mut self, ev: crate::ws::SessionEvent) {
-        if let crate::ws::SessionEvent::Push(p) = ev {
-            apply_market(self, &p);
-        }
+    pub(crate) fn apply_market(&mut self, p: &Push) {
+        apply_market(self, p)
     }
 }

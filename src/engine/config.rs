@@ -37,6 +37,9 @@ pub struct EngineConfig {
     pub fill_window: usize,
     /// Source of nonces.
     pub clock: Arc<dyn Clock>,
+    /// A strategy whose orders are refused this many times in a row (by the risk checks or
+    /// the exchange; an unknown outcome does not count) is halted instead of retrying forever.
+    pub halt_after_refusals: u32,
 }
 
 impl EngineConfig {
@@ -54,6 +57,7 @@ impl EngineConfig {
             keep_terminal_orders: 2_000,
             fill_window: 50_000,
             clock: SystemClock::new(),
+            halt_after_refusals: 5,
         }
     }
 }

@@ -28,6 +28,14 @@ pub enum EngineEvent {
         /// What happened.
         detail: String,
     },
+    /// The market data feed's state: connected and subscribed, first data, or down with the
+    /// cause (the engine keeps reconnecting).
+    Feed {
+        /// Whether the feed is up.
+        live: bool,
+        /// What happened.
+        detail: String,
+    },
     /// An intent was refused by the risk checks or the exchange.
     Refused(Box<Refusal>),
     /// A strategy was stopped by the engine (its orders keep being refused, or it asked to

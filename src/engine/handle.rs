@@ -8,7 +8,9 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 use super::config::EngineConfig;
 use super::events::EngineEvent;
 use super::router::PlaceOutcome;
-use super::task::{Cmd, Task};
+use super::summary::RunSummary;
+use super::task::{Boot, Cmd, Task};
+use super::venue::Listed;
 use crate::journal::{Journal, JournalError};
 use crate::protocol::requests::{CreateOrder, OrderRef};
 use crate::rest::{RestClient, RestError};
@@ -27,6 +29,21 @@ pub enum EngineError {
     /// The engine task has stopped.
     #[error("the engine has stopped")]
     Stopped,
+    /// The run cannot start as configured (an unknown instrument, a setting that conflicts
+    /// with the venue); the message says what to change.
+    #[error("{0}")]
+    Config(String),
+}
+
+/// What the kill switch cancels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KillScope {
+    /// This engine's orders: every order placed through this handle in this run, and every
+    /// order of a configured strategy (including ones adopted from earlier runs). Orders
+    /// placed outside the engine are left alone.
+    Engine,
+    /// Every open order of the account, whoever placed it (`private/cancel-all-orders`).
+    Account,
 }
 
 /// A running engine. Cloneable.
@@ -42,26 +59,51 @@ pub struct EngineHandle {
 /// Capacity of the event broadcast; a reader further behind is told it lagged.
 const EVENT_BUFFER: usize = 8192;
 
-/// Starts the engine: opens the journal (recovering from it), connects, and runs strategies.
-pub async fn start(cfg: EngineConfig, strategies: Vec<Box<dyn Strategy>>) -> Result<EngineHandle, EngineError> {
+/// Starts the engine: checks the strategies against the venue's instrument list, opens the
+/// journal (recovering from it), connects, and runs strategies. With strategies, the venue must
+/// answer `public/get-instruments`; an unknown instrument or a setting that conflicts with the
+/// venue is an [`EngineError::Config`] before anything is sent.
+pub async fn start(cfg: EngineConfig, mut strategies: Vec<Box<dyn Strategy>>) -> Result<EngineHandle, EngineError> {
+    let rest = Arc::new(RestClient::new(&cfg.endpoints.rest_url, Some(cfg.creds.clone()), cfg.clock.clone())?);
+    let listed = configure(&rest, &mut strategies).await?;
     let state = Arc::new(State::new(cfg.keep_terminal_orders, cfg.fill_window));
-    let (journal, recovered_open) = match &cfg.journal {
+    let tags: Vec<String> = strategies.iter().map(|s| s.id()).collect();
+    let (journal, recovered_open, earlier_fills) = match &cfg.journal {
         Some(path) => {
             let (j, rec) = Journal::open(path)?;
             state.fills.preload(rec.recent_trade_ids, rec.last_trade_time_ns, rec.fill_count);
             tracing::info!(path = %path.display(), fills = rec.fill_count, open_orders = rec.latest_orders.len(), "journal recovered");
-            (Some(j), rec.latest_orders.into_iter().map(|o| o.order_id).collect())
+            let earlier = super::resume::journal_fills(path, &tags)?;
+            (Some(j), rec.latest_orders.into_iter().map(|o| o.order_id).collect(), earlier)
         }
-        None => (None, Vec::new()),
+        None => (None, Vec::new(), Vec::new()),
     };
-    let rest = Arc::new(RestClient::new(&cfg.endpoints.rest_url, Some(cfg.creds.clone()), cfg.clock.clone())?);
     let (events, _) = broadcast::channel(EVENT_BUFFER);
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
     let prefix = cfg.client_oid_prefix.clone().unwrap_or_else(|| default_prefix(cfg.clock.now_ms()));
-    let task =
-        Task::new(&cfg, strategies, state.clone(), journal, rest, events.clone(), prefix.clone(), recovered_open);
+    let boot = Boot { listed, recovered_open, earlier_fills };
+    let task = Task::new(&cfg, strategies, state.clone(), journal, rest, events.clone(), prefix.clone(), boot);
     let task = Arc::new(std::sync::Mutex::new(Some(tokio::spawn(task.run(cmd_rx)))));
     Ok(EngineHandle { state, events, cmd_tx, prefix, task })
+}
+
+/// Checks every strategy's instruments against the venue and hands each its definitions.
+async fn configure(rest: &RestClient, strategies: &mut [Box<dyn Strategy>]) -> Result<Listed, EngineError> {
+    if strategies.is_empty() {
+        return Ok(Listed::default());
+    }
+    let ids: Vec<String> = strategies.iter().map(|s| s.id()).collect();
+    if let Some(dup) = ids.iter().enumerate().find(|(i, id)| ids[..*i].contains(id)).map(|(_, id)| id) {
+        return Err(EngineError::Config(format!(
+            "two strategies have the id {dup:?}: give each its own, or their orders cannot be told apart after a restart"
+        )));
+    }
+    let listed = Listed::fetch(rest).await.map_err(EngineError::Config)?;
+    for s in strategies.iter_mut() {
+        let found = listed.check(s.name(), &s.instruments()).map_err(EngineError::Config)?;
+        s.configure(&found).map_err(|e| EngineError::Config(format!("strategy {}: {e}", s.name())))?;
+    }
+    Ok(listed)
 }
 
 fn default_prefix(now_ms: u64) -> String {
@@ -75,9 +117,19 @@ impl EngineHandle {
         &self.state
     }
 
-    /// A new reader of the engine's events.
+    /// A new reader of the engine's events. A reader that falls more than the buffer behind
+    /// is told it lagged and misses events; use [`EngineHandle::subscribe_all`] where that is
+    /// not acceptable.
     pub fn subscribe(&self) -> broadcast::Receiver<EngineEvent> {
         self.events.subscribe()
+    }
+
+    /// A reader that gets every event from now on, in order, never skipping one: the engine
+    /// never waits for it, so its queue grows while it is behind (it must keep reading).
+    pub fn subscribe_all(&self) -> mpsc::UnboundedReceiver<EngineEvent> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let _ = self.cmd_tx.send(Cmd::Subscribe(tx));
+        rx
     }
 
     /// The prefix of this run's client ids.
@@ -100,9 +152,16 @@ impl EngineHandle {
         let _ = self.cmd_tx.send(Cmd::Intent(Box::new(Intent::Cancel(order))));
     }
 
-    /// The kill switch: cancels every open order of this run and blocks new ones.
+    /// The kill switch: blocks every new order and cancels this engine's open orders
+    /// ([`KillScope::Engine`]); orders placed outside the engine stay.
     pub fn kill(&self, why: &str) {
-        let _ = self.cmd_tx.send(Cmd::Kill(why.to_owned()));
+        self.kill_scope(why, KillScope::Engine);
+    }
+
+    /// The kill switch with an explicit scope: [`KillScope::Account`] cancels every order on
+    /// the account, outside ones included.
+    pub fn kill_scope(&self, why: &str, scope: KillScope) {
+        let _ = self.cmd_tx.send(Cmd::Kill(why.to_owned(), scope));
     }
 
     /// Stops the engine at once, as a crash would: nothing is cancelled and nothing waits for
@@ -113,9 +172,10 @@ impl EngineHandle {
         }
     }
 
-    /// Stops strategies, cancels this run's open orders unless `keep_orders`, flushes the
-    /// journal and closes the connections.
-    pub async fn shutdown(&self, keep_orders: bool) -> Result<(), EngineError> {
+    /// Stops strategies, cancels this engine's open orders unless `keep_orders` and waits
+    /// (bounded) until the exchange confirms each cancel, so the journal records it; then
+    /// flushes the journal, closes the connections and returns the run's figures.
+    pub async fn shutdown(&self, keep_orders: bool) -> Result<RunSummary, EngineError> {
         let (done, rx) = oneshot::channel();
         self.cmd_tx.send(Cmd::Shutdown { keep_orders, done }).map_err(|_| EngineError::Stopped)?;
         rx.await.map_err(|_| EngineError::Stopped)?

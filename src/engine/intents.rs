@@ -17,21 +17,38 @@ impl Task {
         ClientOrderId::from(format!("{}-{}", self.prefix, self.next_oid))
     }
 
-    /// Calls `f` on every strategy, then runs the intents each recorded.
-    pub(crate) fn dispatch(&mut self, mut f: impl FnMut(&mut dyn Strategy, &mut Context<'_>)) {
-        if self.strategies.is_empty() {
+    /// Calls `f` on every running strategy, then runs the intents each recorded. Nothing is
+    /// called before the strategies start (the first reconciliation) or after one halted.
+    pub(crate) fn dispatch(&mut self, f: impl FnMut(&mut dyn Strategy, &mut Context<'_>)) {
+        self.dispatch_where(|_| true, f)
+    }
+
+    /// [`Task::dispatch`] to strategy `i` only.
+    pub(crate) fn dispatch_one(&mut self, i: usize, f: impl FnMut(&mut dyn Strategy, &mut Context<'_>)) {
+        self.dispatch_where(|j| j == i, f)
+    }
+
+    fn dispatch_where(
+        &mut self,
+        which: impl Fn(usize) -> bool,
+        mut f: impl FnMut(&mut dyn Strategy, &mut Context<'_>),
+    ) {
+        if self.strategies.is_empty() || !self.started {
             return;
         }
         let mut strategies = std::mem::take(&mut self.strategies);
         let now = self.clock.now_ms();
         let mut pending = Vec::new();
         for (i, s) in strategies.iter_mut().enumerate() {
+            if !which(i) || self.halted[i].is_some() {
+                continue;
+            }
             let mut intents = Vec::new();
             {
-                let (prefix, counter) = (&self.prefix, &mut self.next_oid);
+                let (prefix, tag, counter) = (&self.prefix, &self.tags[i], &mut self.next_oid);
                 let mut oids = || {
                     *counter += 1;
-                    ClientOrderId::from(format!("{prefix}-{counter}"))
+                    ClientOrderId::from(super::oid::strategy_oid(tag, prefix, *counter))
                 };
                 let mut ctx = Context::new(&self.state, &mut intents, &mut oids, now);
                 f(s.as_mut(), &mut ctx);
@@ -50,20 +67,12 @@ impl Task {
     pub(crate) fn run_intents(&mut self, strategy: Option<usize>, intents: Vec<Intent>) {
         for intent in intents {
             match intent {
-                Intent::Submit(order) => {
-                    if let Err(reason) = self.check(&order) {
-                        self.refuse(strategy, Refusal { intent: Intent::Submit(order), reason, code: None });
+                Intent::Submit(mut order) => {
+                    if let Err(reason) = self.on_ticks(&mut order).and_then(|_| self.check(&order)) {
+                        self.refuse(strategy, Refusal { intent: Intent::Submit(order), reason, code: None }, true);
                         continue;
                     }
-                    if let Some(c) = &order.client_oid {
-                        self.placed.insert(c.as_str().to_owned());
-                    }
-                    let (router, tx) = (self.router.clone(), self.internal_tx.clone());
-                    self.inflight += 1;
-                    tokio::spawn(async move {
-                        let outcome = router.place(&order).await;
-                        let _ = tx.send(Internal::Placed { strategy, order: Box::new(order), outcome });
-                    });
+                    self.send_placement(strategy, order, None);
                 }
                 Intent::Cancel(r) => self.spawn_send(CancelOrder(r)),
                 Intent::Amend(a) => self.spawn_send::<AmendOrder>(a),
@@ -88,9 +97,51 @@ impl Task {
         });
     }
 
+    /// Sends a checked placement in a task of its own; the outcome comes back as `Placed`.
+    fn send_placement(
+        &mut self,
+        strategy: Option<usize>,
+        order: CreateOrder,
+        reply: Option<oneshot::Sender<PlaceOutcome>>,
+    ) {
+        if let Some(c) = &order.client_oid {
+            self.placed.insert(c.as_str().to_owned());
+        }
+        let (router, tx) = (self.router.clone(), self.internal_tx.clone());
+        self.inflight += 1;
+        tokio::spawn(async move {
+            let outcome = router.place(&order).await;
+            let _ = tx.send(Internal::Placed { strategy, order: Box::new(order), outcome, reply });
+        });
+    }
+
+    /// Puts a strategy's order on the venue's ticks (when the venue listed the instrument).
+    fn on_ticks(&self, order: &mut CreateOrder) -> Result<(), String> {
+        match self.listed.get(order.instrument_name.as_str()) {
+            Some(inst) => super::venue::round_to_ticks(order, inst),
+            None => Ok(()),
+        }
+    }
+
     fn check(&mut self, order: &CreateOrder) -> Result<(), String> {
-        let mid = self.books.get(order.instrument_name.as_str()).and_then(|b| b.mid());
-        self.risk.check(order, &self.state, mid)
+        let instrument = order.instrument_name.as_str();
+        let mid = self.books.get(instrument).and_then(|b| b.mid());
+        let working_same_side = if self.risk_counts_working(instrument) {
+            self.own_open_orders()
+                .iter()
+                .filter(|o| o.instrument_name.as_str() == instrument && o.side == order.side)
+                .map(|o| o.remaining())
+                .sum()
+        } else {
+            Default::default()
+        };
+        let x = super::risk::Exposure { mid, inflight: self.inflight, working_same_side };
+        self.risk.check(order, &self.state, x)
+    }
+
+    /// Working orders are summed only where a position limit needs them (they cost a scan).
+    fn risk_counts_working(&self, instrument: &str) -> bool {
+        self.risk.limits().max_position.contains_key(instrument)
     }
 
     pub(crate) fn place_manual(&mut self, mut order: CreateOrder, reply: oneshot::Sender<PlaceOutcome>) {
@@ -98,39 +149,43 @@ impl Task {
             order.client_oid = Some(self.new_oid());
         }
         if let Err(reason) = self.check(&order) {
+            self.summary.refused += 1;
             let _ = reply.send(PlaceOutcome::Unknown(format!("refused by risk checks: {reason}")));
             return;
         }
-        if let Some(c) = &order.client_oid {
-            self.placed.insert(c.as_str().to_owned());
-        }
-        let router = self.router.clone();
-        tokio::spawn(async move {
-            let _ = reply.send(router.place(&order).await);
-        });
+        self.send_placement(None, order, Some(reply));
     }
 
     pub(crate) fn on_placed(&mut self, strategy: Option<usize>, order: CreateOrder, outcome: PlaceOutcome) {
-        let (reason, code) = match outcome {
-            PlaceOutcome::Placed { .. } => return,
-            PlaceOutcome::Rejected(e) => (e.to_string(), Some(e.code)),
+        let (reason, code, counts) = match outcome {
+            PlaceOutcome::Placed { .. } => {
+                self.summary.placed += 1;
+                if let Some(i) = strategy {
+                    self.refusals[i] = 0;
+                }
+                return;
+            }
+            PlaceOutcome::Rejected(e) => (e.to_string(), Some(e.code), true),
             // Reconciliation will show whether it exists; the strategy learns it is in doubt.
-            PlaceOutcome::Unknown(why) => (format!("outcome unknown: {why}"), None),
+            PlaceOutcome::Unknown(why) => (format!("outcome unknown: {why}"), None, false),
         };
-        self.refuse(strategy, Refusal { intent: Intent::Submit(order), reason, code });
+        match strategy {
+            Some(_) => self.refuse(strategy, Refusal { intent: Intent::Submit(order), reason, code }, counts),
+            // A manual placement's caller has the outcome already.
+            None => self.summary.refused += u64::from(counts),
+        }
     }
 
-    fn refuse(&mut self, strategy: Option<usize>, refusal: Refusal) {
+    /// Tells readers and the strategy that asked; `counts` toward halting it unless the outcome
+    /// is merely unknown.
+    fn refuse(&mut self, strategy: Option<usize>, refusal: Refusal, counts: bool) {
         tracing::warn!(reason = %refusal.reason, "order refused");
         self.emit(EngineEvent::Refused(Box::new(refusal.clone())));
         if let Some(i) = strategy {
-            let mut idx = 0;
-            self.dispatch(|s, ctx| {
-                if idx == i {
-                    s.on_refused(ctx, &refusal);
-                }
-                idx += 1;
-            });
+            self.dispatch_one(i, |s, ctx| s.on_refused(ctx, &refusal));
+            self.count_refusal(i, counts, &refusal.reason);
+        } else {
+            self.summary.refused += u64::from(counts);
         }
     }
 
@@ -152,12 +207,8 @@ impl Task {
         if due.is_empty() || !self.state.is_live() {
             return;
         }
-        let mut idx = 0;
-        self.dispatch(|s, ctx| {
-            if due.contains(&idx) {
-                s.on_timer(ctx);
-            }
-            idx += 1;
-        });
+        for i in due {
+            self.dispatch_one(i, |s, ctx| s.on_timer(ctx));
+        }
     }
 }

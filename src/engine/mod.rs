@@ -8,15 +8,20 @@ pub mod events;
 mod handle;
 mod intents;
 pub mod oid;
+mod own;
 pub mod reconcile;
 #[doc(hidden)]
 pub mod replay;
+mod resume;
 pub mod risk;
 pub mod router;
+pub mod summary;
 mod task;
+pub mod venue;
 
 pub use config::EngineConfig;
 pub use events::EngineEvent;
-pub use handle::{start, EngineError, EngineHandle};
+pub use handle::{start, EngineError, EngineHandle, KillScope};
 pub use risk::RiskLimits;
 pub use router::PlaceOutcome;
+pub use summary::RunSummary;

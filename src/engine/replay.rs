@@ -95,7 +95,7 @@ impl Applier for Replayer {
     fn journal(&self) -> Option<&Journal> {
         None
     }
-    fn emit(&self, ev: impl FnOnce() -> EngineEvent) {
+    fn emit(&mut self, ev: impl FnOnce() -> EngineEvent) {
         if self.events.receiver_count() > 0 {
             let _ = self.events.send(ev());
         }

@@ -17,10 +17,16 @@ use crate::state::State;
 pub struct RiskLimits {
     /// Largest `price × quantity` (or notional) of one order, in quote currency.
     pub max_order_notional: Option<Decimal>,
-    /// Most orders open at once.
+    /// Most orders open at once on the account, counting this engine's placements still on
+    /// their way.
     pub max_open_orders: Option<usize>,
-    /// Largest absolute base-currency holding change an instrument may reach, by instrument
-    /// (spot: the base currency's total; derivatives: the position).
+    /// Largest absolute position an instrument may reach, by instrument, counting this engine's
+    /// working orders on the same side as if they filled. The position is, for an instrument
+    /// the exchange reports a position for (derivatives), that position; for spot, the net
+    /// base quantity this engine's own orders bought minus sold (the journal carries it across
+    /// restarts; without a journal it counts from the start of the run), so coins that were on
+    /// the account before are not counted. An order that brings the position closer to zero is
+    /// always let through.
     pub max_position: HashMap<String, Decimal>,
     /// Most new orders per second.
     pub max_orders_per_sec: Option<u32>,
@@ -32,12 +38,25 @@ pub struct Risk {
     limits: RiskLimits,
     killed: Option<String>,
     sent: VecDeque<Instant>,
+    /// Spot: net base quantity of this engine's own fills, by instrument.
+    own_net: HashMap<String, Decimal>,
+}
+
+/// What a check needs besides the order.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Exposure {
+    /// Mid of the instrument, to price a market order.
+    pub mid: Option<Decimal>,
+    /// This engine's placements sent and not yet answered.
+    pub inflight: usize,
+    /// Remaining quantity of this engine's working orders on the order's side.
+    pub working_same_side: Decimal,
 }
 
 impl Risk {
     /// Checks with these limits.
     pub fn new(limits: RiskLimits) -> Self {
-        Risk { limits, killed: None, sent: VecDeque::new() }
+        Risk { limits, ..Default::default() }
     }
 
     /// Blocks every new order from now on.
@@ -50,14 +69,33 @@ impl Risk {
         self.killed.is_some()
     }
 
-    /// Checks a new order; `Err` says why it may not go out. `mid` prices a market order.
-    pub fn check(&mut self, order: &CreateOrder, state: &State, mid: Option<Decimal>) -> Result<(), String> {
+    /// The limits in force.
+    pub fn limits(&self) -> &RiskLimits {
+        &self.limits
+    }
+
+    /// Counts a fill of one of this engine's own orders into the spot position.
+    pub fn on_own_fill(&mut self, instrument: &str, side: &Side, qty: Decimal) {
+        let q = if *side == Side::Sell { -qty } else { qty };
+        *self.own_net.entry(instrument.to_owned()).or_default() += q;
+    }
+
+    /// The position the limits apply to (see [`RiskLimits::max_position`]).
+    pub fn position(&self, instrument: &str, state: &State) -> Decimal {
+        match state.positions.get(instrument) {
+            Some(p) => p.quantity,
+            None => self.own_net.get(instrument).copied().unwrap_or_default(),
+        }
+    }
+
+    /// Checks a new order; `Err` says why it may not go out.
+    pub fn check(&mut self, order: &CreateOrder, state: &State, x: Exposure) -> Result<(), String> {
         if let Some(why) = &self.killed {
             return Err(format!("kill switch is on ({why}): no new orders"));
         }
         let l = &self.limits;
         if let Some(max) = l.max_order_notional {
-            let price = order.price.or(mid);
+            let price = order.price.or(x.mid);
             let notional = order.notional.or_else(|| Some(price? * order.quantity?));
             match notional {
                 Some(n) if n > max => return Err(format!("order notional {n} exceeds the limit {max}")),
@@ -66,23 +104,13 @@ impl Risk {
             }
         }
         if let Some(max) = l.max_open_orders {
-            let open = state.orders.open_count();
+            let open = state.orders.open_count() + x.inflight;
             if open >= max {
-                return Err(format!("{open} orders already open, limit {max}"));
+                return Err(format!("{open} orders already open or on their way, limit max_open_orders = {max}"));
             }
         }
         if let Some(max) = l.max_position.get(order.instrument_name.as_str()) {
-            let base = order.instrument_name.as_str().split('_').next().unwrap_or_default();
-            let held = state
-                .positions
-                .get(order.instrument_name.as_str())
-                .map(|p| p.quantity)
-                .or_else(|| state.balances.get(base).map(|b| b.total));
-            let qty = order.quantity.unwrap_or_default();
-            let after = held.unwrap_or_default() + if order.side == Side::Buy { qty } else { -qty };
-            if after.abs() > *max {
-                return Err(format!("position in {} would reach {after}, limit {max}", order.instrument_name));
-            }
+            self.check_position(order, state, x, *max)?;
         }
         if let Some(max) = l.max_orders_per_sec {
             let now = Instant::now();
@@ -93,6 +121,20 @@ impl Risk {
                 return Err(format!("more than {max} orders in one second"));
             }
             self.sent.push_back(now);
+        }
+        Ok(())
+    }
+
+    fn check_position(&self, order: &CreateOrder, state: &State, x: Exposure, max: Decimal) -> Result<(), String> {
+        let held = self.position(order.instrument_name.as_str(), state);
+        let qty = order.quantity.unwrap_or_default() + x.working_same_side;
+        let after = held + if order.side == Side::Buy { qty } else { -qty };
+        // Reducing exposure is what a limit is for: never block it.
+        if after.abs() > max && after.abs() > held.abs() {
+            return Err(format!(
+                "position in {} is {held} and would reach {after} with this order and the working ones, limit {max}",
+                order.instrument_name
+            ));
         }
         Ok(())
     }
@@ -113,26 +155,70 @@ mod tests {
         )
     }
 
+    fn x() -> Exposure {
+        Exposure::default()
+    }
+
     #[tokio::test(start_paused = true)]
     async fn each_limit_refuses_with_a_reason() {
         let state = State::default();
         let mut r = Risk::new(RiskLimits { max_order_notional: Some(Decimal::from(1000)), ..Default::default() });
-        assert!(r.check(&order("50000", "0.01"), &state, None).is_ok());
-        assert!(r.check(&order("50000", "0.1"), &state, None).unwrap_err().contains("notional"));
+        assert!(r.check(&order("50000", "0.01"), &state, x()).is_ok());
+        assert!(r.check(&order("50000", "0.1"), &state, x()).unwrap_err().contains("notional"));
 
         let mut r = Risk::new(RiskLimits { max_orders_per_sec: Some(2), ..Default::default() });
-        assert!(r.check(&order("1", "1"), &state, None).is_ok() && r.check(&order("1", "1"), &state, None).is_ok());
-        assert!(r.check(&order("1", "1"), &state, None).unwrap_err().contains("second"));
+        assert!(r.check(&order("1", "1"), &state, x()).is_ok() && r.check(&order("1", "1"), &state, x()).is_ok());
+        assert!(r.check(&order("1", "1"), &state, x()).unwrap_err().contains("second"));
         tokio::time::advance(Duration::from_secs(1)).await;
-        assert!(r.check(&order("1", "1"), &state, None).is_ok());
+        assert!(r.check(&order("1", "1"), &state, x()).is_ok());
 
         let mut limits = RiskLimits::default();
         limits.max_position.insert("BTC_USD".into(), Decimal::ONE);
         let mut r = Risk::new(limits);
-        assert!(r.check(&order("1", "2"), &state, None).unwrap_err().contains("position"));
+        assert!(r.check(&order("1", "2"), &state, x()).unwrap_err().contains("position"));
+
+        let mut r = Risk::new(RiskLimits { max_open_orders: Some(2), ..Default::default() });
+        assert!(r.check(&order("1", "1"), &state, Exposure { inflight: 1, ..x() }).is_ok());
+        let e = r.check(&order("1", "1"), &state, Exposure { inflight: 2, ..x() }).unwrap_err();
+        assert!(e.contains("max_open_orders = 2"), "{e}");
 
         let mut r = Risk::new(RiskLimits::default());
         r.kill("test");
-        assert!(r.check(&order("1", "1"), &state, None).unwrap_err().contains("kill switch"));
+        assert!(r.check(&order("1", "1"), &state, x()).unwrap_err().contains("kill switch"));
+    }
+}
+
+#[cfg(test)]
+mod position_tests {
+    use super::*;
+
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    fn order(side: Side, qty: &str) -> CreateOrder {
+        CreateOrder::limit("BTC_USD", side, d("100"), d(qty), "x")
+    }
+
+    #[test]
+    fn spot_position_is_own_fills_and_reducing_orders_pass() {
+        let state = State::default();
+        let mut limits = RiskLimits::default();
+        limits.max_position.insert("BTC_USD".into(), d("0.5"));
+        let mut r = Risk::new(limits);
+        // A spot balance the account already held is not a position: nothing counted yet.
+        assert!(r.check(&order(Side::Buy, "0.5"), &state, Exposure::default()).is_ok());
+        r.on_own_fill("BTC_USD", &Side::Buy, d("0.5"));
+        let e = r.check(&order(Side::Buy, "0.001"), &state, Exposure::default()).unwrap_err();
+        assert!(e.contains("would reach 0.501") && e.contains("limit 0.5"), "{e}");
+        assert!(r.check(&order(Side::Sell, "0.2"), &state, Exposure::default()).is_ok());
+        // Working orders on the same side count as if filled.
+        r.on_own_fill("BTC_USD", &Side::Sell, d("0.3"));
+        let busy = Exposure { working_same_side: d("0.3"), ..Exposure::default() };
+        assert!(r.check(&order(Side::Buy, "0.1"), &state, busy).unwrap_err().contains("would reach 0.6"));
+        // Over the limit (e.g. limits lowered between runs), a reducing order still passes.
+        r.on_own_fill("BTC_USD", &Side::Buy, d("0.7"));
+        assert!(r.check(&order(Side::Sell, "0.1"), &state, Exposure::default()).is_ok());
+        assert!(r.check(&order(Side::Buy, "0.1"), &state, Exposure::default()).is_err());
     }
 }

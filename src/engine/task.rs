@@ -9,13 +9,17 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::config::EngineConfig;
 use super::events::EngineEvent;
+use super::handle::KillScope;
 use super::reconcile::{self, Snapshot};
 use super::risk::Risk;
 use super::router::{PlaceOutcome, Router};
+use super::summary::RunSummary;
+use super::venue::Listed;
 use super::EngineError;
 use crate::clock::Clock;
 use crate::journal::Journal;
-use crate::protocol::requests::{CancelOrder, CreateOrder, OrderRef};
+use crate::protocol::models::Trade;
+use crate::protocol::requests::CreateOrder;
 use crate::protocol::{Push, PushData};
 use crate::rest::{RestClient, RestError};
 use crate::state::book::Books;
@@ -27,14 +31,31 @@ use crate::ws::{self, SessionConfig, SessionEvent, SessionHandle, SessionKind};
 pub(crate) enum Cmd {
     Place(Box<CreateOrder>, oneshot::Sender<PlaceOutcome>),
     Intent(Box<Intent>),
-    Kill(String),
-    Shutdown { keep_orders: bool, done: oneshot::Sender<Result<(), EngineError>> },
+    Kill(String, KillScope),
+    Subscribe(mpsc::UnboundedSender<EngineEvent>),
+    Shutdown { keep_orders: bool, done: oneshot::Sender<Result<RunSummary, EngineError>> },
 }
 
 /// Results of spawned work.
 pub(crate) enum Internal {
-    Reconciled { generation: u64, result: Box<Result<Snapshot, RestError>> },
-    Placed { strategy: Option<usize>, order: Box<CreateOrder>, outcome: PlaceOutcome },
+    Reconciled {
+        generation: u64,
+        result: Box<Result<Snapshot, RestError>>,
+    },
+    Placed {
+        strategy: Option<usize>,
+        order: Box<CreateOrder>,
+        outcome: PlaceOutcome,
+        reply: Option<oneshot::Sender<PlaceOutcome>>,
+    },
+}
+
+/// What `start` found before the task runs: the venue's instruments and the journal's past.
+pub(crate) struct Boot {
+    pub(crate) listed: Listed,
+    pub(crate) recovered_open: Vec<String>,
+    /// Journal fills of the strategies' own orders, oldest first.
+    pub(crate) earlier_fills: Vec<Trade>,
 }
 
 pub(crate) struct Task {
@@ -58,14 +79,33 @@ pub(crate) struct Task {
     pub(crate) next_oid: u64,
     /// Client ids this run routed (its own orders, for shutdown).
     pub(crate) placed: std::collections::HashSet<String>,
-    /// Strategy placements sent and not yet answered.
+    /// Placements sent and not yet answered.
     pub(crate) inflight: usize,
+    /// The venue's instruments (ticks), for rounding strategy orders.
+    pub(crate) listed: Listed,
+    /// Each strategy's tag in client ids, by index.
+    pub(crate) tags: Vec<String>,
+    /// Why a strategy was halted, by index.
+    pub(crate) halted: Vec<Option<String>>,
+    /// Consecutive refusals of each strategy's orders.
+    pub(crate) refusals: Vec<u32>,
+    /// Refusals in a row after which a strategy is halted.
+    pub(crate) halt_after: u32,
+    /// Journal fills of the strategies, handed to them once at start.
+    pub(crate) earlier_fills: Vec<Trade>,
+    /// Own fills applied before the strategies started (the exchange's gap).
+    pub(crate) pre_start_fills: Vec<Trade>,
+    /// This run's figures.
+    pub(crate) summary: RunSummary,
+    /// Readers that get every event (no lag, no skip).
+    pub(crate) lossless: Vec<mpsc::UnboundedSender<EngineEvent>>,
+    pub(crate) market_seen: bool,
     generation: u64,
     reconciling: Option<u64>,
     buffer: Vec<Push>,
     recovered_open: Vec<String>,
     started_ns: u128,
-    started: bool,
+    pub(crate) started: bool,
 }
 
 impl Task {
@@ -78,7 +118,7 @@ impl Task {
         rest: Arc<RestClient>,
         events: broadcast::Sender<EngineEvent>,
         prefix: String,
-        recovered_open: Vec<String>,
+        boot: Boot,
     ) -> Self {
         let mut user_cfg = SessionConfig::user(&cfg.endpoints.user_ws_url, cfg.creds.clone());
         let cancel_on_disconnect = cfg.cancel_on_disconnect.unwrap_or(!strategies.is_empty());
@@ -103,14 +143,29 @@ impl Task {
         let (internal_tx, internal_rx) = mpsc::unbounded_channel();
         let timers =
             strategies.iter().map(|s| s.timer_interval().map(|d| (d, tokio::time::Instant::now() + d))).collect();
+        let tags = strategies.iter().map(|s| s.id()).collect();
+        let mut risk = Risk::new(cfg.risk.clone());
+        for t in &boot.earlier_fills {
+            risk.on_own_fill(t.instrument_name.as_str(), &t.side, t.traded_quantity);
+        }
         Task {
+            halted: vec![None; strategies.len()],
+            refusals: vec![0; strategies.len()],
+            halt_after: cfg.halt_after_refusals,
+            tags,
+            listed: boot.listed,
+            earlier_fills: boot.earlier_fills,
+            pre_start_fills: Vec::new(),
+            summary: RunSummary::default(),
+            lossless: Vec::new(),
+            market_seen: false,
             router: Router::new(Some(user.clone()), rest.clone()),
             started_ns: u128::from(cfg.clock.now_ms().saturating_sub(1_000)) * 1_000_000,
             state,
             journal,
             strategies,
             timers,
-            risk: Risk::new(cfg.risk.clone()),
+            risk,
             rest,
             events,
             internal_tx,
@@ -128,7 +183,7 @@ impl Task {
             generation: 0,
             reconciling: None,
             buffer: Vec::new(),
-            recovered_open,
+            recovered_open: boot.recovered_open,
             started: false,
         }
     }
@@ -159,9 +214,18 @@ impl Task {
         let _ = self.shutdown(true).await;
     }
 
-    pub(crate) fn emit(&self, ev: EngineEvent) {
+    pub(crate) fn emit(&mut self, ev: EngineEvent) {
+        // Lossless readers get everything (their queue grows instead); broadcast readers lag.
+        if !self.lossless.is_empty() {
+            self.lossless.retain(|tx| tx.send(ev.clone()).is_ok());
+        }
         // No reader is fine; a slow reader lags, the engine never waits.
         let _ = self.events.send(ev);
+    }
+
+    /// Whether anyone reads events (so building one is worth it).
+    pub(crate) fn has_readers(&self) -> bool {
+        self.events.receiver_count() > 0 || !self.lossless.is_empty()
     }
 
     fn on_user(&mut self, ev: SessionEvent) {
@@ -223,8 +287,11 @@ impl Task {
                     self.user.reconnect();
                 }
             },
-            Internal::Placed { strategy, order, outcome } => {
+            Internal::Placed { strategy, order, outcome, reply } => {
                 self.inflight = self.inflight.saturating_sub(1);
+                if let Some(reply) = reply {
+                    let _ = reply.send(outcome.clone());
+                }
                 self.on_placed(strategy, *order, outcome)
             }
         }
@@ -251,8 +318,7 @@ impl Task {
         tracing::info!(open = snap.open_orders.len(), fills = snap.trades.len(), "reconciled: live");
         self.state.set_live(true);
         if !self.started {
-            self.started = true;
-            self.dispatch(|s, ctx| s.on_start(ctx));
+            self.start_strategies();
         }
         self.state.set_live(false);
         self.set_live(true, "reconciled".into());
@@ -271,33 +337,29 @@ impl Task {
         match cmd {
             Cmd::Place(order, reply) => self.place_manual(*order, reply),
             Cmd::Intent(i) => self.run_intents(None, vec![*i]),
-            Cmd::Kill(why) => self.kill(&why),
+            Cmd::Kill(why, scope) => self.kill(&why, scope),
+            Cmd::Subscribe(tx) => self.lossless.push(tx),
             Cmd::Shutdown { .. } => {}
         }
     }
 
-    /// Kill switch: block new orders and cancel every open order of the account.
-    fn kill(&mut self, why: &str) {
-        tracing::error!(%why, "kill switch: cancelling everything");
+    /// Kill switch: block new orders and cancel the orders `scope` names.
+    fn kill(&mut self, why: &str, scope: KillScope) {
         self.risk.kill(why);
-        self.run_intents(None, vec![Intent::CancelAll(None)]);
+        match scope {
+            KillScope::Engine => {
+                let targets = self.own_cancel_targets();
+                tracing::error!(%why, orders = targets.len(), "kill switch: cancelling this engine's orders");
+                self.run_intents(None, targets.into_iter().map(Intent::Cancel).collect());
+            }
+            KillScope::Account => {
+                tracing::error!(%why, "kill switch: cancelling every order of the account");
+                self.run_intents(None, vec![Intent::CancelAll(None)]);
+            }
+        }
     }
 
-    pub(crate) fn own_open_orders(&self) -> Vec<String> {
-        self.state
-            .orders
-            .open()
-            .into_iter()
-            .filter(|o| {
-                o.client_oid
-                    .as_ref()
-                    .is_some_and(|c| c.as_str().starts_with(&self.prefix) || self.placed.contains(c.as_str()))
-            })
-            .map(|o| o.order_id.to_string())
-            .collect()
-    }
-
-    async fn shutdown(&mut self, keep_orders: bool) -> Result<(), EngineError> {
+    async fn shutdown(&mut self, keep_orders: bool) -> Result<RunSummary, EngineError> {
         self.dispatch(|s, ctx| s.on_stop(ctx));
         self.risk.kill("shutting down");
         // Placements still on their way must land before we cancel, or they would outlive us.
@@ -309,28 +371,31 @@ impl Task {
             }
         }
         if !keep_orders {
-            let mut targets: Vec<OrderRef> =
-                self.own_open_orders().into_iter().map(|id| OrderRef::OrderId(id.into())).collect();
-            // Placed, but not yet seen on the stream: cancel by client id.
-            let seen = |c: &String| self.state.orders.by_client_oid(c).is_some();
-            targets.extend(self.placed.iter().filter(|c| !seen(c)).map(|c| OrderRef::ClientOid(c.as_str().into())));
-            let cancels = targets.into_iter().map(|target| {
-                let router = self.router.clone();
-                async move { router.send(&CancelOrder(target)).await }
-            });
-            let results = tokio::time::timeout(Duration::from_secs(10), futures::future::join_all(cancels)).await;
-            if results.is_err() {
-                tracing::warn!("some cancels did not answer within 10 s");
-            }
+            self.cancel_and_confirm().await;
         }
         self.user.shutdown();
         if let Some(m) = &self.market {
             m.shutdown();
         }
+        self.summary.still_open = self.own_open_orders();
         if let Some(j) = self.journal.take() {
             j.close()?;
         }
-        Ok(())
+        Ok(std::mem::take(&mut self.summary))
+    }
+
+    /// Reads the user stream until `done` holds or `until` passes, applying what arrives.
+    pub(crate) async fn follow_until(&mut self, until: tokio::time::Instant, done: impl Fn(&Task) -> bool) {
+        while !done(self) {
+            tokio::select! {
+                ev = self.user_rx.recv() => match ev {
+                    Some(ev) => self.on_user(ev),
+                    None => return,
+                },
+                Some(msg) = self.internal_rx.recv() => self.on_internal(msg),
+                _ = tokio::time::sleep_until(until) => return,
+            }
+        }
     }
 }
 
