@@ -73,6 +73,9 @@ pub fn event_json(ev: &EngineEvent) -> Option<Value> {
         EngineEvent::Refused(r) => json!({"type": "refused", "reason": r.reason, "code": r.code}),
         EngineEvent::Halted { strategy, reason } => json!({"type": "halted", "strategy": strategy, "reason": reason}),
         EngineEvent::Feed { live, detail } => json!({"type": "feed", "live": live, "detail": detail}),
+        EngineEvent::Resumed { strategy, open_orders, fills, position } => json!({"type": "resumed",
+            "strategy": strategy, "open_orders": open_orders, "fills": fills,
+            "position": position.iter().map(|(i, q)| (i.clone(), Value::from(q.to_string()))).collect::<serde_json::Map<_, _>>()}),
     })
 }
 
@@ -119,5 +122,10 @@ pub fn event_line(ev: &EngineEvent) -> String {
         EngineEvent::Halted { strategy, reason } => format!("HALTED   {strategy}: {reason}"),
         EngineEvent::Feed { live: true, detail } => format!("FEED     live: {detail}"),
         EngineEvent::Feed { live: false, detail } => format!("FEED     offline: {detail}"),
+        EngineEvent::Resumed { strategy, open_orders, fills, position } => {
+            let pos: Vec<String> = position.iter().map(|(i, q)| format!("{i} {}", qty(q))).collect();
+            let pos = if pos.is_empty() { "flat".to_owned() } else { pos.join(", ") };
+            format!("RESUMED  {strategy}: {open_orders} open orders, {fills} fills from earlier runs, position {pos}")
+        }
     }
 }

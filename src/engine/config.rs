@@ -40,6 +40,9 @@ pub struct EngineConfig {
     /// A strategy whose orders are refused this many times in a row (by the risk checks or
     /// the exchange; an unknown outcome does not count) is halted instead of retrying forever.
     pub halt_after_refusals: u32,
+    /// Events the broadcast holds for a slow [`subscribe`](super::EngineHandle::subscribe)
+    /// reader before it lags ([`subscribe_all`](super::EngineHandle::subscribe_all) never lags).
+    pub event_buffer: usize,
 }
 
 impl EngineConfig {
@@ -58,6 +61,7 @@ impl EngineConfig {
             fill_window: 50_000,
             clock: SystemClock::new(),
             halt_after_refusals: 5,
+            event_buffer: 8192,
         }
     }
 }

@@ -38,6 +38,18 @@ pub enum EngineEvent {
     },
     /// An intent was refused by the risk checks or the exchange.
     Refused(Box<Refusal>),
+    /// A strategy was given back what earlier runs on the journal left of it, before it
+    /// started: its open orders, its fills, and the net position of those fills.
+    Resumed {
+        /// The strategy's name.
+        strategy: String,
+        /// Its orders still open on the exchange.
+        open_orders: usize,
+        /// Its fills from earlier runs (journal and exchange).
+        fills: usize,
+        /// Net base quantity of those fills, by instrument.
+        position: Vec<(String, rust_decimal::Decimal)>,
+    },
     /// A strategy was stopped by the engine (its orders keep being refused, or it asked to
     /// stop); the engine sends it nothing more and cancels its open orders.
     Halted {

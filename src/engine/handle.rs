@@ -56,9 +56,6 @@ pub struct EngineHandle {
     task: Arc<std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>>,
 }
 
-/// Capacity of the event broadcast; a reader further behind is told it lagged.
-const EVENT_BUFFER: usize = 8192;
-
 /// Starts the engine: checks the strategies against the venue's instrument list, opens the
 /// journal (recovering from it), connects, and runs strategies. With strategies, the venue must
 /// answer `public/get-instruments`; an unknown instrument or a setting that conflicts with the
@@ -78,7 +75,7 @@ pub async fn start(cfg: EngineConfig, mut strategies: Vec<Box<dyn Strategy>>) ->
         }
         None => (None, Vec::new(), Vec::new()),
     };
-    let (events, _) = broadcast::channel(EVENT_BUFFER);
+    let (events, _) = broadcast::channel(cfg.event_buffer.max(1));
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
     let prefix = cfg.client_oid_prefix.clone().unwrap_or_else(|| default_prefix(cfg.clock.now_ms()));
     let boot = Boot { listed, recovered_open, earlier_fills };

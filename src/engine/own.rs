@@ -157,7 +157,13 @@ impl Task {
                 strategy = %self.tags[i], open = resumed.open_orders.len(), fills = resumed.fills.len(),
                 "resuming from earlier runs"
             );
+            let mut pnl = crate::pnl::Pnl::default();
+            resumed.fills.iter().for_each(|t| pnl.apply_trade(t));
+            let position = pnl.by_instrument.iter().map(|(k, p)| (k.clone(), p.position.normalize())).collect();
             self.dispatch_one(i, |s, ctx| s.on_resume(ctx, &resumed));
+            let strategy = self.strategies[i].name().to_owned();
+            let (open_orders, fills) = (resumed.open_orders.len(), resumed.fills.len());
+            self.emit(EngineEvent::Resumed { strategy, open_orders, fills, position });
         }
         self.dispatch(|s, ctx| s.on_start(ctx));
     }

@@ -160,3 +160,4 @@ pub async fn converge(engine: &EngineHandle, sim: &SimHandle<Exchange>, secs: u6
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
 }
+pub mod scripted;
