@@ -69,7 +69,8 @@ async fn run_trades_a_strategy_from_the_config_and_cancels_on_exit() {
     let o = bin().args(["run", "twap", "--json", "--duration", "8", "--config"]).arg(&cfg).output().await.unwrap();
     let (stdout, stderr) = text(&o);
     assert!(o.status.success(), "{stderr}");
-    let lines: Vec<Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect();
+    let lines: Vec<Value> =
+        stdout.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect();
     let bought: rust_decimal::Decimal = lines
         .iter()
         .filter(|l| l["type"] == "fill")

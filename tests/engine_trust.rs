@@ -11,9 +11,9 @@ use std::str::FromStr;
 use cdc_engine::engine::{start, EngineError, EngineEvent, KillScope, PlaceOutcome, RiskLimits};
 use cdc_engine::protocol::enums::Side;
 use cdc_engine::protocol::requests::CreateOrder;
+use cdc_engine::sim::venue::Venue;
 use rust_decimal::Decimal;
 use support::scripted::Scripted;
-use cdc_engine::sim::venue::Venue;
 use support::*;
 
 fn d(s: &str) -> Decimal {

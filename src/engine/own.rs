@@ -20,9 +20,12 @@ const CONFIRM_WAIT: Duration = Duration::from_secs(10);
 impl Task {
     /// Placed by this run: through the handle or by a strategy since this run started.
     pub(crate) fn is_this_run(&self, client_oid: &str) -> bool {
+        // `{prefix}-{n}` (handle) or `{tag}-{prefix}-{n}` (strategy); no allocation per fill.
+        let after_tag = client_oid.split_once('-').map_or("", |(_, rest)| rest);
+        let is_run = |s: &str| s.strip_prefix(self.prefix.as_str()).is_some_and(|r| r.starts_with('-'));
         self.placed.contains(client_oid)
-            || client_oid.starts_with(&format!("{}-", self.prefix))
-            || (self.strategy_of(client_oid).is_some() && client_oid.contains(&format!("-{}-", self.prefix)))
+            || is_run(client_oid)
+            || (is_run(after_tag) && self.strategy_of(client_oid).is_some())
     }
 
     /// The strategy whose tag the client id carries, whatever run placed it.
@@ -56,8 +59,8 @@ impl Task {
     }
 
     pub(crate) fn order_finished(&mut self, order: &Order) {
-        let Some(c) = order.client_oid.as_ref().map(|c| c.as_str().to_owned()) else { return };
-        if self.is_this_run(&c) {
+        let Some(c) = order.client_oid.as_ref() else { return };
+        if self.is_this_run(c.as_str()) {
             match order.status {
                 OrderStatus::Canceled => self.summary.cancelled += 1,
                 OrderStatus::Filled => self.summary.filled += 1,
@@ -65,7 +68,7 @@ impl Task {
             }
         }
         // Keeps the set of this run's orders bounded to those still working.
-        self.placed.remove(&c);
+        self.placed.remove(c.as_str());
     }
 
     pub(crate) fn fill_applied(&mut self, t: &Trade) {
