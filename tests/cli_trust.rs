@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 
 use cdc_engine::engine::oid::tag_of;
 use cdc_engine::sim::exchange::Exchange;
-use cdc_engine::sim::venue::Venue;
 use cdc_engine::sim::SimHandle;
 use rust_decimal::Decimal;
 use serde_json::Value;
