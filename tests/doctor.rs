@@ -31,7 +31,13 @@ fn settings(sim: &SimHandle<Exchange>, extra: &[(&str, &str)]) -> RawSettings {
 }
 
 fn opts(clock: Arc<dyn Clock>) -> Options {
-    Options { clock, connect_pause: Duration::from_millis(100), timeout: Duration::from_secs(5), try_swapped: false }
+    Options {
+        clock,
+        connect_pause: Duration::from_millis(100),
+        timeout: Duration::from_secs(5),
+        try_swapped: false,
+        send: false,
+    }
 }
 
 fn status(r: &Report, name: &str) -> Status {
@@ -76,10 +82,17 @@ async fn a_wrong_secret_is_named_40101_with_its_causes() {
     for name in ["private REST", "WebSocket auth"] {
         assert_eq!(status(&r, name), Status::Fail);
         let d = detail(&r, name);
-        assert!(d.contains("40101") && d.contains("UNAUTHORIZED"), "{d}");
-        assert!(d.contains("HTTP headers") && d.contains("swapped key/secret"), "{d}");
-        assert!(d.contains("doctor signs correctly"), "{d}");
+        assert!(d.contains("40101") && d.contains("UNAUTHORIZED") && d.contains("why 40101"), "{d}");
     }
+    // The causes come once, for both checks, ranked for doctor's own (correctly signed) calls.
+    let why: Vec<_> = r.checks.iter().filter(|c| c.name == "why 40101").collect();
+    assert_eq!(why.len(), 1, "{}", r.to_text());
+    let d = &why[0].detail;
+    assert!(d.contains("doctor signs its own requests") && d.contains("swapped"), "{d}");
+    let at = |t: &str| d.find(t).unwrap_or_else(|| panic!("{t:?} not in {d}"));
+    assert!(at("the key or the secret is wrong") < at("other environment"), "{d}");
+    assert!(at("other environment") < at("permission") && at("permission") < at("IP allow-list"), "{d}");
+    assert_eq!(r.to_text().matches("other environment").count(), 1, "{}", r.to_text());
     assert_eq!(status(&r, "credentials"), Status::Ok);
     assert_no_secret(&r, wrong);
 }
@@ -160,12 +173,16 @@ async fn a_captured_request_with_credentials_in_headers_is_named() {
         "POST /exchange/v1/private/user-balance HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
          X-API-KEY: {KEY}\r\nX-API-SIGNATURE: 0123abcd\r\n\r\n{{\"id\":1,\"method\":\"private/user-balance\",\"params\":{{}},\"nonce\":{nonce}}}"
     );
-    let r = doctor::run_request(Ok(settings(&sim, &[])), &captured, &opts(SystemClock::new())).await;
+    // Sending is no longer the default: it needs `send`, and the credential headers stay behind.
+    let o = Options { send: true, ..opts(SystemClock::new()) };
+    let r = doctor::run_request(Ok(settings(&sim, &[])), &captured, &o).await;
     assert_eq!(status(&r, "request: credentials in headers"), Status::Fail, "{}", r.to_text());
     assert!(detail(&r, "request: credentials in headers").contains("X-API-KEY"));
     assert_eq!(status(&r, "request: body credentials"), Status::Fail);
     assert!(detail(&r, "replay").contains("40101"), "{}", r.to_text());
-    assert!(r.transcript[0].request.contains("X-API-SIGNATURE: <redacted>"));
+    assert!(!r.transcript[0].request.contains("X-API-SIGNATURE"), "{}", r.transcript[0].request);
+    let dropped = detail(&r, "replay: dropped headers");
+    assert!(dropped.contains("X-API-KEY (credential") && dropped.contains("X-API-SIGNATURE (credential"), "{dropped}");
     assert_no_secret(&r, SECRET);
 }
 

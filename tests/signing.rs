@@ -252,3 +252,19 @@ proptest! {
         prop_assert_eq!(creds().sign_payload(&rebuilt), signed.sig);
     }
 }
+
+#[test]
+fn sign_warns_about_v2_method_names_with_the_v1_name() {
+    for (v2, v1) in
+        [("private/get-account-summary", "private/user-balance"), ("public/get-ticker", "public/get-tickers")]
+    {
+        let (stdout, err, ok) = run_sign(&["--method", v2, "--json"]);
+        assert!(ok, "{err}");
+        assert!(err.contains("warning") && err.contains("v2") && err.contains(v1), "{v2}: {err}");
+        assert!(!stdout.contains("warning"), "warnings go to stderr only: {stdout}");
+    }
+    let (_, err, ok) = run_sign(&["--method", "private/margin/get-account", "--json"]);
+    assert!(ok && err.contains("v2") && err.contains("no v1 method"), "{err}");
+    let (_, err, ok) = run_sign(&["--method", "private/user-balance", "--json"]);
+    assert!(ok && !err.contains("v2"), "{err}");
+}

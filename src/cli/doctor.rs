@@ -2,7 +2,7 @@
 //! one line per check with ✔/⚠/✘ and the fix. Exits non-zero when a check fails. All logic
 //! lives in `cdc_engine::doctor`; this file reads arguments and writes output.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
@@ -19,12 +19,19 @@ pub struct DoctorArgs {
     /// Profile in the config file (default: $CDC_PROFILE, else default_profile).
     #[arg(long)]
     profile: Option<String>,
-    /// Write a support report (every request and response; key shortened, secret absent).
+    /// Write a support report (version, environment, UTC time, every request and response;
+    /// key shortened, secret absent). The file is opened before any check runs.
     #[arg(long)]
     report: Option<PathBuf>,
-    /// Analyse a captured HTTP request from your own client ('-' for stdin), then send it.
+    /// Analyse HTTP requests captured from your own client ('-' for stdin). Sends nothing
+    /// unless --send is given.
     #[arg(long)]
     request: Option<PathBuf>,
+    /// With --request: also send the captured requests whose methods are read-only to the
+    /// configured exchange, credential and proxy headers dropped, the body as captured. Writes
+    /// (create-order, cancel-order, ...) are refused.
+    #[arg(long, requires = "request")]
+    send: bool,
     /// Print the checks as JSON.
     #[arg(long)]
     json: bool,
@@ -39,7 +46,17 @@ pub async fn run(args: DoctorArgs) -> anyhow::Result<()> {
     let env = |k: &str| std::env::var(k).ok();
     let path = config::default_path(args.config.as_deref(), &env);
     let loaded = config::load_raw(path.as_deref(), args.profile.as_deref(), &env);
-    let opts = Options { try_swapped: args.try_swapped, ..Options::default() };
+    // Open the report first: finding out after every check ran that it cannot be written
+    // would lose the run.
+    let mut report_file = match &args.report {
+        Some(file) => Some((
+            std::fs::File::create(file)
+                .with_context(|| format!("cannot write the report to {}; no check was run", file.display()))?,
+            file,
+        )),
+        None => None,
+    };
+    let opts = Options { try_swapped: args.try_swapped, send: args.send, ..Options::default() };
     let report: Report = match &args.request {
         Some(file) => doctor::run_request(loaded, &read_request(file)?, &opts).await,
         None => doctor::run(loaded, &opts).await,
@@ -49,8 +66,8 @@ pub async fn run(args: DoctorArgs) -> anyhow::Result<()> {
     } else {
         print!("{}", report.to_text());
     }
-    if let Some(file) = &args.report {
-        std::fs::write(file, report.support_report())
+    if let Some((out, file)) = report_file.as_mut() {
+        out.write_all(report.support_report().as_bytes())
             .with_context(|| format!("cannot write the report to {}", file.display()))?;
         eprintln!("support report written to {}", file.display());
     }

@@ -1,10 +1,12 @@
 //! `cdc-engine sign`: shows what our signing produces for a request, so a user can compare it
-//! with their own implementation. Prints the key inside the payload (it is part of what is
+//! with their own implementation, and warns on stderr about what the exchange would refuse (a
+//! v2 method name, floats, booleans). Prints the key inside the payload (it is part of what is
 //! signed) but never the secret.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{bail, Context};
+use cdc_engine::doctor;
 use cdc_engine::protocol::{Credentials, Request};
 use clap::Args;
 use serde_json::{Map, Value};
@@ -44,6 +46,9 @@ pub fn run(args: SignArgs) -> anyhow::Result<()> {
         bail!("--params must be a JSON object (send {{}} when there are none, never [])");
     };
     warn_risky_values(&params, "params");
+    if doctor::is_v2_method(&args.method) {
+        eprintln!("warning: {}; the exchange answers 40002 or 40101 to it", doctor::v2_advice(&args.method));
+    }
     let nonce = args.nonce.unwrap_or_else(now_ms);
     let mut request = Request::new(args.id, args.method, params, nonce);
     let signed = request.sign(&creds);

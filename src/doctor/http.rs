@@ -20,7 +20,7 @@ pub(super) struct Reply {
 }
 
 impl Reply {
-    /// The envelope's `code` (§2.2), accepting a number or a string.
+    /// The envelope's `code`, accepting a number or a string.
     pub fn code(&self) -> Option<i64> {
         match self.json.as_ref()?.get("code")? {
             Value::Number(n) => n.as_i64(),
@@ -76,26 +76,14 @@ pub(super) fn client(timeout: Duration) -> Result<reqwest::Client, String> {
     reqwest::Client::builder().timeout(timeout).build().map_err(|e| chain(&e))
 }
 
-/// A reason code explained for a check: meaning and hint, plus the usual causes for 40101.
+/// A reason code explained for a check: its meaning and hint. For 40101 (and its v2 twin) the
+/// causes are listed once per run in the `why 40101` check, ranked for the situation, so the
+/// check points there instead of repeating them.
 pub(super) fn explained(code: i64, status: Option<u16>) -> (String, String) {
     let ex = explain(code, status);
-    let mut detail = format!("code {} {}: {}", ex.code, ex.name, ex.meaning);
-    let causes = ex.likely_causes();
-    if !causes.is_empty() {
-        detail.push_str(" Usual causes: ");
-        detail.push_str(&causes.join("; "));
-        detail.push('.');
+    let detail = format!("code {} {}: {}", ex.code, ex.name, ex.meaning);
+    if super::causes::is_auth_failure(code) {
+        return (detail, super::causes::SEE_BELOW.to_owned());
     }
     (detail, ex.hint)
-}
-
-/// For our own signed requests a 40101 cannot come from signing mistakes: narrow the causes.
-pub(super) fn narrow_for_ours(mut check: super::Check) -> super::Check {
-    if check.detail.contains("code 40101") {
-        check.detail.push_str(
-            " doctor signs correctly, so here the cause is the key or secret themselves (wrong, swapped, \
-             revoked), the other environment's key, or the key's permissions or IP allow-list.",
-        );
-    }
-    check
 }

@@ -1,18 +1,26 @@
 //! `doctor`: walks a failing setup step by step (configuration and URLs, credentials, public
 //! REST, the clock against the 60 s nonce window, `public/auth` on the user socket, one signed
-//! private REST call) and says what to fix; and analyses a request captured from a user's own
-//! client (§13). Every request and response is kept in a transcript for a support report.
+//! private REST call) and says what to fix; and analyses requests captured from a user's own
+//! client. Every request and response is kept in a transcript for a support report.
 //!
-//! It must NOT place, amend or cancel orders, and must NOT let the secret reach any check,
-//! transcript entry or report: everything shown passes through [`Redactor`].
+//! It must NOT place, amend or cancel orders, must NOT send a captured request unless asked
+//! (and then only a read-only one), and must NOT let the secret reach any check, transcript
+//! entry or report: everything shown passes through [`Redactor`].
 
+mod analyse;
+mod body;
+mod causes;
 mod creds;
+mod exposure;
+mod headers;
 mod http;
 mod network;
 mod redact;
+mod replay;
 mod report;
 mod request;
 mod sigcheck;
+mod sigfind;
 mod urls;
 mod ws_auth;
 
@@ -23,8 +31,10 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::{ConfigError, RawSettings};
 
 pub use redact::{Redactor, REDACTED};
-pub use request::{parse_captured, Captured};
+pub use replay::{is_read_only, READ_ONLY_PRIVATE};
+pub use request::{parse_capture, parse_captured, Capture, Captured};
 pub use sigcheck::{match_signature, SigMatch};
+pub use urls::{is_v2_method, v1_method, v2_advice};
 
 /// How a check came out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -36,8 +46,11 @@ pub enum Status {
     Warn,
     /// Broken: the engine would fail here.
     Fail,
-    /// Not run, because an earlier check failed.
+    /// Not run, because an earlier check failed (or, for a replay, because it was not asked
+    /// for or was refused).
     Skipped,
+    /// Not a test: an explanation or a record of what was done (e.g. what a replay sent).
+    Info,
 }
 
 /// One step's outcome.
@@ -76,7 +89,13 @@ pub struct Exchange {
 /// Everything a run found.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Report {
-    /// The checks in the order they ran.
+    /// `cdc-engine` and its version, e.g. `cdc-engine 0.1.0`.
+    pub version: String,
+    /// Which exchange the configuration points at: `production`, `uat` or the custom URLs.
+    pub environment: String,
+    /// When the run started, UTC, e.g. `2025-06-01T12:00:00Z`.
+    pub time_utc: String,
+    /// The checks in the order they ran (an exposed secret always first).
     pub checks: Vec<Check>,
     /// Every request and response.
     pub transcript: Vec<Exchange>,
@@ -96,6 +115,16 @@ impl Report {
     fn push(&mut self, c: Check) {
         self.checks.push(c);
     }
+
+    /// An empty report stamped with the version and the time.
+    fn started() -> Self {
+        Report {
+            version: format!("cdc-engine {}", env!("CARGO_PKG_VERSION")),
+            environment: "unknown (the configuration did not load)".to_owned(),
+            time_utc: report::utc_text(crate::clock::system_now_ms()),
+            ..Report::default()
+        }
+    }
 }
 
 /// How `doctor` runs.
@@ -103,13 +132,16 @@ impl Report {
 pub struct Options {
     /// The clock nonces come from (tests skew it).
     pub clock: Arc<dyn Clock>,
-    /// Pause after the WebSocket opens before `public/auth` (§4.2: 1 s).
+    /// Pause after the WebSocket opens before `public/auth` (the exchange asks for 1 s).
     pub connect_pause: Duration,
     /// Timeout of each request.
     pub timeout: Duration,
     /// After a 40101, also try the key and secret swapped. Off by default: if they were not
     /// swapped, this sends the secret as `api_key` to the exchange.
     pub try_swapped: bool,
+    /// `doctor --request` only: also send the captured requests whose methods are read-only
+    /// (credential and proxy headers dropped). Off by default: analysis sends nothing.
+    pub send: bool,
 }
 
 impl Default for Options {
@@ -119,6 +151,7 @@ impl Default for Options {
             connect_pause: Duration::from_secs(1),
             timeout: Duration::from_secs(10),
             try_swapped: false,
+            send: false,
         }
     }
 }
@@ -126,13 +159,15 @@ impl Default for Options {
 /// Runs every check against the configured exchange. `config` is the result of
 /// [`crate::config::load_raw`]; when it failed, the report says why and stops there.
 pub async fn run(config: Result<RawSettings, ConfigError>, opts: &Options) -> Report {
-    let mut report = Report::default();
+    let mut report = Report::started();
     let Some((raw, endpoints)) = urls::check_config(config, &mut report) else {
         return report;
     };
-    let redactor = creds::redactor(&raw);
+    report.environment = report::environment(&raw, &endpoints);
+    let mut redactor = creds::redactor(&raw);
+    let exposed = exposure::in_config(&raw, raw.get("CDC_API_SECRET").as_deref());
     let creds = creds::check(&raw, &mut report);
-    let mut net = network::Net::new(endpoints, redactor, opts);
+    let mut net = network::Net::new(endpoints, redactor.clone(), opts);
     let reachable = net.public_rest(&mut report).await;
     net.clock(&mut report, reachable).await;
     let auth_ok = net.ws_auth(&mut report, creds.as_ref()).await;
@@ -141,24 +176,83 @@ pub async fn run(config: Result<RawSettings, ConfigError>, opts: &Options) -> Re
         net.swapped(&mut report, &raw).await;
     }
     report.transcript = net.into_transcript();
+    if let Some(c) = causes::for_own_calls(&report, &raw) {
+        report.push(c);
+    }
+    exposure::put_first(&mut report, &exposed, &mut redactor);
     report
 }
 
-/// Analyses a captured HTTP request (`doctor --request`): names its §13 mistakes, says which
-/// signature variant its `sig` matches when the secret is configured, then sends it as is to
-/// the configured REST origin and explains the answer.
+/// Analyses captured HTTP requests (`doctor --request`): names their mistakes (credential,
+/// proxy and address headers, v2 URLs, the nonce, body fields, and which signing produced a
+/// `sig` in the body or a header when the secret is configured), puts "replace the key" first
+/// when the capture or the configuration holds the secret, and explains 40101 once, ranked.
+/// Sends nothing unless `opts.send`; then only read-only methods (see [`is_read_only`]).
 pub async fn run_request(config: Result<RawSettings, ConfigError>, captured: &str, opts: &Options) -> Report {
-    let mut report = Report::default();
-    let Some((raw, endpoints)) = urls::check_config(config, &mut report) else {
-        return report;
+    let mut report = Report::started();
+    let loaded = urls::check_config(config, &mut report);
+    let (mut redactor, secret, key) = match &loaded {
+        Some((raw, endpoints)) => {
+            report.environment = report::environment(raw, endpoints);
+            (creds::redactor(raw), raw.get("CDC_API_SECRET"), raw.get("CDC_API_KEY"))
+        }
+        None => (Redactor::default(), None, None),
     };
-    let redactor = creds::redactor(&raw);
-    let secret = raw.get("CDC_API_SECRET");
-    let Some(req) = request::analyse(captured, secret.as_deref(), opts.clock.now_ms(), &mut report) else {
-        return report;
+    let capture = match request::parse_capture(captured) {
+        Ok(c) => c,
+        Err(e) => {
+            report.push(Check::new("request", Status::Fail, e, None));
+            let exposed = exposure::in_text(captured, "the captured text", secret.as_deref());
+            exposure::put_first(&mut report, &exposed, &mut redactor);
+            return report;
+        }
     };
-    let mut net = network::Net::new(endpoints, redactor, opts);
-    net.replay(&mut report, &req).await;
-    report.transcript = net.into_transcript();
+    let mut exposed = exposure::in_capture(&capture, captured, secret.as_deref());
+    if let Some((raw, _)) = &loaded {
+        exposed.extend(exposure::in_config(raw, secret.as_deref()));
+    }
+    for v in &exposed.values {
+        redactor.also_hide(v);
+    }
+    let prose = std::iter::once(capture.preamble.as_str()).chain(capture.requests.iter().map(|r| r.trailing.as_str()));
+    let lines = prose.flat_map(str::lines).filter(|l| !l.trim().is_empty()).count();
+    if lines > 0 {
+        report.push(Check::new(
+            "capture",
+            Status::Info,
+            format!(
+                "{} request(s) found; {lines} line(s) of other text around them were only searched for secrets",
+                capture.requests.len()
+            ),
+            None,
+        ));
+    }
+    let ctx = analyse::Ctx { secret: secret.as_deref(), key: key.as_deref(), now_ms: opts.clock.now_ms() };
+    let found: Vec<(String, Vec<String>)> = capture
+        .labelled()
+        .map(|(label, req)| (label.clone(), analyse::analyse(req, &label, &ctx, &mut report)))
+        .collect();
+    let mut codes = Vec::new();
+    match loaded {
+        Some((_, endpoints)) if opts.send => {
+            let mut net = network::Net::new(endpoints, redactor.clone(), opts);
+            for (label, req) in capture.labelled() {
+                codes.extend(replay::replay(&mut net, &mut report, &label, req, secret.as_deref()).await);
+            }
+            report.transcript = net.into_transcript();
+        }
+        None if opts.send => report.push(Check::new(
+            "replay",
+            Status::Skipped,
+            "nothing was sent: the configuration did not load, so there is no exchange to send to",
+            None,
+        )),
+        _ => report.push(replay::not_asked()),
+    }
+    let env = report.environment.clone();
+    if let Some(c) = causes::for_capture(&found, &codes, &env) {
+        report.push(c);
+    }
+    exposure::put_first(&mut report, &exposed, &mut redactor);
     report
 }

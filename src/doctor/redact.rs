@@ -32,6 +32,31 @@ impl Redactor {
         Redactor { secrets: variants(secret), keys: variants(key) }
     }
 
+    /// Also hides this text (a value that looks like a secret but was not configured).
+    pub fn also_hide(&mut self, text: &str) {
+        for t in [text.to_owned(), text.trim().to_owned()] {
+            if t.len() >= 4 && !self.secrets.contains(&t) {
+                self.secrets.push(t);
+            }
+        }
+        self.secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    }
+
+    /// A body exactly as it will be sent, field order and spacing kept, with the `sig` value
+    /// hidden, the `api_key` value shortened and the secret replaced.
+    pub fn as_sent(&self, text: &str) -> String {
+        let mut out = text.to_owned();
+        if let Ok(Value::Object(obj)) = serde_json::from_str::<Value>(text) {
+            if let Some(Value::String(sig)) = obj.get("sig").filter(|s| s.as_str().is_some_and(|s| !s.is_empty())) {
+                out = out.replace(&format!("\"{sig}\""), &format!("\"{REDACTED}\""));
+            }
+            if let Some(Value::String(k)) = obj.get("api_key").filter(|k| k.as_str().is_some_and(|k| k.len() >= 4)) {
+                out = out.replace(&format!("\"{k}\""), &format!("\"{}\"", shorten_key(k)));
+            }
+        }
+        self.clean(&out)
+    }
+
     /// The text with the secret replaced and the key shortened.
     pub fn clean(&self, text: &str) -> String {
         let mut out = text.to_owned();
@@ -95,5 +120,13 @@ mod tests {
         assert!(out.contains("abcd…op"), "{out}");
         assert_eq!(r.header("X-API-SIGNATURE", "00ff"), "X-API-SIGNATURE: <redacted>");
         assert!(!r.header("X-Api-Key", "abcdefghijklmnop").contains("efgh"));
+    }
+
+    #[test]
+    fn bodies_as_sent_keep_their_order_and_lose_sig_and_secrets() {
+        let mut r = Redactor::new(Some("abcdefghijklmnop"), None);
+        r.also_hide("spotted_value_123");
+        let body = r#"{"z":1,"api_key":"abcdefghijklmnop","sig":"00ff","note":"spotted_value_123"}"#;
+        assert_eq!(r.as_sent(body), r#"{"z":1,"api_key":"abcd…op","sig":"<redacted>","note":"<redacted>"}"#);
     }
 }

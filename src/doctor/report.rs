@@ -1,7 +1,10 @@
 //! How a [`Report`] reads: one line per check for people, JSON for tools, and the support
-//! report file with the transcript. Everything here is already redacted; it formats only.
+//! report file (version, environment, UTC time, checks, transcript). Everything arrives
+//! redacted, and [`Report::scrub`] passes it all through the redactor once more before it is
+//! shown; otherwise it formats only.
 
-use super::{Report, Status};
+use super::{Redactor, Report, Status};
+use crate::config::{Endpoints, Environment, RawSettings};
 
 impl Status {
     /// The mark shown before a check.
@@ -11,6 +14,7 @@ impl Status {
             Status::Warn => "⚠",
             Status::Fail => "✘",
             Status::Skipped => "-",
+            Status::Info => "ℹ",
         }
     }
 }
@@ -41,7 +45,11 @@ impl Report {
     /// The support report: the checks, then every request and response. The key is shortened
     /// and the secret absent (both were redacted when recorded).
     pub fn support_report(&self) -> String {
-        let mut out = String::from("# cdc-engine doctor support report\n\n## Checks\n\n");
+        let mut out = String::from("# cdc-engine doctor support report\n\n");
+        out.push_str(&format!(
+            "version: {}\nenvironment: {}\ntime: {} (UTC)\n\n## Checks\n\n",
+            self.version, self.environment, self.time_utc
+        ));
         out.push_str(&self.to_text());
         out.push_str("\n## Transcript\n");
         for (i, x) in self.transcript.iter().enumerate() {
@@ -55,5 +63,61 @@ impl Report {
             ));
         }
         out
+    }
+}
+
+impl Report {
+    /// Passes every text of the report through the redactor, so that nothing it knows to be
+    /// secret survives in any output, whichever check wrote it.
+    pub fn scrub(&mut self, r: &Redactor) {
+        self.environment = r.clean(&self.environment);
+        for c in &mut self.checks {
+            c.detail = r.clean(&c.detail);
+            c.fix = c.fix.as_deref().map(|f| r.clean(f));
+        }
+        for x in &mut self.transcript {
+            x.request = r.clean(&x.request);
+            x.response = r.clean(&x.response);
+        }
+    }
+}
+
+/// Which exchange a configuration points at: a preset's name, or the custom URLs.
+pub(super) fn environment(raw: &RawSettings, e: &Endpoints) -> String {
+    for (env, name) in [(Environment::Production, "production"), (Environment::Uat, "uat")] {
+        if *e == Endpoints::preset(env) {
+            return format!("{name} (REST {})", e.rest_url);
+        }
+    }
+    let env = raw.get("CDC_ENV").map_or(String::new(), |v| format!(", CDC_ENV={}", v.trim()));
+    format!("custom URLs: REST {}, user WS {}, market WS {}{env}", e.rest_url, e.user_ws_url, e.market_ws_url)
+}
+
+/// UTC milliseconds as `YYYY-MM-DDTHH:MM:SSZ`.
+pub(super) fn utc_text(ms: u64) -> String {
+    let secs = ms / 1000;
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Civil date from days since 1970-01-01 (the proleptic Gregorian calendar, 400-year eras).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utc_text_is_iso_8601() {
+        assert_eq!(utc_text(0), "1970-01-01T00:00:00Z");
+        assert_eq!(utc_text(1_709_251_199_000), "2024-02-29T23:59:59Z");
+        assert_eq!(utc_text(1_735_689_600_000), "2025-01-01T00:00:00Z");
     }
 }

@@ -116,37 +116,37 @@ pub fn match_signature(secret: &str, input: &SigInput, sig: &str) -> SigMatch {
         (
             pay(id, &params_text(&entries, false, render_canonical), nonce),
             "params were signed in the order sent, not sorted by key",
-            "sort params keys ascending before signing (§3.2)",
+            "sort params keys ascending before signing",
         ),
         (
             pay(id, &input.params_raw, nonce),
             "the params were signed as JSON text",
-            "sign key+value pairs with no quotes, braces or separators (§3.2)",
+            "sign key+value pairs with no quotes, braces or separators",
         ),
         (
             pay(id, &serde_json::to_string(&entries_map(&entries)).unwrap_or_default(), nonce),
             "the params were signed as JSON text",
-            "sign key+value pairs with no quotes, braces or separators (§3.2)",
+            "sign key+value pairs with no quotes, braces or separators",
         ),
         (
             pay(id, "", nonce),
             "the signature leaves the params out",
-            "append the canonical params string between api_key and nonce (§3.1)",
+            "append the canonical params string between api_key and nonce",
         ),
         (
             pay(id, &params_text(&entries, true, render_separated), nonce),
             "separators (= and &) were added to the param string",
-            "concatenate keys and values with no separators (§3.2)",
+            "concatenate keys and values with no separators",
         ),
         (
             pay(id, &params_text(&entries, true, render_raw_numbers), nonce),
             "numbers were signed in another text than the server reads",
-            "send decimals as strings and sign the same strings (§3.4)",
+            "send decimals as strings and sign the same strings",
         ),
         (
             pay(id, &params_text(&entries, true, render_python), nonce),
             "floats or booleans were signed Python-style (1e-05, 1.0, True)",
-            "send decimals as strings; render booleans as true/false (§3.5)",
+            "send decimals as strings; render booleans as true/false",
         ),
         (
             pay(nonce, &ours, nonce),
@@ -156,12 +156,12 @@ pub fn match_signature(secret: &str, input: &SigInput, sig: &str) -> SigMatch {
         (
             pay("", &ours, nonce),
             "the id was left out of the signature",
-            "payload = method + id + api_key + params + nonce (§3.1)",
+            "payload = method + id + api_key + params + nonce",
         ),
         (
             pay(id, &ours, ""),
             "the nonce was left out of the signature",
-            "payload = method + id + api_key + params + nonce (§3.1)",
+            "payload = method + id + api_key + params + nonce",
         ),
     ];
     for (payload, what, fix) in candidates {

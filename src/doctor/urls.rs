@@ -1,6 +1,7 @@
-//! The first checks: the configuration loaded, and the URLs are API v1's (§1, §13): no v2 paths
-//! or method names, no legacy derivatives host, the right schemes, the `/exchange/v1` base.
-//! Looks at text only; it must NOT connect.
+//! The first checks: the configuration loaded, and the URLs are API v1's: no v2 paths or method
+//! names, no legacy derivatives host, the right schemes, the `/exchange/v1` base. Also the v2 to
+//! v1 method names that `doctor --request` and `cdc-engine sign` suggest. Looks at text only; it
+//! must NOT connect.
 
 use super::{Check, Report, Status};
 use crate::config::{ConfigError, Endpoints, RawSettings};
@@ -17,9 +18,37 @@ pub(super) const V2_METHODS: [&str; 6] = [
 
 /// Whether a method name belongs to v2 only. `public/get-instrument` is v2's singular form of
 /// `public/get-instruments`; `public/get-ticker` of `public/get-tickers`.
-pub(super) fn is_v2_method(method: &str) -> bool {
+pub fn is_v2_method(method: &str) -> bool {
     V2_METHODS.iter().any(|m| if m.ends_with('/') { method.starts_with(m) } else { method == *m })
 }
+
+/// The API v1 method to use instead of a v2 one, when v1 has a direct equivalent. The margin
+/// and derivatives families have none: v1 serves them through its ordinary methods.
+pub fn v1_method(v2: &str) -> Option<&'static str> {
+    match v2 {
+        "private/get-account-summary" => Some("private/user-balance"),
+        "public/get-ticker" => Some("public/get-tickers"),
+        "public/get-instrument" => Some("public/get-instruments"),
+        "private/get-deposit-history-v2" => Some("private/get-deposit-history"),
+        _ => None,
+    }
+}
+
+/// One sentence naming a v2 method and what v1 calls it.
+pub fn v2_advice(method: &str) -> String {
+    match v1_method(method) {
+        Some(v1) => format!("{method} is a legacy v2 method name; API v1 calls it {v1}"),
+        None => format!(
+            "{method} is a legacy v2 method name with no v1 method of that name; API v1 serves spot, margin \
+             and derivatives through the same methods (e.g. private/create-order, private/user-balance)"
+        ),
+    }
+}
+
+/// The production v1 REST base, for advice that names a URL to use.
+pub(super) const V1_REST: &str = "https://api.crypto.com/exchange/v1";
+/// The UAT v1 REST base.
+pub(super) const V1_REST_UAT: &str = "https://uat-api.3ona.co/exchange/v1";
 
 /// Records the configuration and URL checks; `None` when nothing further can run.
 pub(super) fn check_config(

@@ -1,4 +1,4 @@
-//! The `public/auth` check on the user WebSocket (§4.2): connect, wait the 1 s pause, send the
+//! The `public/auth` check on the user WebSocket: connect, wait the 1 s pause, send the
 //! signed auth once, answer heartbeats while waiting, and read the answer with our id. It
 //! opens one connection and closes it; it subscribes to nothing.
 
@@ -25,7 +25,7 @@ pub(super) async fn check(net: &mut Net<'_>, creds: &Credentials, id: u64) -> Ch
         Ok(Err(e)) => return connect_failed(net, &url, &e.to_string()),
         Err(_) => return connect_failed(net, &url, "timed out"),
     };
-    // §4.2: sending at once after connecting earns 42901.
+    // Sending at once after connecting earns 42901.
     tokio::time::sleep(net.opts.connect_pause).await;
     let mut req = PublicAuth.to_request(id, net.opts.clock.now_ms());
     req.sign(creds);
@@ -65,7 +65,7 @@ pub(super) async fn check(net: &mut Net<'_>, creds: &Credentials, id: u64) -> Ch
         }
         net.record(NAME, shown, None, &frame);
         let _ = ws.close(None).await;
-        return super::http::narrow_for_ours(outcome(&v, &url));
+        return outcome(&v, &url);
     }
 }
 
