@@ -24,6 +24,8 @@ const UNKNOWN_EXPIRY_MS: u64 = 10_000;
 /// Grid settings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GridParams {
+    /// Tag of its client ids (default: the strategy\'s name).
+    pub id: String,
     /// Instrument traded.
     pub instrument: String,
     /// Lowest level's price.
@@ -41,12 +43,13 @@ pub struct GridParams {
 impl GridParams {
     /// Parameter names.
     pub const KEYS: &'static [&'static str] =
-        &["instrument", "lower", "upper", "levels", "order_qty", "tick", "qty_tick"];
+        &["id", "instrument", "lower", "upper", "levels", "order_qty", "tick", "qty_tick"];
 
     /// Reads and validates settings; `lower` and `upper` are required.
     pub fn from_table(t: &toml::Table) -> Result<Self, String> {
         let p = Params::new("grid", t, Self::KEYS)?;
         let g = GridParams {
+            id: p.id()?,
             instrument: p.text("instrument", "BTC_USD")?,
             lower: p.required_decimal("lower")?,
             upper: p.required_decimal("upper")?,
@@ -227,6 +230,10 @@ impl Grid {
 impl Strategy for Grid {
     fn name(&self) -> &str {
         "grid"
+    }
+
+    fn id(&self) -> String {
+        self.p.id.clone()
     }
 
     fn configure(&mut self, instruments: &[Instrument]) -> Result<(), String> {

@@ -30,6 +30,8 @@ const BPS: Decimal = Decimal::from_parts(10_000, 0, 0, false, 0);
 /// Market maker settings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MmParams {
+    /// Tag of its client ids (default: the strategy\'s name).
+    pub id: String,
     /// Instrument quoted.
     pub instrument: String,
     /// Distance between bid and ask, in basis points of mid.
@@ -52,6 +54,7 @@ pub struct MmParams {
 impl MmParams {
     /// Parameter names.
     pub const KEYS: &'static [&'static str] = &[
+        "id",
         "instrument",
         "spread_bps",
         "order_qty",
@@ -67,6 +70,7 @@ impl MmParams {
     pub fn from_table(t: &toml::Table) -> Result<Self, String> {
         let p = Params::new("market_maker", t, Self::KEYS)?;
         let m = MmParams {
+            id: p.id()?,
             instrument: p.text("instrument", "BTC_USD")?,
             spread_bps: p.decimal("spread_bps", Decimal::from(10))?,
             order_qty: p.decimal("order_qty", Decimal::new(1, 3))?,
@@ -235,6 +239,10 @@ fn net_until(fills: &[Trade], instrument: &str, t_ms: u64) -> Decimal {
 impl Strategy for MarketMaker {
     fn name(&self) -> &str {
         "market_maker"
+    }
+
+    fn id(&self) -> String {
+        self.p.id.clone()
     }
 
     fn configure(&mut self, instruments: &[Instrument]) -> Result<(), String> {

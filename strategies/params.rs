@@ -6,6 +6,7 @@
 
 use std::str::FromStr;
 
+use cdc_engine::engine::oid::MAX_TAG;
 use cdc_engine::protocol::enums::Side;
 use cdc_engine::protocol::models::Instrument;
 use rust_decimal::Decimal;
@@ -76,6 +77,15 @@ impl<'a> Params<'a> {
             Some(toml::Value::Boolean(b)) => Ok(*b),
             Some(other) => Err(self.err(key, format!("must be true or false, got {other}"))),
         }
+    }
+
+    /// The strategy's id (`id`, default: the strategy's name): the tag of its client ids, by
+    /// which a restart on the same journal finds its orders and fills. A new id starts afresh.
+    pub fn id(&self) -> Result<String, String> {
+        let id = self.text("id", self.strategy)?;
+        let ok = id.len() <= MAX_TAG && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        self.check(ok, "id", &format!("be 1 to {MAX_TAG} characters of a-z, 0-9 and _"), format!("{id:?}"))?;
+        Ok(id)
     }
 
     /// A whole number with a default.

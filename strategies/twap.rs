@@ -25,6 +25,8 @@ const MIN_INTERVAL_MS: u64 = 50;
 /// TWAP settings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TwapParams {
+    /// Tag of its client ids (default: the strategy\'s name).
+    pub id: String,
     /// Instrument traded.
     pub instrument: String,
     /// Buy or sell.
@@ -44,7 +46,7 @@ pub struct TwapParams {
 impl TwapParams {
     /// Parameter names.
     pub const KEYS: &'static [&'static str] =
-        &["instrument", "side", "total_qty", "duration_secs", "slices", "limit_price", "qty_tick", "tick"];
+        &["id", "instrument", "side", "total_qty", "duration_secs", "slices", "limit_price", "qty_tick", "tick"];
 
     /// Reads and validates settings; `side` and `total_qty` are required.
     pub fn from_table(t: &toml::Table) -> Result<Self, String> {
@@ -61,6 +63,7 @@ impl TwapParams {
         )?;
         let ms = (secs * Decimal::from(1000)).trunc().to_u64().unwrap_or(0);
         let w = TwapParams {
+            id: p.id()?,
             instrument: p.text("instrument", "BTC_USD")?,
             side: p.side("side", Side::Buy)?,
             total_qty: p.required_decimal("total_qty")?,
@@ -152,6 +155,10 @@ impl Strategy for Twap {
         "twap"
     }
 
+    fn id(&self) -> String {
+        self.p.id.clone()
+    }
+
     fn configure(&mut self, instruments: &[Instrument]) -> Result<(), String> {
         self.p.ticks.adopt(&self.p.instrument, instruments)?;
         self.p.check_ticks()
@@ -171,7 +178,19 @@ impl Strategy for Twap {
         }
         self.resume_schedule();
         self.check_complete();
-        tracing::info!(filled = %self.filled(), total = %self.p.total_qty, "twap resumed from earlier runs");
+        if self.done {
+            // Whether a crash or a completed run came before cannot be told apart; executing
+            // the total twice would be the worse mistake.
+            tracing::warn!(
+                filled = %self.filled(),
+                total = %self.p.total_qty,
+                id = %self.p.id,
+                "twap: earlier runs on this journal already executed its total; nothing to do \
+                 (give it another `id` for a new execution)"
+            );
+        } else {
+            tracing::info!(filled = %self.filled(), total = %self.p.total_qty, "twap resumed from earlier runs");
+        }
     }
 
     fn on_timer(&mut self, ctx: &mut Context<'_>) {
