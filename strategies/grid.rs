@@ -3,18 +3,20 @@
 //! order fills completely, the opposite order goes one level away (a filled buy becomes a sell
 //! one level up, a filled sell a buy one level down), so the empty level follows the price.
 //! Orders are placed only while the engine is live; replacements due meanwhile wait in a queue.
+//! After a restart it takes over the orders still resting on its levels and fills the empty
+//! levels around the mid as when it started, never placing a second order on a level.
 //! It must NOT do I/O or read private engine state.
 
 use cdc_engine::protocol::enums::Side;
 use cdc_engine::protocol::ids::ClientOrderId;
-use cdc_engine::protocol::models::{Order, Trade};
-use cdc_engine::protocol::requests::CreateOrder;
+use cdc_engine::protocol::models::{Instrument, Order, Trade};
+use cdc_engine::protocol::requests::{CreateOrder, OrderRef};
 use cdc_engine::state::book::OrderBook;
-use cdc_engine::strategy::{Context, Refusal, Strategy};
+use cdc_engine::strategy::{Context, Refusal, Resumed, Strategy};
 use rust_decimal::Decimal;
 
 use super::own_orders::{Done, OwnOrders};
-use super::params::{floor_tick, on_tick, Params};
+use super::params::{floor_tick, Params, Ticks};
 
 /// A placement whose outcome stays unknown this long is assumed absent (its level frees).
 const UNKNOWN_EXPIRY_MS: u64 = 10_000;
@@ -22,6 +24,8 @@ const UNKNOWN_EXPIRY_MS: u64 = 10_000;
 /// Grid settings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GridParams {
+    /// Tag of its client ids (default: the strategy\'s name).
+    pub id: String,
     /// Instrument traded.
     pub instrument: String,
     /// Lowest level's price.
@@ -32,46 +36,59 @@ pub struct GridParams {
     pub levels: u32,
     /// Quantity of each order, base units.
     pub order_qty: Decimal,
-    /// Price tick.
-    pub tick: Decimal,
-    /// Quantity tick.
-    pub qty_tick: Decimal,
+    /// Price and quantity ticks (the venue's once configured).
+    pub ticks: Ticks,
 }
 
 impl GridParams {
     /// Parameter names.
     pub const KEYS: &'static [&'static str] =
-        &["instrument", "lower", "upper", "levels", "order_qty", "tick", "qty_tick"];
+        &["id", "instrument", "lower", "upper", "levels", "order_qty", "tick", "qty_tick"];
 
     /// Reads and validates settings; `lower` and `upper` are required.
     pub fn from_table(t: &toml::Table) -> Result<Self, String> {
         let p = Params::new("grid", t, Self::KEYS)?;
         let g = GridParams {
+            id: p.id()?,
             instrument: p.text("instrument", "BTC_USD")?,
             lower: p.required_decimal("lower")?,
             upper: p.required_decimal("upper")?,
             levels: p.count("levels", 10)?,
             order_qty: p.decimal("order_qty", Decimal::new(1, 3))?,
-            tick: p.decimal("tick", Decimal::new(1, 2))?,
-            qty_tick: p.decimal("qty_tick", Decimal::new(1, 4))?,
+            ticks: Ticks::read(&p, Decimal::new(1, 2), Decimal::new(1, 4))?,
         };
-        p.check_ticks_and_qty(g.tick, g.qty_tick, "order_qty", g.order_qty)?;
+        p.check(g.order_qty > Decimal::ZERO, "order_qty", "be > 0", g.order_qty)?;
         p.check(g.lower > Decimal::ZERO, "lower", "be > 0", g.lower)?;
         p.check(g.upper > g.lower, "upper", &format!("be above lower {}", g.lower), g.upper)?;
-        p.check(on_tick(g.lower, g.tick), "lower", &format!("be a multiple of tick {}", g.tick), g.lower)?;
-        p.check(on_tick(g.upper, g.tick), "upper", &format!("be a multiple of tick {}", g.tick), g.upper)?;
         p.check((2..=200).contains(&g.levels), "levels", "be between 2 and 200", g.levels)?;
-        let step = (g.upper - g.lower) / Decimal::from(g.levels - 1);
-        p.check(step >= g.tick, "levels", "leave at least one tick between levels (fewer levels)", g.levels)?;
+        g.check_ticks()?;
         Ok(g)
+    }
+
+    /// The settings that must lie on the ticks (checked again once the venue's are known).
+    fn check_ticks(&self) -> Result<(), String> {
+        self.ticks.check_qty("order_qty", self.order_qty)?;
+        self.ticks.check_price("lower", self.lower)?;
+        self.ticks.check_price("upper", self.upper)?;
+        let step = (self.upper - self.lower) / Decimal::from(self.levels.max(2) - 1);
+        if self.ticks.price_known() && step < self.ticks.price {
+            return Err(format!(
+                "grid: levels {} must leave at least one tick ({}) between levels: use at most {} levels",
+                self.levels,
+                self.ticks.price.normalize(),
+                ((self.upper - self.lower) / self.ticks.price).floor() + Decimal::ONE
+            ));
+        }
+        Ok(())
     }
 
     /// The level prices, lowest first, on ticks.
     pub fn prices(&self) -> Vec<Decimal> {
         let n = self.levels.max(2);
         let step = (self.upper - self.lower) / Decimal::from(n - 1);
+        let tick = self.ticks.price;
         (0..n)
-            .map(|i| if i == n - 1 { self.upper } else { floor_tick(self.lower + step * Decimal::from(i), self.tick) })
+            .map(|i| if i == n - 1 { self.upper } else { floor_tick(self.lower + step * Decimal::from(i), tick) })
             .collect()
     }
 }
@@ -81,7 +98,8 @@ pub struct Grid {
     p: GridParams,
     prices: Vec<Decimal>,
     slots: Vec<Option<ClientOrderId>>,
-    orders: OwnOrders<usize>,
+    /// Tagged with the level; `None` for an order an earlier run left off the levels.
+    orders: OwnOrders<Option<usize>>,
     queue: Vec<(usize, Side)>,
     live: bool,
     mid: Option<Decimal>,
@@ -115,6 +133,11 @@ impl Grid {
         self.slots.iter().map(Option::is_some).collect()
     }
 
+    /// Net position from this grid's fills, earlier runs' included.
+    pub fn position(&self) -> Decimal {
+        self.orders.net()
+    }
+
     /// Places the ladder once, then whatever replacements are due.
     fn act(&mut self, ctx: &mut Context<'_>) {
         if !self.live {
@@ -126,12 +149,7 @@ impl Grid {
         if !self.started {
             let Some(mid) = self.mid else { return };
             self.started = true;
-            let gap = (0..self.prices.len()).min_by_key(|&i| (self.prices[i] - mid).abs()).unwrap_or(0);
-            for i in 0..self.prices.len() {
-                if i != gap {
-                    self.queue.push((i, if i < gap { Side::Buy } else { Side::Sell }));
-                }
-            }
+            self.lay(mid);
         }
         for (level, side) in std::mem::take(&mut self.queue) {
             if self.slots[level].is_some() {
@@ -139,23 +157,63 @@ impl Grid {
                 tracing::warn!(level, "grid level already holds an order; replacement skipped");
                 continue;
             }
-            let order = CreateOrder::limit(&self.p.instrument, side, self.prices[level], self.p.order_qty, "");
-            self.slots[level] = Some(self.orders.submit(ctx, order, level));
+            let price = self.p.ticks.price_for(&side, self.prices[level]);
+            let Some(qty) = self.p.ticks.qty_for(self.p.order_qty) else {
+                tracing::warn!(qty = %self.p.order_qty, "order_qty rounds to nothing on the quantity tick");
+                continue;
+            };
+            let order = CreateOrder::limit(&self.p.instrument, side, price, qty, "");
+            self.slots[level] = Some(self.orders.submit(ctx, order, Some(level)));
         }
     }
 
-    fn free(&mut self, d: &Done<usize>) {
-        if let Some(slot) = self.slots.get_mut(d.order.tag).filter(|s| s.as_ref() == Some(&d.oid)) {
+    /// Queues the ladder: the empty level nearest the mid stays empty, buys go on the empty
+    /// levels below it and sells on those above. On a first start every level is empty; after
+    /// a restart the levels still holding an order keep it, and since the gap is the empty level
+    /// nearest the mid, every buy queued is below the mid and every sell above.
+    fn lay(&mut self, mid: Decimal) {
+        let empty: Vec<usize> = (0..self.prices.len()).filter(|&i| self.slots[i].is_none()).collect();
+        let Some(&gap) = empty.iter().min_by_key(|&&i| (self.prices[i] - mid).abs()) else { return };
+        for i in empty.into_iter().filter(|&i| i != gap) {
+            self.queue.push((i, if i < gap { Side::Buy } else { Side::Sell }));
+        }
+    }
+
+    fn free(&mut self, d: &Done<Option<usize>>) {
+        let Some(level) = d.order.tag else { return };
+        if let Some(slot) = self.slots.get_mut(level).filter(|s| s.as_ref() == Some(&d.oid)) {
             *slot = None;
         }
     }
 
+    /// Takes over the orders an earlier run left open: each on its level; one off the levels
+    /// (the settings changed) or on a level already held is cancelled, and another instrument's
+    /// order too. Each is still tracked until it ends, so that its fills count.
+    fn adopt(&mut self, ctx: &mut Context<'_>, r: &Resumed) {
+        for o in &r.open_orders {
+            if o.instrument_name.as_str() != self.p.instrument {
+                tracing::warn!(order = %o.order_id, instrument = %o.instrument_name, "not this grid's instrument; cancelling it");
+                ctx.cancel(o.client_oid.clone().map_or(OrderRef::OrderId(o.order_id.clone()), OrderRef::ClientOid));
+                continue;
+            }
+            let level = self.prices.iter().position(|p| Some(*p) == o.limit_price);
+            let free = level.filter(|&l| self.slots[l].is_none());
+            let Some(oid) = self.orders.adopt(o, free) else { continue };
+            match free {
+                Some(l) => self.slots[l] = Some(oid),
+                None => {
+                    tracing::warn!(order = %o.order_id, price = ?o.limit_price, "not on a free grid level; cancelling it");
+                    self.orders.cancel(ctx, &oid);
+                }
+            }
+        }
+    }
+
     /// An order left the book-keeping: free its level; if it filled, queue the opposite order.
-    fn on_done(&mut self, ctx: &mut Context<'_>, d: Option<Done<usize>>) {
+    fn on_done(&mut self, ctx: &mut Context<'_>, d: Option<Done<Option<usize>>>) {
         let Some(d) = d else { return };
         self.free(&d);
-        if d.fully_filled() {
-            let level = d.order.tag;
+        if let (true, Some(level)) = (d.fully_filled(), d.order.tag) {
             let next = if d.order.side == Side::Buy {
                 Some((level + 1, Side::Sell))
             } else {
@@ -172,6 +230,25 @@ impl Grid {
 impl Strategy for Grid {
     fn name(&self) -> &str {
         "grid"
+    }
+
+    fn id(&self) -> String {
+        self.p.id.clone()
+    }
+
+    fn configure(&mut self, instruments: &[Instrument]) -> Result<(), String> {
+        self.p.ticks.adopt(&self.p.instrument, instruments)?;
+        self.p.check_ticks()?;
+        // The levels are computed on the ticks: recompute them on the venue's.
+        self.prices = self.p.prices();
+        self.slots = vec![None; self.prices.len()];
+        Ok(())
+    }
+
+    fn on_resume(&mut self, ctx: &mut Context<'_>, resumed: &Resumed) {
+        self.orders.resume_fills(&resumed.fills, &self.p.instrument);
+        self.adopt(ctx, resumed);
+        tracing::info!(position = %self.position(), levels = ?self.occupied(), "grid resumed from earlier runs");
     }
 
     fn on_book(&mut self, ctx: &mut Context<'_>, instrument: &str, book: &OrderBook) {

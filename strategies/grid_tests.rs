@@ -99,8 +99,106 @@ fn parameters_are_validated_with_actionable_errors() {
     assert!(err("upper = \"1\"").contains("lower is required"));
     assert_eq!(err("lower = 10\nupper = 5"), "grid: upper must be above lower 10, got 5");
     assert!(err("lower = 10\nupper = 11\nlevels = 1").contains("levels must be between 2 and 200"));
-    assert!(err("lower = \"10\"\nupper = \"10.02\"\nlevels = 5").contains("at least one tick"));
-    assert!(err("lower = \"10.001\"\nupper = 11").contains("multiple of tick"));
+    // With the tick set in the configuration; the default tick refuses nothing (the venue's
+    // decides in `configure`).
+    assert_eq!(
+        err("lower = \"10\"\nupper = \"10.02\"\nlevels = 5\ntick = \"0.01\""),
+        "grid: levels 5 must leave at least one tick (0.01) between levels: use at most 3 levels"
+    );
+    assert_eq!(
+        err("lower = \"10.001\"\nupper = 11\ntick = \"0.01\""),
+        "grid: lower 10.001 is not a multiple of tick 0.01: use 10 or 10.01"
+    );
+    assert!(GridParams::from_table(&"lower = \"10.001\"\nupper = 11".parse().unwrap()).is_ok());
     let g = GridParams::from_table(&"lower = 1\nupper = 2\nlevels = 4".parse().unwrap()).unwrap();
     assert_eq!(g.prices(), vec![d("1"), d("1.33"), d("1.66"), d("2")]);
+}
+
+#[test]
+fn configure_lays_the_levels_on_the_venues_tick_and_refuses_off_tick_settings() {
+    let t = table("lower = \"49900\"\nupper = \"50100\"\nlevels = 4\norder_qty = \"0.002\"\n", "");
+    let mut g = Grid::new(GridParams::from_table(&t).unwrap());
+    assert_eq!(g.prices(), &[d("49900"), d("49966.66"), d("50033.33"), d("50100")]);
+    assert_eq!(g.configure(&[instrument("BTC_USD", "1", "0.001")]), Ok(()));
+    assert_eq!(g.prices(), &[d("49900"), d("49966"), d("50033"), d("50100")]);
+    let mut h = Harness::new();
+    h.run(|c| g.on_live(c, true));
+    let o = submits(&h.run(|c| g.on_book(c, "BTC_USD", &book("49999", "50001"))));
+    assert!(o.iter().all(|o| o.price.unwrap().fract().is_zero()), "{o:?}");
+
+    let cfg = |extra: &str| {
+        let t = table("lower = \"49900\"\nupper = \"50100\"\nlevels = 5\n", extra);
+        Grid::new(GridParams::from_table(&t).unwrap()).configure(&[instrument("BTC_USD", "1", "0.001")])
+    };
+    assert_eq!(
+        cfg("order_qty = \"0.0025\""),
+        Err("grid: order_qty 0.0025 is not a multiple of BTC_USD's quantity tick 0.001: use 0.002 or 0.003".into())
+    );
+    assert_eq!(
+        cfg("lower = \"49900.5\""),
+        Err("grid: lower 49900.5 is not a multiple of BTC_USD's price tick 1: use 49900 or 49901".into())
+    );
+    assert_eq!(
+        cfg("lower = \"50098\"\nlevels = 5"),
+        Err("grid: levels 5 must leave at least one tick (1) between levels: use at most 3 levels".into())
+    );
+    assert!(cfg("tick = \"0.5\"").unwrap_err().contains("tick 0.5 does not fit BTC_USD's price tick 1"));
+}
+
+/// The original grid's ladder after its 49950 buy filled and the sell at 50000 replaced it.
+fn after_one_round(h: &mut Harness, g: &mut Grid) -> (Vec<CreateOrder>, CreateOrder, Trade) {
+    let o = ladder(h, g);
+    let f = fill(&o[1], "2", "t2", "0.002");
+    h.run(|c| g.on_fill(c, &f));
+    let s = submits(&h.run(|c| g.on_order(c, &update(&o[1], "2", "FILLED", "0.002"))));
+    assert_eq!((s[0].side.clone(), s[0].price), (Side::Sell, Some(d("50000"))));
+    (o, s[0].clone(), f)
+}
+
+use cdc_engine::protocol::models::Trade;
+
+#[test]
+fn resumed_it_takes_over_its_levels_and_never_places_a_second_order_on_one() {
+    let (mut h, mut g) = (Harness::new(), grid(""));
+    let (o, sell, f) = after_one_round(&mut h, &mut g);
+    let t0 = 1_700_000_000_000;
+    let open = vec![
+        open_at(&o[0], "1", "0", t0),
+        open_at(&sell, "5", "0", t0 + 2),
+        open_at(&o[2], "3", "0", t0),
+        open_at(&o[3], "4", "0", t0),
+    ];
+    let (mut hr, mut r) = (Harness::restarted(), grid(""));
+    assert!(hr.run(|c| r.on_resume(c, &resumed(open, vec![f]))).is_empty());
+    assert_eq!(r.occupied(), g.occupied());
+    assert_eq!(r.position(), d("0.002"));
+    hr.run(|c| r.on_live(c, true));
+    assert!(hr.run(|c| r.on_book(c, "BTC_USD", &book("49950", "49970"))).is_empty(), "every level but the gap is held");
+    // The adopted sell fills: both instances put a buy back at 49950.
+    let (a, b) = (filled(&mut h, &mut g, &sell, "5"), filled(&mut hr, &mut r, &sell, "5"));
+    assert_eq!(shape_of(&b), shape_of(&a));
+    assert_eq!(shape_of(&b), vec![(Side::Buy, Some(d("49950")), Some(d("0.002")))]);
+}
+
+#[test]
+fn resumed_after_a_crash_before_a_replacement_it_places_the_missing_one() {
+    let (mut h, mut g) = (Harness::new(), grid(""));
+    let o = ladder(&mut h, &mut g);
+    let t0 = 1_700_000_000_000;
+    // The 49950 buy filled and the engine died before the sell went out; an order from other
+    // settings rests at 49999.
+    let stray = CreateOrder::limit("BTC_USD", Side::Buy, d("49999"), d("0.002"), "t-8");
+    let open = vec![open_at(&o[0], "1", "0", t0), open_at(&o[2], "3", "0", t0), open_at(&o[3], "4", "0", t0)];
+    let open = [open, vec![open_at(&stray, "8", "0", t0)]].concat();
+    let (mut hr, mut r) = (Harness::restarted(), grid(""));
+    let i = hr.run(|c| r.on_resume(c, &resumed(open, vec![fill(&o[1], "2", "t2", "0.002")])));
+    assert_eq!(cancels(&i), vec!["t-8".to_string()]);
+    hr.run(|c| r.on_live(c, true));
+    let i = submits(&hr.run(|c| r.on_book(c, "BTC_USD", &book("49950", "49970"))));
+    assert_eq!(shape_of(&i), vec![(Side::Sell, Some(d("50000")), Some(d("0.002")))]);
+    assert_eq!(r.occupied(), vec![true, false, true, true, true]);
+}
+
+fn shape_of(o: &[CreateOrder]) -> Vec<(Side, Option<Decimal>, Option<Decimal>)> {
+    o.iter().map(|o| (o.side.clone(), o.price, o.quantity)).collect()
 }

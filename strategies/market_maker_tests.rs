@@ -142,11 +142,21 @@ fn a_refusal_pauses_then_the_side_is_quoted_again() {
 fn parameters_are_validated_with_actionable_errors() {
     let err = |s: &str| MmParams::from_table(&s.parse().unwrap()).unwrap_err();
     assert_eq!(err("spread_bps = -3"), "market_maker: spread_bps must be > 0, got -3");
-    assert!(err("order_qty = \"0.00015\"").contains("multiple of 0.0001"));
+    // A tick set in the configuration refuses off-tick sizes at once; the default tick does
+    // not (the venue's, given to `configure`, decides).
+    assert_eq!(
+        err("order_qty = \"0.00015\"\nqty_tick = \"0.0001\""),
+        "market_maker: order_qty 0.00015 is not a multiple of qty_tick 0.0001: use 0.0001 or 0.0002"
+    );
+    assert!(MmParams::from_table(&"order_qty = \"0.00015\"".parse().unwrap()).is_ok());
+    assert!(err("post_only = \"yes\"").contains("post_only must be true or false"));
     assert!(err("max_position = \"0.0001\"").contains("max_position must be >= order_qty"));
     assert!(err("spred_bps = 3").contains("unknown parameter"));
     let p = MmParams::from_table(&toml::Table::new()).unwrap();
-    assert_eq!((p.instrument.as_str(), p.tick, p.qty_tick), ("BTC_USD", d("0.01"), d("0.0001")));
+    assert_eq!(
+        (p.instrument.as_str(), p.ticks.price, p.ticks.qty, p.post_only),
+        ("BTC_USD", d("0.01"), d("0.0001"), true)
+    );
 }
 
 #[test]
@@ -168,4 +178,103 @@ fn its_own_quotes_do_not_move_the_mid_it_quotes_around() {
     assert_eq!(m.fair_mid(&b), Some(d("50007.5")));
     assert_eq!(bid.price, Some(d("49975")));
     assert_eq!(ask.price, Some(d("50025")));
+}
+
+#[test]
+fn configure_takes_the_venues_ticks_and_rounds_quotes_to_them() {
+    let (mut h, mut m) = (Harness::new(), mm("order_qty = \"0.002\""));
+    let venue = [instrument("ETH_USD", "0.01", "0.001"), instrument("BTC_USD", "0.5", "0.001")];
+    assert_eq!(m.configure(&venue), Ok(()));
+    h.run(|c| m.on_live(c, true));
+    // mid 50000.2, 10 bps wide: 49975.1999 and 50025.2001 on a 0.5 tick, away from the market.
+    let i = h.run(|c| m.on_book(c, "BTC_USD", &book("49990.3", "50010.1")));
+    assert_eq!(on_side(&i, Side::Buy).unwrap().price, Some(d("49975")));
+    assert_eq!(on_side(&i, Side::Sell).unwrap().price, Some(d("50025.5")));
+
+    // Room is rounded down to the venue's quantity tick, and a size that rounds to nothing is
+    // not sent: max_position 0.0025 leaves 0.0005 after a fill, under one tick of 0.001.
+    let (mut h, mut m) =
+        (Harness::new(), mm("order_qty = \"0.002\"\nmax_position = \"0.0025\"\nskew_bps_per_unit = 0"));
+    m.configure(&venue).unwrap();
+    h.run(|c| m.on_live(c, true));
+    let i = h.run(|c| m.on_book(c, "BTC_USD", &book("49990", "50010")));
+    let bid = on_side(&i, Side::Buy).unwrap();
+    let i = filled(&mut h, &mut m, &bid, "1");
+    assert!(on_side(&i, Side::Buy).is_none(), "0.0005 of room is no order on a 0.001 tick: {i:?}");
+
+    // A venue that does not list the instrument leaves the parameters' ticks.
+    let (mut h, mut m) = (Harness::new(), mm(""));
+    assert_eq!(m.configure(&[instrument("ETH_USD", "1", "1")]), Ok(()));
+    h.run(|c| m.on_live(c, true));
+    let i = h.run(|c| m.on_book(c, "BTC_USD", &book("49990.3", "50010.1")));
+    assert_eq!(on_side(&i, Side::Buy).unwrap().price, Some(d("49975.19")));
+}
+
+#[test]
+fn configure_refuses_conflicting_ticks_and_off_tick_sizes_naming_what_would_do() {
+    let venue = [instrument("BTC_USD", "0.01", "0.0001")];
+    let e = mm("tick = \"0.005\"").configure(&venue).unwrap_err();
+    assert!(
+        e.starts_with("market_maker: tick 0.005 does not fit BTC_USD's price tick 0.01: set tick = \"0.01\""),
+        "{e}"
+    );
+    let e = mm("qty_tick = \"0.00005\"").configure(&venue).unwrap_err();
+    assert!(
+        e.contains("qty_tick 0.00005 does not fit BTC_USD's quantity tick 0.0001: set qty_tick = \"0.0001\""),
+        "{e}"
+    );
+    assert_eq!(
+        mm("order_qty = \"0.00015\"").configure(&venue),
+        Err(
+            "market_maker: order_qty 0.00015 is not a multiple of BTC_USD's quantity tick 0.0001: use 0.0001 or 0.0002"
+                .into()
+        )
+    );
+    // A coarser tick that is a whole multiple of the venue's is valid there, and kept.
+    let (mut h, mut m) = (Harness::new(), mm("tick = \"0.05\""));
+    assert_eq!(m.configure(&venue), Ok(()));
+    h.run(|c| m.on_live(c, true));
+    let i = h.run(|c| m.on_book(c, "BTC_USD", &book("49990.3", "50010.1")));
+    assert_eq!(on_side(&i, Side::Buy).unwrap().price, Some(d("49975.15")));
+    assert_eq!(on_side(&i, Side::Sell).unwrap().price, Some(d("50025.25")));
+}
+
+#[test]
+fn quotes_are_post_only_unless_turned_off() {
+    use cdc_engine::protocol::enums::ExecInst;
+    let (mut h, mut m) = (Harness::new(), mm(""));
+    let (bid, ask) = started(&mut h, &mut m);
+    assert_eq!((bid.exec_inst, ask.exec_inst), (vec![ExecInst::PostOnly], vec![ExecInst::PostOnly]));
+    let (mut h, mut m) = (Harness::new(), mm("post_only = false"));
+    let (bid, ask) = started(&mut h, &mut m);
+    assert!(bid.exec_inst.is_empty() && ask.exec_inst.is_empty());
+}
+
+#[test]
+fn the_skew_never_moves_a_quote_across_the_mid() {
+    // 0.001 × 100000 bps × 50000 would move the quotes 500 USD; the half-spread is 25.
+    let (mut h, mut m) = (Harness::new(), mm("skew_bps_per_unit = \"100000\""));
+    let (bid, _) = started(&mut h, &mut m);
+    let i = filled(&mut h, &mut m, &bid, "1");
+    assert_eq!(on_side(&i, Side::Buy).unwrap().price, Some(d("49950")));
+    assert_eq!(on_side(&i, Side::Sell).unwrap().price, Some(d("50000")), "the ask stops at the mid");
+
+    let (mut h, mut m) = (Harness::new(), mm("skew_bps_per_unit = \"100000\""));
+    let (_, ask) = started(&mut h, &mut m);
+    let i = filled(&mut h, &mut m, &ask, "2");
+    assert_eq!(on_side(&i, Side::Buy).unwrap().price, Some(d("50000")), "the bid stops at the mid");
+    assert_eq!(on_side(&i, Side::Sell).unwrap().price, Some(d("50050")));
+}
+
+#[test]
+fn a_rejected_quote_pauses_before_that_side_is_quoted_again() {
+    let (mut h, mut m) = (Harness::new(), mm(""));
+    let (bid, _) = started(&mut h, &mut m);
+    // The exchange rejects the post-only bid (it would have taken).
+    let mut rejected = update(&bid, "1", "REJECTED", "0");
+    rejected.reason = Some("43005".into());
+    assert!(submits(&h.run(|c| m.on_order(c, &rejected))).is_empty(), "not at once: it would be rejected again");
+    h.now_ms += 1_500;
+    let i = h.run(|c| m.on_book(c, "BTC_USD", &book("49990", "50010")));
+    assert_eq!(on_side(&i, Side::Buy).unwrap().price, Some(d("49975")));
 }

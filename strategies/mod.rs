@@ -40,4 +40,15 @@ mod tests {
         assert!(e.contains("unknown strategy `momentum`") && e.contains("market_maker, grid, twap"), "{e}");
         assert!(build("grid", &toml::Table::new()).err().unwrap().contains("lower is required"));
     }
+
+    #[test]
+    fn the_id_tagging_client_ids_defaults_to_the_name_and_can_be_set() {
+        let twap = |extra: &str| build("twap", &format!("side = \"BUY\"\ntotal_qty = 1\n{extra}").parse().unwrap());
+        assert_eq!(twap("").map(|s| s.id()), Ok("twap".to_owned()));
+        assert_eq!(twap("id = \"twap_june\"").map(|s| s.id()), Ok("twap_june".to_owned()));
+        let e = twap("id = \"Twap-June-2026\"").err().unwrap();
+        assert!(e.contains("twap: id must be 1 to 12 characters of a-z, 0-9 and _"), "{e}");
+        let mm: toml::Table = "id = \"mm_eth\"\ninstrument = \"ETH_USD\"".parse().unwrap();
+        assert_eq!(build("market_maker", &mm).map(|s| s.id()), Ok("mm_eth".to_owned()));
+    }
 }

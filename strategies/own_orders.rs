@@ -6,11 +6,14 @@
 //! before its fills arrive, or the other way round. An order therefore leaves the book-keeping
 //! only once it is terminal *and* its fills add up to its final cumulative quantity; until then
 //! the executed-but-unseen part still counts as pending, so exposure is never understated.
+//!
+//! On a restart, [`OwnOrders::resume_fills`] counts the earlier runs' fills into the position and
+//! [`OwnOrders::adopt`] takes over the orders still open, so that they are managed like new ones.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 
 use cdc_engine::protocol::enums::Side;
-use cdc_engine::protocol::ids::{ClientOrderId, OrderId};
+use cdc_engine::protocol::ids::{ClientOrderId, OrderId, TradeId};
 use cdc_engine::protocol::models::{Order, Trade};
 use cdc_engine::protocol::requests::{CreateOrder, OrderRef};
 use cdc_engine::strategy::{Context, Intent, Refusal};
@@ -78,11 +81,21 @@ pub struct OwnOrders<T> {
     live: HashMap<ClientOrderId, Tracked<T>>,
     recent: VecDeque<(ClientOrderId, Option<OrderId>, Side)>,
     net: Decimal,
+    /// Fills counted by `resume_fills`: the same fill delivered live again must not count twice.
+    resumed: HashSet<TradeId>,
+    /// Quantity filled per order according to `resume_fills`, for `adopt`.
+    resumed_filled: HashMap<OrderId, Decimal>,
 }
 
 impl<T> Default for OwnOrders<T> {
     fn default() -> Self {
-        OwnOrders { live: HashMap::new(), recent: VecDeque::new(), net: Decimal::ZERO }
+        OwnOrders {
+            live: HashMap::new(),
+            recent: VecDeque::new(),
+            net: Decimal::ZERO,
+            resumed: HashSet::new(),
+            resumed_filled: HashMap::new(),
+        }
     }
 }
 
@@ -107,6 +120,44 @@ impl<T: Clone> OwnOrders<T> {
         oid
     }
 
+    /// Counts fills of `instrument` from earlier runs into the net position (each `trade_id`
+    /// once, here and in later [`OwnOrders::on_fill`] calls). Call it before [`OwnOrders::adopt`],
+    /// which takes each adopted order's filled quantity from these.
+    pub fn resume_fills(&mut self, fills: &[Trade], instrument: &str) {
+        for f in fills.iter().filter(|f| f.instrument_name.as_str() == instrument) {
+            if !self.resumed.insert(f.trade_id.clone()) {
+                continue;
+            }
+            self.net += if f.side == Side::Buy { f.traded_quantity } else { -f.traded_quantity };
+            *self.resumed_filled.entry(f.order_id.clone()).or_default() += f.traded_quantity;
+        }
+    }
+
+    /// Takes over an order that an earlier run placed and that is still open, with `tag`;
+    /// returns its client id, or `None` if it has none (it cannot be tracked by it) or is
+    /// already tracked. From then on it is managed like an order placed by this run.
+    pub fn adopt(&mut self, o: &Order, tag: T) -> Option<ClientOrderId> {
+        let oid = o.client_oid.clone()?;
+        if o.status.is_terminal() || self.live.contains_key(&oid) {
+            return None;
+        }
+        let filled = self.resumed_filled.get(&o.order_id).copied().unwrap_or_default();
+        let t = Tracked {
+            side: o.side.clone(),
+            price: o.limit_price,
+            qty: o.quantity,
+            filled,
+            cum: o.cumulative_quantity.max(filled),
+            terminal: false,
+            cancel_sent_ms: None,
+            unknown_since_ms: None,
+            tag,
+            order_id: Some(o.order_id.clone()),
+        };
+        self.live.insert(oid.clone(), t);
+        Some(oid)
+    }
+
     /// Sends a cancel for a working order (by client id, known before the ack).
     pub fn cancel(&mut self, ctx: &mut Context<'_>, oid: &ClientOrderId) {
         if let Some(t) = self.live.get_mut(oid).filter(|t| !t.terminal) {
@@ -129,6 +180,9 @@ impl<T: Clone> OwnOrders<T> {
     /// A fill; returns the signed quantity (+buy, −sell) if it was one of ours, and the order
     /// if it just left the book-keeping.
     pub fn on_fill(&mut self, f: &Trade) -> Option<(Decimal, Option<Done<T>>)> {
+        if self.resumed.contains(&f.trade_id) {
+            return None;
+        }
         let oid = match f.client_oid.as_ref().filter(|c| self.live.contains_key(*c)) {
             Some(c) => Some(c.clone()),
             None => self.live.iter().find(|(_, t)| t.order_id.as_ref() == Some(&f.order_id)).map(|(c, _)| c.clone()),

@@ -1,10 +1,14 @@
 //! Reading a strategy's parameters from a TOML table: typed getters with defaults, exact
-//! decimals, and errors that name the parameter and say what to change. It must NOT hold any
-//! strategy logic; strategies validate their own ranges with [`Params::check`].
+//! decimals, and errors that name the parameter and say what to change; and [`Ticks`], the one
+//! place where a strategy's price and quantity ticks are read, reconciled with the venue's and
+//! applied. It must NOT hold any strategy's own logic; strategies validate their own ranges with
+//! [`Params::check`].
 
 use std::str::FromStr;
 
+use cdc_engine::engine::oid::MAX_TAG;
 use cdc_engine::protocol::enums::Side;
+use cdc_engine::protocol::models::Instrument;
 use rust_decimal::Decimal;
 
 /// A strategy's parameter table, with the strategy's name for error messages.
@@ -21,6 +25,11 @@ impl<'a> Params<'a> {
             return Err(format!("{strategy}: unknown parameter `{bad}`; known parameters: {}", known.join(", ")));
         }
         Ok(Params { strategy, table })
+    }
+
+    /// The strategy's name, as errors show it.
+    pub fn strategy(&self) -> &str {
+        self.strategy
     }
 
     fn err(&self, key: &str, what: impl std::fmt::Display) -> String {
@@ -61,6 +70,24 @@ impl<'a> Params<'a> {
         }
     }
 
+    /// `true` or `false` with a default.
+    pub fn flag(&self, key: &str, default: bool) -> Result<bool, String> {
+        match self.table.get(key) {
+            None => Ok(default),
+            Some(toml::Value::Boolean(b)) => Ok(*b),
+            Some(other) => Err(self.err(key, format!("must be true or false, got {other}"))),
+        }
+    }
+
+    /// The strategy's id (`id`, default: the strategy's name): the tag of its client ids, by
+    /// which a restart on the same journal finds its orders and fills. A new id starts afresh.
+    pub fn id(&self) -> Result<String, String> {
+        let id = self.text("id", self.strategy)?;
+        let ok = id.len() <= MAX_TAG && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        self.check(ok, "id", &format!("be 1 to {MAX_TAG} characters of a-z, 0-9 and _"), format!("{id:?}"))?;
+        Ok(id)
+    }
+
     /// A whole number with a default.
     pub fn count(&self, key: &str, default: u32) -> Result<u32, String> {
         match self.table.get(key) {
@@ -89,14 +116,153 @@ impl<'a> Params<'a> {
             Err(self.err(key, format!("must {rule}, got {value}")))
         }
     }
+}
 
-    /// The checks every strategy needs: both ticks positive, and `qty` (named `key`) positive
-    /// and a multiple of `qty_tick`, so no order is refused with 213 for its quantity.
-    pub fn check_ticks_and_qty(&self, tick: Decimal, qty_tick: Decimal, key: &str, qty: Decimal) -> Result<(), String> {
-        self.check(tick > Decimal::ZERO, "tick", "be > 0", tick)?;
-        self.check(qty_tick > Decimal::ZERO, "qty_tick", "be > 0", qty_tick)?;
-        self.check(qty > Decimal::ZERO, key, "be > 0", qty)?;
-        self.check(on_tick(qty, qty_tick), key, &format!("be a multiple of {qty_tick}"), qty)
+/// Where a tick came from; it decides whether values are checked against it and how an error
+/// names it.
+#[derive(Debug, Clone, PartialEq)]
+enum Origin {
+    /// The built-in guess: used for rounding only until the venue's definition arrives.
+    Default,
+    /// Set in the configuration (and, once configured, a whole multiple of the venue's).
+    Config,
+    /// The venue's, for this instrument.
+    Venue(String),
+}
+
+/// A strategy's price and quantity ticks. They start as the `tick` and `qty_tick` parameters
+/// (or built-in defaults) and are replaced by the venue's in [`Ticks::adopt`]. A tick set in the
+/// configuration must be a whole multiple of the venue's (a coarser grid is still valid on the
+/// venue, so it is kept); anything else is refused. Defaults are never used to refuse a value:
+/// only a tick that was set, or the venue's, can say a value is off-tick.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ticks {
+    /// Price tick in use.
+    pub price: Decimal,
+    /// Quantity tick in use.
+    pub qty: Decimal,
+    price_from: Origin,
+    qty_from: Origin,
+    strategy: String,
+}
+
+impl Ticks {
+    /// Reads `tick` and `qty_tick` (both must be > 0), with these defaults when absent.
+    pub fn read(p: &Params, price_default: Decimal, qty_default: Decimal) -> Result<Self, String> {
+        let given = |k: &str| p.opt_decimal(k);
+        let (price, qty) = (given("tick")?, given("qty_tick")?);
+        let from = |v: &Option<Decimal>| if v.is_some() { Origin::Config } else { Origin::Default };
+        let t = Ticks {
+            price_from: from(&price),
+            qty_from: from(&qty),
+            price: price.unwrap_or(price_default),
+            qty: qty.unwrap_or(qty_default),
+            strategy: p.strategy().to_owned(),
+        };
+        p.check(t.price > Decimal::ZERO, "tick", "be > 0", t.price)?;
+        p.check(t.qty > Decimal::ZERO, "qty_tick", "be > 0", t.qty)?;
+        Ok(t)
+    }
+
+    /// Takes the venue's ticks for `instrument` from `venue`. Returns whether the venue
+    /// describes it (if not, the configured or default ticks stay). Refuses a configured tick
+    /// that is not a whole multiple of the venue's, naming the venue's.
+    pub fn adopt(&mut self, instrument: &str, venue: &[Instrument]) -> Result<bool, String> {
+        let Some(def) = venue.iter().find(|i| i.symbol.as_str() == instrument) else { return Ok(false) };
+        let (vp, vq) = (def.price_tick_size, def.qty_tick_size);
+        if vp <= Decimal::ZERO || vq <= Decimal::ZERO {
+            // A definition without usable ticks says nothing: keep what the config gave.
+            return Ok(false);
+        }
+        let fit = |key: &str, what: &str, mine: Decimal, from: &Origin, theirs: Decimal| -> Result<Origin, String> {
+            if *from == Origin::Config && mine != theirs {
+                if !on_tick(mine, theirs) {
+                    return Err(format!(
+                        "{}: {key} {} does not fit {instrument}'s {what} tick {}: set {key} = \"{}\" (or a whole \
+                         multiple of it), or leave {key} out to use the venue's",
+                        self.strategy,
+                        mine.normalize(),
+                        theirs.normalize(),
+                        theirs.normalize()
+                    ));
+                }
+                return Ok(Origin::Config);
+            }
+            Ok(Origin::Venue(instrument.to_owned()))
+        };
+        let price_from = fit("tick", "price", self.price, &self.price_from, vp)?;
+        let qty_from = fit("qty_tick", "quantity", self.qty, &self.qty_from, vq)?;
+        if let Origin::Venue(_) = price_from {
+            self.price = vp;
+        }
+        if let Origin::Venue(_) = qty_from {
+            self.qty = vq;
+        }
+        (self.price_from, self.qty_from) = (price_from, qty_from);
+        Ok(true)
+    }
+
+    /// Refuses a configured quantity `value` (parameter `key`) off the quantity tick, naming
+    /// the nearest valid values. Unchecked while the tick is only the default.
+    pub fn check_qty(&self, key: &str, value: Decimal) -> Result<(), String> {
+        self.check(key, value, self.qty, &self.qty_from, "qty_tick", "quantity")
+    }
+
+    /// Refuses a configured price `value` (parameter `key`) off the price tick, naming the
+    /// nearest valid values. Unchecked while the tick is only the default.
+    pub fn check_price(&self, key: &str, value: Decimal) -> Result<(), String> {
+        self.check(key, value, self.price, &self.price_from, "tick", "price")
+    }
+
+    fn check(
+        &self,
+        key: &str,
+        value: Decimal,
+        tick: Decimal,
+        from: &Origin,
+        param: &str,
+        what: &str,
+    ) -> Result<(), String> {
+        let name = match from {
+            Origin::Default => return Ok(()),
+            Origin::Config => format!("{param} {}", tick.normalize()),
+            Origin::Venue(i) => format!("{i}'s {what} tick {}", tick.normalize()),
+        };
+        if on_tick(value, tick) {
+            return Ok(());
+        }
+        let (lo, hi) = (floor_tick(value, tick).normalize(), ceil_tick(value, tick).normalize());
+        let fix = if lo > Decimal::ZERO { format!("use {lo} or {hi}") } else { format!("use {hi}") };
+        Err(format!("{}: {key} {} is not a multiple of {name}: {fix}", self.strategy, value.normalize()))
+    }
+
+    /// Whether the price tick is known (set or the venue's), so spacing checks can rely on it.
+    pub fn price_known(&self) -> bool {
+        self.price_from != Origin::Default
+    }
+
+    /// A price on the tick, rounded away from the market: buys down, sells up.
+    pub fn price_for(&self, side: &Side, price: Decimal) -> Decimal {
+        match side {
+            Side::Sell => ceil_tick(price, nonzero(self.price)),
+            _ => floor_tick(price, nonzero(self.price)),
+        }
+    }
+
+    /// A quantity rounded down to the tick; `None` when that leaves nothing to send.
+    pub fn qty_for(&self, qty: Decimal) -> Option<Decimal> {
+        let q = floor_tick(qty, nonzero(self.qty));
+        (q > Decimal::ZERO).then_some(q)
+    }
+}
+
+/// `tick`, or 1 if it is not positive: `Ticks::read` refuses ticks <= 0 and `adopt` never takes
+/// one, so this only keeps a division by zero impossible.
+fn nonzero(tick: Decimal) -> Decimal {
+    if tick > Decimal::ZERO {
+        tick
+    } else {
+        Decimal::ONE
     }
 }
 
@@ -154,5 +320,52 @@ mod tests {
         assert_eq!(floor_tick(Decimal::new(123_456, 3), t), Decimal::new(12_345, 2));
         assert_eq!(ceil_tick(Decimal::new(123_451, 3), t), Decimal::new(12_346, 2));
         assert!(on_tick(Decimal::new(5, 1), t) && !on_tick(Decimal::new(5, 3), t));
+    }
+
+    fn venue(price: &str, qty: &str) -> Vec<Instrument> {
+        let v = serde_json::json!([{"symbol": "BTC_USD", "price_tick_size": price, "qty_tick_size": qty}]);
+        serde_json::from_value(v).unwrap()
+    }
+
+    fn ticks(s: &str) -> Ticks {
+        let t = table(s);
+        Ticks::read(&Params::new("x", &t, &["tick", "qty_tick"]).unwrap(), Decimal::new(1, 2), Decimal::new(1, 4))
+            .unwrap()
+    }
+
+    #[test]
+    fn the_venues_ticks_replace_defaults_and_must_divide_configured_ones() {
+        let d = |s: &str| Decimal::from_str(s).unwrap();
+        let mut t = ticks("");
+        assert_eq!(t.check_qty("q", d("0.00015")), Ok(()), "a default tick refuses nothing");
+        assert_eq!(t.adopt("ETH_USD", &venue("1", "1")), Ok(false));
+        assert_eq!((t.price, t.qty), (d("0.01"), d("0.0001")), "not listed: the defaults stay");
+        assert_eq!(t.adopt("BTC_USD", &venue("0.5", "0.001")), Ok(true));
+        assert_eq!((t.price, t.qty), (d("0.5"), d("0.001")));
+        assert_eq!(
+            t.check_qty("q", d("0.0004")),
+            Err("x: q 0.0004 is not a multiple of BTC_USD's quantity tick 0.001: use 0.001".into())
+        );
+        // Equal or a whole multiple: kept; anything else names the venue's.
+        let mut t = ticks("tick = \"1.5\"\nqty_tick = \"0.001\"");
+        assert_eq!(t.adopt("BTC_USD", &venue("0.5", "0.001")), Ok(true));
+        assert_eq!((t.price, t.qty), (d("1.5"), d("0.001")));
+        assert!(t.check_price("p", d("2")).unwrap_err().contains("multiple of tick 1.5: use 1.5 or 3"));
+        let e = ticks("tick = \"0.2\"").adopt("BTC_USD", &venue("0.5", "0.001")).unwrap_err();
+        assert!(e.starts_with("x: tick 0.2 does not fit BTC_USD's price tick 0.5: set tick = \"0.5\""), "{e}");
+        // A venue row without usable ticks says nothing.
+        assert_eq!(ticks("").adopt("BTC_USD", &venue("0", "0.001")), Ok(false));
+    }
+
+    #[test]
+    fn orders_round_away_from_the_market_and_never_to_zero() {
+        let d = |s: &str| Decimal::from_str(s).unwrap();
+        let mut t = ticks("");
+        t.adopt("BTC_USD", &venue("0.5", "0.001")).unwrap();
+        assert_eq!(t.price_for(&Side::Buy, d("100.7")), d("100.5"));
+        assert_eq!(t.price_for(&Side::Sell, d("100.2")), d("100.5"));
+        assert_eq!(t.price_for(&Side::Sell, d("100.5")), d("100.5"));
+        assert_eq!(t.qty_for(d("0.0029")), Some(d("0.002")));
+        assert_eq!(t.qty_for(d("0.0009")), None);
     }
 }

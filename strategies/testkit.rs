@@ -1,16 +1,17 @@
 //! Test helpers for the strategies' unit tests: a context over an empty state, and recorded
-//! events (books, order updates, fills) built the way the exchange sends them. Test-only: it
-//! must NOT be compiled outside `cfg(test)` nor hold strategy logic.
+//! events (books, order updates, fills, instrument definitions, what a restart hands over)
+//! built the way the exchange and the engine send them. Test-only: it must NOT be compiled
+//! outside `cfg(test)` nor hold strategy logic.
 
 use std::str::FromStr;
 
 use cdc_engine::protocol::enums::Side;
 use cdc_engine::protocol::ids::ClientOrderId;
-use cdc_engine::protocol::models::{BookLevel, BookSnapshot, Order, Trade};
+use cdc_engine::protocol::models::{BookLevel, BookSnapshot, Instrument, Order, Trade};
 use cdc_engine::protocol::requests::{CreateOrder, OrderRef};
 use cdc_engine::state::book::OrderBook;
 use cdc_engine::state::State;
-use cdc_engine::strategy::{Context, Intent, Refusal};
+use cdc_engine::strategy::{Context, Intent, Refusal, Resumed};
 use rust_decimal::Decimal;
 
 /// Runs callbacks with a fresh context each time and hands back what they asked for.
@@ -19,22 +20,29 @@ pub struct Harness {
     pub state: State,
     /// The clock the contexts show.
     pub now_ms: u64,
+    /// Start of the client ids it hands out (a restarted run uses another one).
+    pub oid_prefix: &'static str,
     next: u64,
 }
 
 impl Harness {
     /// A harness at a fixed time.
     pub fn new() -> Self {
-        Harness { state: State::default(), now_ms: 1_700_000_000_000, next: 0 }
+        Harness { state: State::default(), now_ms: 1_700_000_000_000, oid_prefix: "t", next: 0 }
+    }
+
+    /// A harness for a run restarted after this one's: its client ids differ.
+    pub fn restarted() -> Self {
+        Harness { oid_prefix: "r", ..Harness::new() }
     }
 
     /// Runs `f` with a context; returns the intents it recorded.
     pub fn run(&mut self, f: impl FnOnce(&mut Context<'_>)) -> Vec<Intent> {
         let mut intents = Vec::new();
-        let n = &mut self.next;
+        let (n, prefix) = (&mut self.next, self.oid_prefix);
         let mut oids = || {
             *n += 1;
-            ClientOrderId::from(format!("t-{n}"))
+            ClientOrderId::from(format!("{prefix}-{n}"))
         };
         let mut ctx = Context::new(&self.state, &mut intents, &mut oids, self.now_ms);
         f(&mut ctx);
@@ -111,4 +119,38 @@ pub fn table(base: &str, extra: &str) -> toml::Table {
     let mut t: toml::Table = base.parse().unwrap();
     t.extend(extra.parse::<toml::Table>().unwrap());
     t
+}
+
+/// The venue's definition of `symbol` with these ticks.
+pub fn instrument(symbol: &str, price_tick: &str, qty_tick: &str) -> Instrument {
+    serde_json::from_value(serde_json::json!({
+        "symbol": symbol, "inst_type": "CCY_PAIR", "price_tick_size": price_tick, "qty_tick_size": qty_tick
+    }))
+    .unwrap()
+}
+
+/// What the engine hands a restarted strategy.
+pub fn resumed(open_orders: Vec<Order>, fills: Vec<Trade>) -> Resumed {
+    Resumed { open_orders, fills }
+}
+
+/// `o` as still open on the exchange (ACTIVE, `cum` filled), created at `create_ms`.
+pub fn open_at(o: &CreateOrder, order_id: &str, cum: &str, create_ms: u64) -> Order {
+    let mut u = update(o, order_id, "ACTIVE", cum);
+    u.create_time = Some(create_ms);
+    u
+}
+
+/// `f` made at `ms`.
+pub fn at(mut f: Trade, ms: u64) -> Trade {
+    f.create_time = Some(ms);
+    f
+}
+
+/// What an order asks for, without its client id: two runs' decisions compare equal when
+/// they place the same orders.
+pub fn shape(intents: &[Intent]) -> Vec<(Side, Option<Decimal>, Option<Decimal>)> {
+    let mut v: Vec<_> = submits(intents).into_iter().map(|o| (o.side, o.price, o.quantity)).collect();
+    v.sort_by_key(|(s, p, _)| (s.as_str().to_owned(), *p));
+    v
 }

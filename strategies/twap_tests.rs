@@ -106,11 +106,76 @@ fn parameters_are_validated_with_actionable_errors() {
     let err = |s: &str| TwapParams::from_table(&s.parse().unwrap()).unwrap_err();
     assert!(err("total_qty = 1").contains("side is required"));
     assert!(err("side = \"BUY\"").contains("total_qty is required"));
-    assert!(err("side = \"BUY\"\ntotal_qty = \"0.00001\"").contains("multiple of 0.0001"));
+    assert_eq!(
+        err("side = \"BUY\"\ntotal_qty = \"0.00001\"\nqty_tick = \"0.0001\""),
+        "twap: total_qty 0.00001 is not a multiple of qty_tick 0.0001: use 0.0001"
+    );
     assert!(err("side = \"SELL\"\ntotal_qty = 1\nduration_secs = 1\nslices = 100").contains("50 ms per slice"));
     assert!(err("side = \"SELL\"\ntotal_qty = 1\nlimit_price = -5").contains("limit_price must be > 0"));
     assert!(err("side = \"SELL\"\ntotal_qty = 1\nduration_secs = 0").contains("duration_secs must be > 0"));
     let p = TwapParams::from_table(&"side = \"sell\"\ntotal_qty = 1\nduration_secs = 0.5\nslices = 2".parse().unwrap())
         .unwrap();
     assert_eq!((p.side, p.duration, p.limit_price), (Side::Sell, Duration::from_millis(500), None));
+}
+
+#[test]
+fn configure_takes_the_venues_ticks_for_its_slices() {
+    let (mut h, mut w) = (Harness::new(), twap(""));
+    assert_eq!(w.configure(&[instrument("BTC_USD", "0.5", "0.001")]), Ok(()));
+    let mut sizes = Vec::new();
+    for n in 1..=4 {
+        let o = tick(&mut h, &mut w).unwrap();
+        sizes.push(o.quantity.unwrap());
+        execute(&mut h, &mut w, &o, &n.to_string(), &o.quantity.unwrap().to_string());
+    }
+    // 0.0025 a slice is off a 0.001 tick: the cumulative targets 0.002, 0.005, 0.007, 0.01.
+    assert_eq!(sizes, vec![d("0.002"), d("0.003"), d("0.002"), d("0.003")]);
+    assert!(w.is_done() && w.filled() == d("0.01"));
+
+    let cfg = |extra: &str| twap(extra).configure(&[instrument("BTC_USD", "0.5", "0.001")]);
+    assert_eq!(
+        cfg("total_qty = \"0.0105\""),
+        Err("twap: total_qty 0.0105 is not a multiple of BTC_USD's quantity tick 0.001: use 0.01 or 0.011".into())
+    );
+    assert_eq!(
+        cfg("limit_price = \"50100.3\""),
+        Err("twap: limit_price 50100.3 is not a multiple of BTC_USD's price tick 0.5: use 50100 or 50100.5".into())
+    );
+    assert!(cfg("qty_tick = \"0.0005\"").unwrap_err().contains("set qty_tick = \"0.001\""));
+}
+
+#[test]
+fn resumed_it_counts_what_executed_and_sends_only_the_next_slice() {
+    // The original: slices 1 and 2 filled, slice 3 rests at its limit; then the engine dies.
+    let (mut h, mut a) = (Harness::new(), twap("limit_price = \"50000\""));
+    let mut fills = Vec::new();
+    for n in 1..=2 {
+        let o = tick(&mut h, &mut a).unwrap();
+        let f = fill(&o, &n.to_string(), &format!("t{n}"), "0.0025");
+        h.run(|c| a.on_fill(c, &f));
+        h.run(|c| a.on_order(c, &update(&o, &n.to_string(), "FILLED", "0.0025")));
+        fills.push(f);
+    }
+    let s3 = tick(&mut h, &mut a).unwrap();
+    let (mut hr, mut b) = (Harness::restarted(), twap("limit_price = \"50000\""));
+    let r = resumed(vec![open_at(&s3, "3", "0", 1_700_000_000_000)], fills);
+    assert!(hr.run(|c| b.on_resume(c, &r)).is_empty());
+    assert_eq!(b.filled(), a.filled());
+    assert_eq!(b.filled(), d("0.005"));
+    // Next tick: both send slice 4 only, not the whole rest at once.
+    let (sa, sb) = (tick(&mut h, &mut a).unwrap(), tick(&mut hr, &mut b).unwrap());
+    assert_eq!((sb.quantity, sb.price), (sa.quantity, sa.price));
+    assert_eq!(sb.quantity, Some(d("0.0025")));
+    // Slice 3 (adopted) and slice 4 fill: exactly the total, then idle.
+    execute(&mut hr, &mut b, &s3, "3", "0.0025");
+    execute(&mut hr, &mut b, &sb, "4", "0.0025");
+    assert!(b.is_done() && b.filled() == d("0.01"));
+    assert!(tick(&mut hr, &mut b).is_none());
+
+    // A total executed by earlier runs is not executed again.
+    let (mut hr, mut c2) = (Harness::restarted(), twap(""));
+    let done: Vec<_> = (1..=4).map(|n| fill(&s3, &n.to_string(), &format!("x{n}"), "0.0025")).collect();
+    hr.run(|c| c2.on_resume(c, &resumed(vec![], done)));
+    assert!(c2.is_done());
+    assert!(tick(&mut hr, &mut c2).is_none());
 }

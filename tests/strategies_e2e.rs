@@ -1,5 +1,6 @@
 //! The built-in strategies, each run by an engine against the simulator: the market maker
-//! quotes both sides, gets filled and stays within its position cap; the grid lays its ladder
+//! quotes both sides, gets filled only as a maker (post-only quotes, a skew that never crosses
+//! the mid) and stays within its position cap; the grid lays its ladder
 //! and replaces a filled level; the TWAP executes exactly its total and then stays idle.
 
 mod support;
@@ -13,7 +14,7 @@ use std::time::Duration;
 
 use cdc_engine::clock::system_now_ms;
 use cdc_engine::engine::{start, EngineEvent, EngineHandle, PlaceOutcome};
-use cdc_engine::protocol::enums::Side;
+use cdc_engine::protocol::enums::{Side, TakerSide};
 use cdc_engine::protocol::models::Order;
 use cdc_engine::protocol::requests::CreateOrder;
 use rust_decimal::Decimal;
@@ -46,8 +47,10 @@ fn filled(engine: &EngineHandle, side: Side) -> Decimal {
 }
 
 #[tokio::test]
-async fn market_maker_quotes_both_sides_gets_filled_and_respects_max_position() {
+async fn market_maker_quotes_both_sides_gets_filled_as_maker_and_respects_max_position() {
     let sim = sim(true).await;
+    // A skew of 100 bps a unit moves the quotes 0.5 USD per 0.001 held: twice the 0.25 USD
+    // half-spread. Unbounded, the ask would cross the mid and take.
     let mm = strategies::build(
         "market_maker",
         &params(
@@ -73,6 +76,7 @@ async fn market_maker_quotes_both_sides_gets_filled_and_respects_max_position() 
                 net += if t.side == Side::Buy { t.traded_quantity } else { -t.traded_quantity };
                 fills += 1;
                 assert!(net.abs() <= max, "position {net} beyond ±{max} after fill {fills}");
+                assert_eq!(t.taker_side, Some(TakerSide::Maker), "fill {fills} took liquidity: {t:?}");
             }
             Ok(Ok(_)) => {}
             Ok(Err(e)) => panic!("event stream: {e}"),

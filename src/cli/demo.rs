@@ -1,18 +1,26 @@
 //! `cdc-engine demo`: the whole product offline. Starts the simulator in-process, runs the
-//! built-in market maker against it through the real WebSocket and REST path, and shows fills,
-//! balances, open orders and PnL as they change, until Ctrl-C (or `--duration`).
+//! built-in market maker against it through the real WebSocket and REST path, and shows its
+//! fills as they happen and, every few seconds, a status line (fills, volume, position, realised
+//! and unrealised PnL from the strategy's own fills, open orders) with the balances that changed
+//! since the previous one, until Ctrl-C (or `--duration`). It must NOT compute PnL itself (that
+//! is `cdc_engine::pnl`) nor print a line per balance update (they come by the hundred).
 
+use std::collections::BTreeMap;
 use std::str::FromStr;
 use std::time::Duration;
 
 use cdc_engine::clock::system_now_ms;
 use cdc_engine::config::Endpoints;
+use cdc_engine::engine::oid::tag_of;
 use cdc_engine::engine::{start, EngineConfig, EngineEvent, EngineHandle};
 use cdc_engine::output::event_line;
+use cdc_engine::pnl::Pnl;
+use cdc_engine::protocol::ids::ClientOrderId;
 use cdc_engine::protocol::Credentials;
 use cdc_engine::sim::exchange::{Exchange, ExchangeConfig};
 use cdc_engine::sim::venue::Venue;
 use cdc_engine::sim::{SimConfig, SimHandle};
+use cdc_engine::state::Balance;
 use clap::Args;
 use rust_decimal::Decimal;
 use tokio::sync::broadcast::error::RecvError;
@@ -28,12 +36,14 @@ pub struct DemoArgs {
     /// Seed of the simulated market.
     #[arg(long, default_value_t = 7)]
     seed: u64,
-    /// Print every order update too, not only fills and balances.
+    /// Print every order update too, not only fills and the status.
     #[arg(long)]
     verbose: bool,
 }
 
 const INSTRUMENT: &str = "BTC_USD";
+/// How often the status line (and the balances that changed) is printed.
+const STATUS_EVERY: Duration = Duration::from_secs(2);
 
 /// Runs the demo.
 pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
@@ -52,33 +62,40 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     params.insert("spread_bps".into(), "0.3".into());
     params.insert("order_qty".into(), "0.01".into());
     params.insert("max_position".into(), "0.2".into());
+    // Full skew (the half-spread, 0.15 bps) at max_position: the quotes lean against the
+    // inventory gradually instead of jumping to the bound after one fill.
+    params.insert("skew_bps_per_unit".into(), "0.75".into());
     let strategy = crate::strategies::build("market_maker", &params).map_err(anyhow::Error::msg)?;
+    let tag = strategy.id();
     out(&format!(
         "cdc-engine demo: market making {INSTRUMENT} against a local simulator at {} (offline). Ctrl-C stops.",
         sim.addr()
     ));
     let engine = start(cfg, vec![strategy]).await?;
-    let result = watch(&engine, &sim, &args).await;
+    let status = Status::new(tag, engine.client_oid_prefix().to_owned());
+    let result = watch(&engine, &sim, &args, status).await;
     engine.shutdown(false).await?;
     sim.shutdown().await;
     result
 }
 
-async fn watch(engine: &EngineHandle, sim: &SimHandle<Exchange>, args: &DemoArgs) -> anyhow::Result<()> {
+async fn watch(
+    engine: &EngineHandle,
+    sim: &SimHandle<Exchange>,
+    args: &DemoArgs,
+    mut status: Status,
+) -> anyhow::Result<()> {
     let mut rx = engine.subscribe();
-    let mut summary = tokio::time::interval(Duration::from_secs(2));
+    let mut summary = tokio::time::interval(STATUS_EVERY);
     let stop = tokio::time::sleep(Duration::from_secs(args.duration.unwrap_or(u64::MAX / 4)));
     tokio::pin!(stop);
     let started = tokio::time::Instant::now();
-    let mut start_value: Option<Decimal> = None;
-    let mut fills = 0u64;
+    let mut last_status = started;
     loop {
         tokio::select! {
             ev = rx.recv() => match ev {
                 Ok(ev) => {
-                    fills += u64::from(matches!(ev, EngineEvent::Fill(_)));
-                    let show = args.verbose || matches!(ev, EngineEvent::Fill(_) | EngineEvent::Balance { .. } | EngineEvent::Connection { .. } | EngineEvent::Refused(_));
-                    if show && !out(&event_line(&ev)) {
+                    if status.on_event(&ev, args.verbose) && !out(&event_line(&ev)) {
                         return Ok(());
                     }
                 }
@@ -86,27 +103,103 @@ async fn watch(engine: &EngineHandle, sim: &SimHandle<Exchange>, args: &DemoArgs
                 Err(RecvError::Closed) => return Ok(()),
             },
             _ = summary.tick() => {
-                let Some(mid) = mid(sim) else { continue };
-                if !engine.state().is_live() {
-                    continue;
-                }
-                let value = account_value(engine, mid);
-                let base = *start_value.get_or_insert(value);
-                let line = format!(
-                    "-- t+{:>3}s  fills {fills}  open orders {}  BTC {}  USD {}  mid {mid}  PnL {:+} USD",
-                    started.elapsed().as_secs(),
-                    engine.state().orders.open_count(),
-                    engine.state().balances.get("BTC").map_or(Decimal::ZERO, |b| b.total).normalize(),
-                    engine.state().balances.get("USD").map_or(Decimal::ZERO, |b| b.total).round_dp(2),
-                    (value - base).round_dp(2),
-                );
-                if !out(&line) {
+                last_status = tokio::time::Instant::now();
+                if !print_status(engine, sim, &mut status, started.elapsed()) {
                     return Ok(());
                 }
             }
-            _ = tokio::signal::ctrl_c() => return Ok(()),
-            _ = &mut stop => return Ok(()),
+            _ = tokio::signal::ctrl_c() => break,
+            _ = &mut stop => break,
         }
+    }
+    // The last figures before shutting down, unless the status line just showed them.
+    if last_status.elapsed() >= STATUS_EVERY / 4 {
+        print_status(engine, sim, &mut status, started.elapsed());
+    }
+    Ok(())
+}
+
+/// Prints the balances that changed and the status line, once the engine is live and the
+/// market has a mid; false when stdout is gone.
+fn print_status(engine: &EngineHandle, sim: &SimHandle<Exchange>, status: &mut Status, elapsed: Duration) -> bool {
+    let Some(mid) = mid(sim) else { return true };
+    if !engine.state().is_live() {
+        return true;
+    }
+    let open = engine.state().orders.open().iter().filter(|o| status.is_own(o.client_oid.as_ref())).count();
+    let mut lines = status.take_balances();
+    lines.push(status.line(elapsed.as_secs(), mid, open));
+    lines.iter().all(|l| out(l))
+}
+
+/// What the demo shows, from the events: the strategy's own fills through [`Pnl`], and the
+/// latest balance of each currency that changed since the last status line.
+struct Status {
+    /// The strategy's tag in client ids.
+    tag: String,
+    /// This run's client id prefix.
+    prefix: String,
+    pnl: Pnl,
+    changed: BTreeMap<String, Balance>,
+}
+
+impl Status {
+    fn new(tag: String, prefix: String) -> Self {
+        Status { tag, prefix, pnl: Pnl::default(), changed: BTreeMap::new() }
+    }
+
+    /// Whether a client id is the strategy's: it carries the strategy's tag, or this run's
+    /// prefix (the demo's account trades through nothing else).
+    fn is_own(&self, oid: Option<&ClientOrderId>) -> bool {
+        oid.is_some_and(|c| tag_of(c.as_str()) == Some(self.tag.as_str()) || c.as_str().starts_with(&self.prefix))
+    }
+
+    /// Takes an event in; returns whether its own line should be printed now.
+    fn on_event(&mut self, ev: &EngineEvent, verbose: bool) -> bool {
+        match ev {
+            EngineEvent::Fill(t) if self.is_own(t.client_oid.as_ref()) => {
+                self.pnl.apply_trade(t);
+                true
+            }
+            EngineEvent::Fill(_) => verbose,
+            EngineEvent::Balance { currency, balance } => {
+                self.changed.insert(currency.clone(), *balance);
+                false
+            }
+            EngineEvent::Order(_) | EngineEvent::Position(_) => verbose,
+            EngineEvent::Connection { .. } | EngineEvent::Refused(_) | EngineEvent::Halted { .. } => true,
+        }
+    }
+
+    /// One `BALANCE` line per currency that changed since the last call.
+    fn take_balances(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.changed)
+            .into_iter()
+            .map(|(currency, balance)| event_line(&EngineEvent::Balance { currency, balance }))
+            .collect()
+    }
+
+    /// The status line at `secs` into the run, marking the position at `mid`.
+    fn line(&self, secs: u64, mid: Decimal, open_orders: usize) -> String {
+        let p = self.pnl.get(INSTRUMENT).cloned().unwrap_or_default();
+        let (base, quote) = INSTRUMENT.split_once('_').unwrap_or((INSTRUMENT, ""));
+        let fees = if p.fees.is_empty() {
+            format!("0 {quote}")
+        } else {
+            // The quote currency to the cent; a base-currency fee is a few satoshi, shown whole.
+            let shown = |c: &str, f: Decimal| if c == quote { f.round_dp(2) } else { f.normalize() };
+            p.fees.iter().map(|(c, f)| format!("{} {c}", shown(c, *f))).collect::<Vec<_>>().join(" + ")
+        };
+        format!(
+            "-- t+{secs:>3}s  fills {}  volume {} {base}  position {} {base}  realised {:+} {quote}  \
+             unrealised {:+} {quote} at mid {}  fees {fees}  open orders {open_orders}",
+            p.fills,
+            p.volume.normalize(),
+            p.position.normalize(),
+            p.realised.round_dp(2),
+            p.unrealised(mid).round_dp(2),
+            mid.normalize(),
+        )
     }
 }
 
@@ -116,8 +209,48 @@ fn mid(sim: &SimHandle<Exchange>) -> Option<Decimal> {
     Some((d("b")? + d("k")?) / Decimal::TWO)
 }
 
-/// The account marked to the simulator's mid, in USD.
-fn account_value(engine: &EngineHandle, mid: Decimal) -> Decimal {
-    let b = |c: &str| engine.state().balances.get(c).map_or(Decimal::ZERO, |b| b.total);
-    b("USD") + b("BTC") * mid
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cdc_engine::protocol::models::Trade;
+
+    fn fill(oid: &str, side: &str, price: &str, qty: &str) -> EngineEvent {
+        let t: Trade = serde_json::from_value(serde_json::json!({
+            "trade_id": format!("{oid}-{price}"), "order_id": "1", "client_oid": oid, "instrument_name": INSTRUMENT,
+            "side": side, "traded_price": price, "traded_quantity": qty, "fees": "-0.05",
+            "fee_instrument_name": "USD"
+        }))
+        .unwrap();
+        EngineEvent::Fill(Box::new(t))
+    }
+
+    fn balance(ccy: &str, total: &str) -> EngineEvent {
+        let total = Decimal::from_str(total).unwrap();
+        EngineEvent::Balance {
+            currency: ccy.into(),
+            balance: Balance { total, reserved: Decimal::ZERO, available: total },
+        }
+    }
+
+    #[test]
+    fn the_status_counts_only_the_strategys_fills_and_balances_come_once_per_currency() {
+        let mut s = Status::new("market_maker".into(), "e65".into());
+        assert!(s.on_event(&fill("market_maker-e65-1", "BUY", "50000", "0.01"), false));
+        assert!(s.on_event(&fill("e65-2", "SELL", "50010", "0.004"), false), "this run's own id shape");
+        assert!(!s.on_event(&fill("someone-else-3", "SELL", "1", "5"), false), "not the strategy's");
+        for total in ["1", "2", "3"] {
+            assert!(!s.on_event(&balance("BTC", total), false), "balances wait for the status line");
+        }
+        s.on_event(&balance("USD", "7"), false);
+        let lines = s.take_balances();
+        assert_eq!(lines.len(), 2);
+        assert!(lines[0].starts_with("BALANCE  BTC    total 3 "), "the latest: {lines:?}");
+        assert!(s.take_balances().is_empty(), "nothing changed since");
+        let line = s.line(4, Decimal::from(50020), 2);
+        assert_eq!(
+            line,
+            "-- t+  4s  fills 2  volume 0.014 BTC  position 0.006 BTC  realised +0.04 USD  \
+             unrealised +0.12 USD at mid 50020  fees 0.10 USD  open orders 2"
+        );
+    }
 }
