@@ -151,7 +151,9 @@ impl Status {
     /// Whether a client id is the strategy's: it carries the strategy's tag, or this run's
     /// prefix (the demo's account trades through nothing else).
     fn is_own(&self, oid: Option<&ClientOrderId>) -> bool {
-        oid.is_some_and(|c| tag_of(c.as_str()) == Some(self.tag.as_str()) || c.as_str().starts_with(&self.prefix))
+        oid.is_some_and(|c| {
+            tag_of(c.as_str()) == Some(self.tag.as_str()) || c.as_str().contains(&format!("-{}-", self.prefix))
+        })
     }
 
     /// Takes an event in; returns whether its own line should be printed now.
@@ -167,7 +169,11 @@ impl Status {
                 false
             }
             EngineEvent::Order(_) | EngineEvent::Position(_) => verbose,
-            EngineEvent::Connection { .. } | EngineEvent::Refused(_) | EngineEvent::Halted { .. } => true,
+            EngineEvent::Connection { .. }
+            | EngineEvent::Feed { .. }
+            | EngineEvent::Refused(_)
+            | EngineEvent::Halted { .. }
+            | EngineEvent::Resumed { .. } => true,
         }
     }
 
