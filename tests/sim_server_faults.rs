@@ -195,3 +195,32 @@ async fn stats_are_served_as_json() {
     assert_eq!(stats["rest"]["private/user-balance"]["accepted"], 1);
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn faults_scoped_to_one_method_and_a_count_leave_the_rest_alone() {
+    let sim = start_sim().await;
+    // An error armed for one method refuses only that method, and only as often as asked.
+    control(&sim, "errors?code=40001&count=1&method=private/user-balance").await;
+    let (_, r) = post_signed(&sim, "private/create-order", 1, json!({"client_oid": "s1"})).await;
+    assert_eq!(r["code"], 0, "another method is untouched: {r}");
+    let (_, r) = post_signed(&sim, "private/user-balance", 2, json!({})).await;
+    assert_eq!(r["code"], 40001);
+    let (_, r) = post_signed(&sim, "private/user-balance", 3, json!({})).await;
+    assert_eq!(r["code"], 0, "count 1 is used up: {r}");
+
+    // A lost answer for the next create-order only: its retry is answered again.
+    control(&sim, "acks?mode=drop&method=private/create-order&count=1").await;
+    let mut ws = authed_user(&sim).await;
+    send(&mut ws, json!({"id": 4, "method": "private/create-order", "params": {"client_oid": "s2"}})).await;
+    send(&mut ws, json!({"id": 5, "method": "private/create-order", "params": {"client_oid": "s3"}})).await;
+    let r = recv(&mut ws).await;
+    assert_eq!((r["id"].clone(), r["code"].clone()), (json!(5), json!(0)), "the first answer is lost: {r}");
+    assert_eq!(sim.with_venue(|v| v.orders.len()), 3, "both executed");
+    // The stats carry the early-request and combined counters.
+    let stats: Value =
+        reqwest::get(format!("{}/stats", sim.control_url())).await.expect("http").json().await.expect("json");
+    assert!(stats["ws_user_early"].is_u64() && stats["ws_market_early"].is_u64(), "{stats}");
+    // The two socket orders went out together; the REST one may fall in their window too.
+    let together = stats["combined_max_in_window"]["private/create-order"].as_u64();
+    assert!(together.is_some_and(|n| (2..=3).contains(&n)), "{stats}");
+}

@@ -103,3 +103,41 @@ async fn ignored_heartbeats_are_closed_by_the_simulator_under_paused_time() {
     handle.shutdown();
     spin.abort();
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_silent_server_is_dropped_at_the_liveness_alarm_and_not_before_then_reconnected() {
+    let spin = spinner();
+    let sim = sim_with(thirty_second_heartbeats(), false).await;
+    // No heartbeats, no market: after the subscribe answers the server sends nothing at all.
+    sim.faults().set_heartbeats(false);
+    let cfg = user_session(&sim);
+    assert_eq!(cfg.liveness, Duration::from_secs(40), "the default alarm (§4.3: 35-40 s)");
+    let (handle, mut rx) = spawn(cfg);
+    ready(&mut rx).await;
+    // The last frame (a subscribe answer) came at most one step before this.
+    let silent_since = tokio::time::Instant::now();
+    let mut seen = Vec::new();
+    advance(Duration::from_secs(39), &mut rx, &mut seen).await;
+    assert!(!seen.iter().any(|e| matches!(e, SessionEvent::Disconnected { .. })), "dropped early: {seen:?}");
+    while !seen.iter().any(|e| matches!(e, SessionEvent::Disconnected { .. })) {
+        assert!(silent_since.elapsed() < Duration::from_secs(45), "never dropped: {seen:?}");
+        advance(STEP, &mut rx, &mut seen).await;
+    }
+    let after = silent_since.elapsed();
+    assert!(after >= Duration::from_millis(39_800) && after <= Duration::from_millis(40_300), "{after:?}");
+    let reason = seen.iter().find_map(|e| match e {
+        SessionEvent::Disconnected { reason, .. } => Some(reason.clone()),
+        _ => None,
+    });
+    assert!(reason.as_deref().is_some_and(|r| r.contains("no frame")), "{reason:?}");
+    // And it comes back on a new connection.
+    let mut again = Vec::new();
+    while !again.iter().any(|e| matches!(e, SessionEvent::Ready)) {
+        assert!(silent_since.elapsed() < Duration::from_secs(60), "not back: {again:?}");
+        advance(STEP, &mut rx, &mut again).await;
+    }
+    let reconnected = seen.iter().chain(&again).any(|e| matches!(e, SessionEvent::Connected { connection: 2 }));
+    assert!(reconnected, "{seen:?} {again:?}");
+    handle.shutdown();
+    spin.abort();
+}

@@ -3,6 +3,8 @@
 //! get-trades' 1 request/s limit, which the REST client enforces), balances and positions.
 //! It only fetches; the engine task applies what it returns.
 
+use std::collections::HashSet;
+
 use crate::protocol::envelope::DataList;
 use crate::protocol::models::{BalanceSummary, Order, Position, Trade};
 use crate::protocol::requests::{GetOpenOrders, GetOrderDetail, GetPositions, GetTrades, OrderRef, UserBalance};
@@ -21,6 +23,9 @@ pub struct Snapshot {
     pub balance: Option<BalanceSummary>,
     /// Positions.
     pub positions: Vec<Position>,
+    /// Where `get-trades` could not return every fill (more than a page of one instrument's
+    /// fills at one nanosecond): fills there may be missing. Each names the instrument and time.
+    pub fill_gaps: Vec<String>,
 }
 
 /// Most fills `get-trades` returns per page.
@@ -43,7 +48,13 @@ pub async fn fetch(rest: &RestClient, local_open: &[String], since_ns: u128) -> 
             Err(e) => return Err(e),
         }
     }
-    snap.trades = trades_since(rest, since_ns).await?;
+    // Any instrument with fills at an instant may have to be asked for alone (see below);
+    // those of the orders we know are candidates beyond the ones a page shows.
+    let mut instruments: Vec<String> =
+        snap.open_orders.iter().chain(&snap.closed).map(|o| o.instrument_name.to_string()).collect();
+    instruments.sort();
+    instruments.dedup();
+    (snap.trades, snap.fill_gaps) = trades_since(rest, since_ns, &instruments).await?;
     let positions: DataList<Position> = rest.call(&GetPositions::default()).await?;
     snap.positions = positions.data;
     // Balances last: the closer to going live, the fewer pushes it has to be reconciled with.
@@ -52,25 +63,109 @@ pub async fn fetch(rest: &RestClient, local_open: &[String], since_ns: u128) -> 
     Ok(snap)
 }
 
-/// Pages `get-trades` backwards (newest first, `end_time` exclusive) down to `since_ns`.
-async fn trades_since(rest: &RestClient, since_ns: u128) -> Result<Vec<Trade>, RestError> {
+/// Pages `get-trades` backwards (newest first; `start_time` inclusive, `end_time` exclusive)
+/// down to `since_ns`, each fill once (by `trade_id`).
+///
+/// A page spanning several instants continues below its oldest instant plus one, so that fills
+/// sharing that instant beyond the page come again (and are de-duplicated). A full page of one
+/// instant cannot be paged past by time: that instant is then asked for one instrument at a
+/// time (the page's instruments and `instruments`, those of orders we know), and paging goes
+/// on strictly below it. More than a page of one instrument's fills at one nanosecond is beyond
+/// what the method can return: that is logged as an error and reported in the result.
+async fn trades_since(
+    rest: &RestClient,
+    since_ns: u128,
+    instruments: &[String],
+) -> Result<(Vec<Trade>, Vec<String>), RestError> {
     let start = u64::try_from(since_ns).unwrap_or(u64::MAX);
-    let mut all = Vec::new();
+    let mut fills = Fills::default();
+    let mut gaps = Vec::new();
     let mut end: Option<u64> = None;
     loop {
-        let req = GetTrades { instrument_name: None, start_time: Some(start), end_time: end, limit: Some(PAGE as u64) };
-        let page: DataList<Trade> = rest.call(&req).await?;
-        let n = page.data.len();
-        let oldest = page.data.iter().filter_map(Trade::time_ns).min();
-        all.extend(page.data);
-        // `end_time` is exclusive: end just after the oldest fill, so that fills sharing its
-        // timestamp beyond this page come on the next one (repeats are de-duplicated).
-        let next = oldest.and_then(|t| u64::try_from(t + 1).ok());
-        if n < PAGE || next.is_none() || next == end {
+        let page = get_trades(rest, None, start, end).await?;
+        let n = page.len();
+        let oldest = page.iter().filter_map(Trade::time_ns).min();
+        let newest = page.iter().filter_map(Trade::time_ns).max();
+        let mut here: Vec<String> = page.iter().map(|t| t.instrument_name.to_string()).collect();
+        fills.add(page);
+        if n < PAGE {
             break;
         }
-        end = next;
+        let (Some(oldest), Some(newest)) = (oldest.and_then(to_u64), newest.and_then(to_u64)) else {
+            tracing::error!("get-trades returned a full page without fill times; older fills cannot be paged");
+            gaps.push("a full page of fills without times".to_owned());
+            break;
+        };
+        if oldest < newest {
+            // Strictly below the previous end (newest < end), so paging always moves on.
+            end = Some(oldest.saturating_add(1));
+            continue;
+        }
+        here.extend(instruments.iter().cloned());
+        here.sort();
+        here.dedup();
+        for instrument in here {
+            let narrow = get_trades(rest, Some(&instrument), oldest, Some(oldest.saturating_add(1))).await?;
+            if narrow.len() >= PAGE {
+                tracing::error!(
+                    %instrument,
+                    time_ns = oldest,
+                    "more than {PAGE} fills of one instrument at one nanosecond: get-trades cannot return them all; some may be missing"
+                );
+                gaps.push(format!("{instrument} at {oldest} ns"));
+            }
+            fills.add(narrow);
+        }
+        if oldest <= start {
+            break;
+        }
+        end = Some(oldest);
     }
-    all.sort_by_key(|t| t.time_ns());
-    Ok(all)
+    Ok((fills.into_sorted(), gaps))
+}
+
+fn to_u64(t: u128) -> Option<u64> {
+    u64::try_from(t).ok()
+}
+
+async fn get_trades(
+    rest: &RestClient,
+    instrument: Option<&str>,
+    start: u64,
+    end: Option<u64>,
+) -> Result<Vec<Trade>, RestError> {
+    let req = GetTrades {
+        instrument_name: instrument.map(Into::into),
+        start_time: Some(start),
+        end_time: end,
+        limit: Some(PAGE as u64),
+    };
+    let page: DataList<Trade> = rest.call(&req).await?;
+    Ok(page.data)
+}
+
+/// Fills collected across pages, each `trade_id` once.
+#[derive(Default)]
+struct Fills {
+    seen: HashSet<String>,
+    all: Vec<Trade>,
+}
+
+impl Fills {
+    fn add(&mut self, page: Vec<Trade>) {
+        for t in page {
+            if self.seen.insert(t.trade_id.to_string()) {
+                self.all.push(t);
+            }
+        }
+    }
+
+    /// Oldest first; ties in time by trade id (numeric ids compare by length, then text).
+    fn into_sorted(mut self) -> Vec<Trade> {
+        self.all.sort_by(|a, b| {
+            let key = |t: &Trade| (t.time_ns(), t.trade_id.as_str().len(), t.trade_id.to_string());
+            key(a).cmp(&key(b))
+        });
+        self.all
+    }
 }

@@ -248,6 +248,12 @@ impl Task {
             SessionEvent::SubscriptionFailed { channel, error } => {
                 tracing::warn!(%channel, %error, "subscription refused")
             }
+            SessionEvent::CancelOnDisconnect { active, code, detail } => match active {
+                true => tracing::info!(%detail, "cancel-on-disconnect confirmed"),
+                false => {
+                    tracing::error!(?code, %detail, "cancel-on-disconnect NOT confirmed: orders may outlive a drop")
+                }
+            },
             SessionEvent::Connected { .. } | SessionEvent::Authenticated | SessionEvent::Subscribed { .. } => {}
         }
     }

@@ -138,6 +138,12 @@ impl RestClient {
         Ok(Answer { status, response })
     }
 
+    /// The per-method rate limits of this client. Order entry over the socket draws from them
+    /// too (see `engine::router`), so both routes together stay within the REST budget.
+    pub fn limiter(&self) -> &Limiter {
+        &self.limiter
+    }
+
     /// The credentials' key, shortened, for reports.
     pub fn key_hint(&self) -> Option<String> {
         self.creds.as_ref().map(Credentials::key_hint)

@@ -65,6 +65,14 @@ pub struct Permit {
     period: Duration,
 }
 
+impl Permit {
+    /// The request was never sent after all: give the slot back now rather than a period
+    /// later.
+    pub fn unused(mut self) {
+        drop(self.permit.take());
+    }
+}
+
 impl Drop for Permit {
     fn drop(&mut self) {
         let Some(permit) = self.permit.take() else { return };

@@ -73,7 +73,12 @@ async fn acks(State(s): State<Arc<Shared>>, Query(q): Params) -> Response {
         },
         _ => return bad("mode must be normal, drop or delay"),
     };
-    faults(s).set_acks(mode);
+    // `method=M` limits the fault to one method's answers, `count=N` to the next N of them.
+    let methods: Vec<&str> = q.get("method").map(String::as_str).into_iter().collect();
+    match number(&q, "count") {
+        Some(n) => faults(s).set_acks_for_next(mode, &methods, n),
+        None => faults(s).set_acks_for(mode, &methods),
+    }
     done()
 }
 
@@ -112,6 +117,10 @@ async fn errors(State(s): State<Arc<Shared>>, Query(q): Params) -> Response {
         return bad("code is required");
     };
     match (number(&q, "count"), number(&q, "ms")) {
+        (Some(count), _) if q.contains_key("method") => {
+            faults(s).inject_errors_on(q.get("method").map(String::as_str).unwrap_or_default(), code, count)
+        }
+        (None, Some(_)) if q.contains_key("method") => return bad("method goes with count, not ms"),
         (Some(count), _) => faults(s).inject_errors(code, count),
         (None, Some(ms)) => faults(s).inject_errors_for(code, Duration::from_millis(ms)),
         (None, None) => return bad("count or ms is required"),

@@ -3,6 +3,7 @@
 //! Faults change what the network side does (drop, delay, duplicate, corrupt); they must NOT
 //! change the venue's state.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -37,26 +38,38 @@ pub struct FaultSwitches {
     ack: Mutex<AckMode>,
     /// Methods the ack mode applies to; empty means every method.
     ack_methods: Mutex<Vec<String>>,
+    /// How many more answers the ack mode applies to before it reverts to normal; `None`
+    /// means every answer until it is changed.
+    ack_budget: Mutex<Option<u64>>,
     duplicate: AtomicBool,
     reorder: AtomicBool,
     heartbeats_off: AtomicBool,
     errors: Mutex<ErrorFault>,
+    /// Error faults armed for one method only, consulted before the global one.
+    method_errors: Mutex<HashMap<String, ErrorFault>>,
 }
 
 impl FaultSwitches {
-    /// The current acknowledgement mode.
-    pub fn ack(&self) -> AckMode {
-        *lock(&self.ack)
-    }
-
-    /// The acknowledgement mode for one method's answers.
+    /// The acknowledgement mode for one method's answers. Each answer it applies to uses up
+    /// one of a limited budget (see [`Faults::set_acks_for_next`]).
     pub fn ack_for(&self, method: &str) -> AckMode {
         let methods = lock(&self.ack_methods);
-        if methods.is_empty() || methods.iter().any(|m| m == method) {
-            self.ack()
-        } else {
-            AckMode::Normal
+        if !(methods.is_empty() || methods.iter().any(|m| m == method)) {
+            return AckMode::Normal;
         }
+        let mut ack = lock(&self.ack);
+        let mut budget = lock(&self.ack_budget);
+        let mode = *ack;
+        if mode != AckMode::Normal {
+            if let Some(left) = budget.as_mut() {
+                *left = left.saturating_sub(1);
+                if *left == 0 {
+                    *ack = AckMode::Normal;
+                    *budget = None;
+                }
+            }
+        }
+        mode
     }
 
     /// Whether pushes are sent twice.
@@ -74,15 +87,24 @@ impl FaultSwitches {
         !self.heartbeats_off.load(Ordering::Relaxed)
     }
 
-    /// The code to answer this request with instead of executing it, if an error fault is armed.
-    pub fn take_error(&self) -> Option<i64> {
-        let mut e = lock(&self.errors);
-        if e.count > 0 {
-            e.count -= 1;
-            return Some(e.code);
+    /// The code to answer this request of `method` with instead of executing it, if an error
+    /// fault is armed for this method or for all.
+    pub fn take_error(&self, method: &str) -> Option<i64> {
+        if let Some(code) = lock(&self.method_errors).get_mut(method).and_then(ErrorFault::take) {
+            return Some(code);
         }
-        match e.until {
-            Some(t) if Instant::now() < t => Some(e.code),
+        lock(&self.errors).take()
+    }
+}
+
+impl ErrorFault {
+    fn take(&mut self) -> Option<i64> {
+        if self.count > 0 {
+            self.count -= 1;
+            return Some(self.code);
+        }
+        match self.until {
+            Some(t) if Instant::now() < t => Some(self.code),
             _ => None,
         }
     }
@@ -117,15 +139,33 @@ impl Faults {
 
     /// Sets how requests are acknowledged.
     pub fn set_acks(&self, mode: AckMode) {
-        *lock(&self.sw().ack_methods) = Vec::new();
-        *lock(&self.sw().ack) = mode;
+        self.set_ack_fault(mode, &[], None);
     }
 
     /// Sets how the answers of these methods only are acknowledged (e.g. drop the acks of
     /// `private/create-order` while order look-ups still answer).
     pub fn set_acks_for(&self, mode: AckMode, methods: &[&str]) {
-        *lock(&self.sw().ack_methods) = methods.iter().map(|m| (*m).to_owned()).collect();
-        *lock(&self.sw().ack) = mode;
+        self.set_ack_fault(mode, methods, None);
+    }
+
+    /// Like [`Faults::set_acks_for`], for the next `count` answers of these methods only (over
+    /// REST and WebSocket together); then answers are normal again. E.g. lose the answer of a
+    /// first placement but let its retry be answered.
+    pub fn set_acks_for_next(&self, mode: AckMode, methods: &[&str], count: u64) {
+        self.set_ack_fault(mode, methods, Some(count));
+    }
+
+    fn set_ack_fault(&self, mode: AckMode, methods: &[&str], budget: Option<u64>) {
+        let sw = self.sw();
+        // Same lock order as `ack_for`: methods, mode, budget.
+        let mut m = lock(&sw.ack_methods);
+        let mut ack = lock(&sw.ack);
+        let mut left = lock(&sw.ack_budget);
+        *m = methods.iter().map(|m| (*m).to_owned()).collect();
+        (*ack, *left) = match budget {
+            Some(0) => (AckMode::Normal, None),
+            b => (mode, b),
+        };
     }
 
     /// Sends every push twice (`true`) or once.
@@ -153,6 +193,13 @@ impl Faults {
         *e = ErrorFault { code, count, until: None };
     }
 
+    /// Answers the next `count` requests of `method` with `code` without executing them (e.g.
+    /// refuse `private/set-cancel-on-disconnect`, or make a look-up miss an order it has).
+    pub fn inject_errors_on(&self, method: &str, code: i64, count: u64) {
+        let mut m = lock(&self.sw().method_errors);
+        m.insert(method.to_owned(), ErrorFault { code, count, until: None });
+    }
+
     /// Answers every request with `code` for `duration`, without executing them.
     pub fn inject_errors_for(&self, code: i64, duration: Duration) {
         let mut e = lock(&self.sw().errors);
@@ -171,6 +218,7 @@ impl Faults {
         self.set_reorder(false);
         self.set_heartbeats(true);
         self.inject_errors(0, 0);
+        lock(&self.sw().method_errors).clear();
     }
 
     /// Closes every connection and the listener, then listens again on the same port; the

@@ -79,7 +79,7 @@ fn public(shared: &Shared, method: &str, uri: &Uri) -> Value {
     if !shared.limits.rest_acquire(method, Instant::now()) {
         return err_code(&id, method, TOO_MANY_REQUESTS);
     }
-    if let Some(code) = shared.faults.take_error() {
+    if let Some(code) = shared.faults.take_error(method) {
         return err_code(&id, method, code);
     }
     let params = Value::Object(params);
@@ -119,7 +119,7 @@ fn private(shared: &Shared, method: &str, headers: &HeaderMap, body: &[u8]) -> V
     if !shared.limits.rest_acquire(method, Instant::now()) {
         return err_code(&env.id, method, TOO_MANY_REQUESTS);
     }
-    if let Some(code) = shared.faults.take_error() {
+    if let Some(code) = shared.faults.take_error(method) {
         return err_code(&env.id, method, code);
     }
     outcome(&env.id, method, shared.run(|v| v.private(method, &params, None, now)))

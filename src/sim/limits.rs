@@ -2,6 +2,9 @@
 //!
 //! REST limits are sliding windows per method (one account, so per API key); WebSocket limits
 //! are per connection per calendar second, pro-rated in the second the connection opened.
+//! It also counts what a careful client never does: requests in the first second of a
+//! connection (§4.2), and private methods over REST and WebSocket together beyond the REST
+//! limit (whether the exchange counts them together is unconfirmed, so clients budget for it).
 //! This module only counts; it must NOT answer requests.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -33,6 +36,15 @@ pub struct Stats {
     pub ws_user_max_per_second: u64,
     /// The most requests accepted on one market connection within one calendar second.
     pub ws_market_max_per_second: u64,
+    /// Requests that arrived on a user connection less than a second after it opened
+    /// (clients are asked to wait that long, §4.2). Heartbeat answers are not requests.
+    pub ws_user_early: u64,
+    /// The same for market connections.
+    pub ws_market_early: u64,
+    /// Per private method, the most requests accepted over REST and WebSocket together within
+    /// one REST window of that method. A client that budgets WebSocket order entry against the
+    /// REST limit keeps this within it.
+    pub combined_max_in_window: BTreeMap<String, u64>,
 }
 
 /// The §10 REST limit of a method: (requests, window).
@@ -58,7 +70,7 @@ pub struct SlidingWindow {
 impl SlidingWindow {
     /// An empty window.
     pub fn new(max: usize, window: Duration) -> Self {
-        SlidingWindow { max, window, log: VecDeque::with_capacity(max) }
+        SlidingWindow { max, window, log: VecDeque::with_capacity(max.min(1024)) }
     }
 
     /// Accepts one request at `now` if the window has room; returns the count now in it.
@@ -117,6 +129,8 @@ impl SecondLimiter {
 #[derive(Debug, Default)]
 pub struct Limits {
     windows: Mutex<HashMap<String, SlidingWindow>>,
+    /// Private methods over both transports, measured only (never refused).
+    combined: Mutex<HashMap<String, SlidingWindow>>,
     stats: Mutex<Stats>,
 }
 
@@ -135,6 +149,9 @@ impl Limits {
             });
             w.try_acquire(now)
         };
+        if got.is_some() {
+            self.combined(method, now);
+        }
         let mut stats = lock(&self.stats);
         let s = stats.rest.entry(method.to_string()).or_default();
         match got {
@@ -150,9 +167,16 @@ impl Limits {
         }
     }
 
-    /// Counts one WS request; `in_second` is the connection's count this second when accepted.
-    pub fn ws_count(&self, method: &str, user: bool, in_second: Option<u64>) {
+    /// Counts one WS request; `in_second` is the connection's count this second when accepted,
+    /// `early` whether it came within the first second of the connection.
+    pub fn ws_count(&self, method: &str, user: bool, in_second: Option<u64>, early: bool) {
+        if in_second.is_some() && user {
+            self.combined(method, Instant::now());
+        }
         let mut stats = lock(&self.stats);
+        if early {
+            *(if user { &mut stats.ws_user_early } else { &mut stats.ws_market_early }) += 1;
+        }
         let s = stats.ws.entry(method.to_string()).or_default();
         match in_second {
             Some(n) => {
@@ -162,6 +186,23 @@ impl Limits {
             }
             None => s.refused += 1,
         }
+    }
+
+    /// Records one accepted private request (either transport) in its method's REST window.
+    fn combined(&self, method: &str, now: Instant) {
+        if !method.starts_with("private/") {
+            return;
+        }
+        let n = {
+            let mut windows = lock(&self.combined);
+            let w = windows
+                .entry(method.to_string())
+                .or_insert_with(|| SlidingWindow::new(usize::MAX, rest_limit(method).1));
+            w.try_acquire(now).unwrap_or(usize::MAX)
+        };
+        let mut stats = lock(&self.stats);
+        let max = stats.combined_max_in_window.entry(method.to_string()).or_default();
+        *max = (*max).max(n as u64);
     }
 
     /// A copy of the counters.
@@ -181,6 +222,22 @@ mod tests {
         assert_eq!((0..5).filter(|_| w.try_acquire(t0).is_some()).count(), 3);
         assert!(w.try_acquire(t0 + Duration::from_millis(99)).is_none());
         assert_eq!(w.try_acquire(t0 + Duration::from_millis(100)), Some(1));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn rest_and_ws_private_requests_are_measured_together() {
+        let limits = Limits::default();
+        let t0 = Instant::now();
+        for _ in 0..10 {
+            assert!(limits.rest_acquire("private/create-order", t0));
+            limits.ws_count("private/create-order", true, Some(1), false);
+        }
+        limits.ws_count("public/get-book", false, Some(1), true);
+        let stats = limits.stats();
+        assert_eq!(stats.combined_max_in_window["private/create-order"], 20);
+        assert_eq!(stats.rest["private/create-order"].max_in_window, 10);
+        assert_eq!((stats.ws_user_early, stats.ws_market_early), (0, 1));
+        assert!(!stats.combined_max_in_window.contains_key("public/get-book"));
     }
 
     #[test]

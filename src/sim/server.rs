@@ -41,11 +41,13 @@ fn router(shared: Arc<Shared>) -> Router {
 }
 
 async fn user_ws(State(shared): State<Arc<Shared>>, ws: WebSocketUpgrade) -> Response {
-    ws.max_message_size(MAX_MESSAGE).on_upgrade(move |socket| ws_conn::run(shared, socket, Kind::User))
+    let opened = ws_conn::Opened::now();
+    ws.max_message_size(MAX_MESSAGE).on_upgrade(move |socket| ws_conn::run(shared, socket, Kind::User, opened))
 }
 
 async fn market_ws(State(shared): State<Arc<Shared>>, ws: WebSocketUpgrade) -> Response {
-    ws.max_message_size(MAX_MESSAGE).on_upgrade(move |socket| ws_conn::run(shared, socket, Kind::Market))
+    let opened = ws_conn::Opened::now();
+    ws.max_message_size(MAX_MESSAGE).on_upgrade(move |socket| ws_conn::run(shared, socket, Kind::Market, opened))
 }
 
 /// Starts serving on `listener`.

@@ -26,22 +26,41 @@ const MARKET_RATE: u64 = 100;
 /// How long a push held back by the reorder fault waits for a partner.
 const REORDER_HOLD: Duration = Duration::from_millis(50);
 
+/// When a connection opened: the moment its upgrade request was read, before the client can
+/// know it is connected. So a client that waits a second after connecting is never early, and
+/// the pro-rated first second is never shorter than the client can compute.
+#[derive(Debug, Clone, Copy)]
+pub struct Opened {
+    at: Instant,
+    wall_ms: u64,
+}
+
+impl Opened {
+    /// Now.
+    pub fn now() -> Self {
+        Opened { at: Instant::now(), wall_ms: now_ms() }
+    }
+}
+
 /// Per-connection state the task owns.
 pub struct ConnState {
     /// Heartbeat bookkeeping.
     pub hb: Heartbeat,
     /// Request rate per calendar second.
     pub limiter: SecondLimiter,
+    /// When the connection opened (requests in the second after it are counted, §4.2).
+    pub opened: Instant,
     held: Option<(String, Instant)>,
 }
 
 /// Serves one upgraded connection until it ends, then tells the venue (cancel-on-disconnect).
-pub async fn run(shared: Arc<Shared>, mut socket: WebSocket, kind: Kind) {
+pub async fn run(shared: Arc<Shared>, mut socket: WebSocket, kind: Kind, opened: Opened) {
     let (conn, queues) = shared.hub.register(kind);
     let rate = if kind == Kind::User { USER_RATE } else { MARKET_RATE };
     let mut st = ConnState {
         hb: Heartbeat::new(shared.cfg.heartbeat_interval, shared.cfg.heartbeat_timeout),
-        limiter: SecondLimiter::new(rate, now_ms()),
+        limiter: SecondLimiter::new(rate, opened.wall_ms),
+        opened: opened.at,
         held: None,
     };
     tracing::debug!(conn = conn.id, ?kind, "ws connected");

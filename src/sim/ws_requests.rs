@@ -13,6 +13,10 @@ use super::subscribe::{subscribe, unsubscribe};
 use super::ws_conn::ConnState;
 use std::sync::atomic::Ordering;
 
+/// Clients are asked to send nothing this soon after connecting (§4.2); requests that do are
+/// counted (and served, as far as the pro-rated rate limit allows).
+const FIRST_SECOND: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Handles one text frame; returns the responses, in order.
 pub fn handle(shared: &Shared, conn: &Conn, st: &mut ConnState, text: &str) -> Vec<Value> {
     let env = match parse_envelope(text) {
@@ -32,11 +36,12 @@ pub fn handle(shared: &Shared, conn: &Conn, st: &mut ConnState, text: &str) -> V
     }
     let now = now_ms();
     let in_second = st.limiter.try_acquire(now);
-    shared.limits.ws_count(&env.method, conn.kind == Kind::User, in_second);
+    let early = st.opened.elapsed() < FIRST_SECOND;
+    shared.limits.ws_count(&env.method, conn.kind == Kind::User, in_second, early);
     if in_second.is_none() {
         return vec![err_code(&env.id, &env.method, TOO_MANY_REQUESTS)];
     }
-    if let Some(code) = shared.faults.take_error() {
+    if let Some(code) = shared.faults.take_error(&env.method) {
         return vec![err_code(&env.id, &env.method, code)];
     }
     let id = &env.id;

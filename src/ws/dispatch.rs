@@ -9,7 +9,7 @@ use super::handle::Command;
 use super::link::Link;
 use super::session::{End, Session};
 use crate::protocol::envelope::heartbeat_reply;
-use crate::protocol::requests::{ApiRequest, SetCancelOnDisconnect, Subscribe, Unsubscribe};
+use crate::protocol::requests::{ApiRequest, Subscribe, Unsubscribe};
 use crate::protocol::{decode_frame, Frame, Request, Response};
 
 /// Pause before subscribing again to channels refused for a transient reason.
@@ -32,6 +32,7 @@ impl Session {
             Ok(Frame::Response(r)) => self.on_response(link, r).await,
             Ok(Frame::Push(p)) => {
                 if let Some(id) = p.request_id {
+                    link.answered(id);
                     self.confirm(id, Some(&p.channel.to_string()));
                 }
                 self.emit(SessionEvent::Push(Box::new(p)));
@@ -41,6 +42,7 @@ impl Session {
     }
 
     async fn on_response(&mut self, link: &mut Link, r: Response) -> Result<(), End> {
+        link.answered(r.id);
         if link.auth_id() == Some(r.id) {
             return match r.error(None) {
                 None => {
@@ -68,6 +70,10 @@ impl Session {
             }
             return Ok(());
         }
+        if link.take_cod(r.id) {
+            self.on_cod_answer(&r);
+            return Ok(());
+        }
         if let Some(reply) = link.take_pending(r.id) {
             let _ = reply.send(Ok(r));
         } else if !r.is_ok() {
@@ -90,8 +96,7 @@ impl Session {
     pub(crate) async fn go_live(&mut self, link: &mut Link) -> Result<(), End> {
         link.set_live();
         if let SessionKind::User { cancel_on_disconnect: true, .. } = self.cfg.kind {
-            let req = SetCancelOnDisconnect.to_request(self.next_id(), self.cfg.clock.now_ms());
-            link.send(req.to_json()).await?;
+            self.send_cod(link).await?;
         }
         let desired = self.subs.desired();
         if desired.is_empty() && self.subs.take_ready() {
@@ -110,7 +115,7 @@ impl Session {
             }
             .to_request(id, self.cfg.clock.now_ms());
             self.subs.requested(id as i64, chunk);
-            link.send(req.to_json()).await?;
+            link.request(id, req.to_json(), None).await?;
         }
         Ok(())
     }
@@ -127,8 +132,9 @@ impl Session {
     }
 
     async fn send_unsubscribe(&mut self, link: &mut Link, channels: Vec<String>) -> Result<(), End> {
-        let req = Unsubscribe { channels }.to_request(self.next_id(), self.cfg.clock.now_ms());
-        link.send(req.to_json()).await
+        let id = self.next_id();
+        let req = Unsubscribe { channels }.to_request(id, self.cfg.clock.now_ms());
+        link.request(id, req.to_json(), None).await
     }
 
     pub(crate) async fn on_command(&mut self, link: &mut Link, cmd: Option<Command>) -> Result<(), End> {
@@ -180,8 +186,7 @@ impl Session {
         }
         // Unsigned after auth (§3.1): the connection is already authenticated.
         let req = Request::new(id, method, params, self.cfg.clock.now_ms());
-        link.add_pending(id, reply);
-        link.send(req.to_json()).await
+        link.request(id, req.to_json(), Some(reply)).await
     }
 }
 

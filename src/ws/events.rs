@@ -33,6 +33,17 @@ pub enum SessionEvent {
         /// Why.
         error: Box<ExchangeError>,
     },
+    /// The answer to `private/set-cancel-on-disconnect`, sent after each auth when the session
+    /// is configured for it. Only `active: true` means the exchange will cancel the orders
+    /// placed over this connection when it drops.
+    CancelOnDisconnect {
+        /// Whether the exchange confirmed it for this connection.
+        active: bool,
+        /// The exchange's reason code, when it refused.
+        code: Option<i64>,
+        /// The confirmed scope, or why it is not on (the refusal, or that no answer came).
+        detail: String,
+    },
     /// Authenticated (user) and every desired channel confirmed: the stream is flowing.
     Ready,
     /// Channel data.

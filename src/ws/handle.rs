@@ -1,7 +1,7 @@
 //! The owner's side of a session: requests with correlation by id and a timeout, subscription
 //! changes, shutdown. Cloneable; every clone talks to the same session task.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -30,6 +30,7 @@ pub struct SessionHandle {
     pub(crate) cmd_tx: mpsc::UnboundedSender<Command>,
     pub(crate) ids: Arc<AtomicU64>,
     pub(crate) timeout: Duration,
+    pub(crate) cod_active: Arc<AtomicBool>,
 }
 
 impl SessionHandle {
@@ -87,6 +88,12 @@ impl SessionHandle {
     /// Stops the session; pending requests fail with [`WsError::Disconnected`].
     pub fn shutdown(&self) {
         let _ = self.cmd_tx.send(Command::Shutdown);
+    }
+
+    /// Whether the exchange confirmed cancel-on-disconnect on the current connection (§6.11).
+    /// False while disconnected, before the answer, and whenever it was refused or unanswered.
+    pub fn cancel_on_disconnect_active(&self) -> bool {
+        self.cod_active.load(Ordering::Acquire)
     }
 
     /// Whether the session task is still running.

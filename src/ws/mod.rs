@@ -1,14 +1,17 @@
 //! WebSocket sessions (§4): one task owns each socket; it connects, pauses, authenticates,
-//! subscribes, answers heartbeats, correlates requests by id and reconnects with back-off. It
-//! hands out typed events and holds no business state.
+//! subscribes, answers heartbeats, paces requests within the per-connection limit, checks
+//! cancel-on-disconnect, correlates requests by id and reconnects with back-off. It hands out
+//! typed events and holds no business state.
 
 mod backoff;
+mod cod;
 mod config;
 mod dispatch;
 mod error;
 mod events;
 mod handle;
 mod link;
+mod pace;
 mod session;
 mod subs;
 mod trace;

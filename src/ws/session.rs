@@ -1,9 +1,10 @@
 //! The session task: one task owns the socket. It connects, pauses 1 s, authenticates (user),
-//! subscribes, answers heartbeats the moment they are read, correlates answers by id, and on
-//! any drop fails pending requests at once and reconnects with jittered back-off.
+//! subscribes, answers heartbeats the moment they are read, paces requests (see `pace`),
+//! correlates answers by id, drops a server silent for the liveness period, and on any drop
+//! fails pending requests at once and reconnects with jittered back-off.
 
 use std::collections::HashMap;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use futures::stream::{SplitSink, SplitStream};
@@ -41,7 +42,9 @@ pub fn spawn(cfg: SessionConfig) -> (SessionHandle, mpsc::UnboundedReceiver<Sess
     let (ev_tx, ev_rx) = mpsc::unbounded_channel();
     // Ids start at the clock so that they stay unique across restarts of the process.
     let ids = Arc::new(AtomicU64::new(cfg.clock.now_ms()));
-    let handle = SessionHandle { cmd_tx, ids: ids.clone(), timeout: cfg.request_timeout };
+    let cod_active = Arc::new(AtomicBool::new(false));
+    let handle =
+        SessionHandle { cmd_tx, ids: ids.clone(), timeout: cfg.request_timeout, cod_active: cod_active.clone() };
     let session = Session {
         backoff: Backoff::new(cfg.backoff_base, cfg.backoff_cap),
         auth_backoff: Backoff::new(cfg.auth_backoff_base, cfg.auth_backoff_cap),
@@ -50,6 +53,7 @@ pub fn spawn(cfg: SessionConfig) -> (SessionHandle, mpsc::UnboundedReceiver<Sess
         cmd_rx,
         ev_tx,
         ids,
+        cod_active,
         connections: 0,
         retry: Vec::new(),
         retry_at: None,
@@ -64,6 +68,8 @@ pub(crate) struct Session {
     pub(crate) cmd_rx: mpsc::UnboundedReceiver<Command>,
     pub(crate) ev_tx: mpsc::UnboundedSender<SessionEvent>,
     pub(crate) ids: Arc<AtomicU64>,
+    /// Whether the exchange confirmed cancel-on-disconnect on the current connection.
+    pub(crate) cod_active: Arc<AtomicBool>,
     pub(crate) subs: Subscriptions,
     pub(crate) backoff: Backoff,
     pub(crate) auth_backoff: Backoff,
@@ -133,6 +139,8 @@ impl Session {
             Err(_) => return End::Dropped(format!("connecting to {} timed out", self.cfg.url)),
         };
         self.connections += 1;
+        // A new connection is unprotected until the exchange confirms it again.
+        self.cod_active.store(false, Ordering::Release);
         self.emit(SessionEvent::Connected { connection: self.connections });
         let (sink, stream) = ws.split();
         let mut link = super::link::Link::new(sink, &self.cfg);
@@ -140,6 +148,7 @@ impl Session {
         self.retry.clear();
         self.retry_at = None;
         let end = self.serve(&mut link, stream).await;
+        self.cod_active.store(false, Ordering::Release);
         link.fail_pending();
         end
     }
@@ -149,6 +158,8 @@ impl Session {
         loop {
             let liveness = last_frame + self.cfg.liveness;
             let phase_deadline = link.phase_deadline();
+            let pace_wake = link.pace_wake();
+            let cod_deadline = link.cod_deadline();
             let step = tokio::select! {
                 biased;
                 msg = stream.next() => {
@@ -161,6 +172,13 @@ impl Session {
                 cmd = self.cmd_rx.recv() => self.on_command(link, cmd).await,
                 _ = sleep_until(self.retry_at.unwrap_or(liveness)), if self.retry_at.is_some() && link.is_live() => self.retry_subscriptions(link).await,
                 _ = sleep_until(phase_deadline.unwrap_or(liveness)), if phase_deadline.is_some() => self.on_phase_deadline(link).await,
+                _ = sleep_until(pace_wake.unwrap_or(liveness)), if pace_wake.is_some() => link.flush().await,
+                _ = sleep_until(cod_deadline.unwrap_or(liveness)), if cod_deadline.is_some() => {
+                    link.give_up_cod();
+                    self.cod_unconfirmed(None, format!("no answer within {:?}", self.cfg.request_timeout));
+                    Ok(())
+                }
+                // A silent server (no data, no heartbeat) is presumed gone (§4.3).
                 _ = sleep_until(liveness) => Err(End::Dropped(format!("no frame for {:?}", self.cfg.liveness))),
             };
             if let Err(end) = step {
@@ -201,7 +219,7 @@ impl Session {
                 let mut req = PublicAuth.to_request(id, self.cfg.clock.now_ms());
                 req.sign(creds);
                 link.start_auth(id as i64, &self.cfg);
-                link.send(req.to_json()).await
+                link.request(id, req.to_json(), None).await
             }
             SessionKind::Market => self.go_live(link).await,
         }

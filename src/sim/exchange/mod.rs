@@ -108,6 +108,8 @@ pub struct Exchange {
     next_trade: u64,
     next_match: u64,
     last_ns: u64,
+    /// While set, every stamp is this one (see [`Exchange::pin_time`]).
+    pinned_ns: Option<u64>,
     rng: Rng,
 }
 
@@ -138,6 +140,7 @@ impl Exchange {
             next_trade: FIRST_TRADE_ID,
             next_match: FIRST_MATCH_ID,
             last_ns: 0,
+            pinned_ns: None,
         };
         if ex.cfg.synthetic_market {
             for i in 0..n {
@@ -183,9 +186,27 @@ impl Exchange {
         }
     }
 
+    /// Stops the clock for fills and order updates: until [`Exchange::unpin_time`], every one
+    /// gets the same fresh `create_time_ns`/`update_time`, as when one match event fills many
+    /// orders at once. Returns that time in ns. For tests of paging by time.
+    pub fn pin_time(&mut self, now_ms: u64) -> u64 {
+        self.pinned_ns = None;
+        let ns = self.stamp(now_ms);
+        self.pinned_ns = Some(ns);
+        ns
+    }
+
+    /// Lets the clock run again after [`Exchange::pin_time`].
+    pub fn unpin_time(&mut self) {
+        self.pinned_ns = None;
+    }
+
     /// A fresh timestamp in ns: `now_ms` in ns, but strictly after every earlier one so that
-    /// fills and orders are totally ordered by it.
+    /// fills and orders are totally ordered by it (unless the time is pinned; then ties).
     fn stamp(&mut self, now_ms: u64) -> u64 {
+        if let Some(ns) = self.pinned_ns {
+            return ns;
+        }
         let ns = now_ms.saturating_mul(1_000_000).max(self.last_ns + 1);
         self.last_ns = ns;
         ns

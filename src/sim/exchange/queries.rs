@@ -72,9 +72,11 @@ impl Exchange {
         Ok(json!({ "data": data }))
     }
 
-    /// `private/get-trades`: the user's fills in `[start_time, end_time)`, newest first. Fill
-    /// times are unique, so paging back with `end_time` = the oldest `create_time_ns` seen
-    /// neither skips nor repeats a fill.
+    /// `private/get-trades`: the user's fills in `[start_time, end_time)`, newest first (ties in
+    /// time: highest trade id first). Fill times are unique unless the time was pinned; then
+    /// more than a page of fills can share one `create_time_ns`, and paging by time alone
+    /// cannot reach past the first page of them, as on an exchange that stamps a whole match
+    /// event at once.
     pub(super) fn get_trades(&self, p: &Value, now_ms: u64) -> Result<Value, Reject> {
         let only = self.inst_filter(p)?;
         let (start, end) = window(p, now_ms, self.last_ns)?;
