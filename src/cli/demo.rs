@@ -72,7 +72,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         sim.addr()
     ));
     let engine = start(cfg, vec![strategy]).await?;
-    let status = Status::new(tag, engine.client_oid_prefix().to_owned());
+    let status = Status::new(tag);
     let result = watch(&engine, &sim, &args, status).await;
     engine.shutdown(false).await?;
     sim.shutdown().await;
@@ -137,23 +137,18 @@ fn print_status(engine: &EngineHandle, sim: &SimHandle<Exchange>, status: &mut S
 struct Status {
     /// The strategy's tag in client ids.
     tag: String,
-    /// This run's client id prefix.
-    prefix: String,
     pnl: Pnl,
     changed: BTreeMap<String, Balance>,
 }
 
 impl Status {
-    fn new(tag: String, prefix: String) -> Self {
-        Status { tag, prefix, pnl: Pnl::default(), changed: BTreeMap::new() }
+    fn new(tag: String) -> Self {
+        Status { tag, pnl: Pnl::default(), changed: BTreeMap::new() }
     }
 
-    /// Whether a client id is the strategy's: it carries the strategy's tag, or this run's
-    /// prefix (the demo's account trades through nothing else).
+    /// Whether a client id is the strategy's: the engine puts the strategy's tag in it.
     fn is_own(&self, oid: Option<&ClientOrderId>) -> bool {
-        oid.is_some_and(|c| {
-            tag_of(c.as_str()) == Some(self.tag.as_str()) || c.as_str().contains(&format!("-{}-", self.prefix))
-        })
+        oid.is_some_and(|c| tag_of(c.as_str()) == Some(self.tag.as_str()))
     }
 
     /// Takes an event in; returns whether its own line should be printed now.
@@ -240,9 +235,10 @@ mod tests {
 
     #[test]
     fn the_status_counts_only_the_strategys_fills_and_balances_come_once_per_currency() {
-        let mut s = Status::new("market_maker".into(), "e65".into());
+        let mut s = Status::new("market_maker".into());
         assert!(s.on_event(&fill("market_maker-e65-1", "BUY", "50000", "0.01"), false));
-        assert!(s.on_event(&fill("e65-2", "SELL", "50010", "0.004"), false), "this run's own id shape");
+        assert!(s.on_event(&fill("market_maker-e65-2", "SELL", "50010", "0.004"), false));
+        assert!(!s.on_event(&fill("e65-9", "SELL", "1", "5"), false), "placed by hand, not the strategy's");
         assert!(!s.on_event(&fill("someone-else-3", "SELL", "1", "5"), false), "not the strategy's");
         for total in ["1", "2", "3"] {
             assert!(!s.on_event(&balance("BTC", total), false), "balances wait for the status line");
