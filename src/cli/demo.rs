@@ -51,7 +51,12 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let (key, secret) = cdc_engine::sim::throwaway_credentials("demo");
     let mut sim_cfg = SimConfig::new(key.clone(), secret.clone());
     sim_cfg.market_interval = Duration::from_millis(100);
-    let core = Exchange::new(ExchangeConfig { seed: args.seed, ..ExchangeConfig::default() });
+    // A market maker's edge at these spreads is far below a 0.1% maker fee; the demo's venue
+    // charges makers nothing (as a market-maker programme's tier would) so that what it shows
+    // is the strategy, not the fee schedule. The banner says so.
+    let core_cfg = ExchangeConfig { seed: args.seed, maker_fee_rate: Decimal::ZERO, ..ExchangeConfig::default() };
+    let taker_fee = core_cfg.taker_fee_rate * Decimal::ONE_HUNDRED;
+    let core = Exchange::new(core_cfg);
     let sim = cdc_engine::sim::start(sim_cfg, core).await?;
     let mut cfg = EngineConfig::new(Endpoints::local(sim.addr()), Credentials::new(key, &secret)?);
     cfg.cancel_on_disconnect = Some(true);
@@ -68,8 +73,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let strategy = crate::strategies::build("market_maker", &params).map_err(anyhow::Error::msg)?;
     let tag = strategy.id();
     out(&format!(
-        "cdc-engine demo: market making {INSTRUMENT} against a local simulator at {} (offline). Ctrl-C stops.",
-        sim.addr()
+        "cdc-engine demo: market making {INSTRUMENT} against a local simulator at {} (offline; simulated fees: \
+         maker 0%, taker {}%). Ctrl-C stops.",
+        sim.addr(),
+        taker_fee.normalize()
     ));
     let engine = start(cfg, vec![strategy]).await?;
     let status = Status::new(tag);

@@ -33,7 +33,7 @@ impl Task {
         which: impl Fn(usize) -> bool,
         mut f: impl FnMut(&mut dyn Strategy, &mut Context<'_>),
     ) {
-        if self.strategies.is_empty() || !self.started {
+        if self.strategies.is_empty() || !self.started || self.stopping {
             return;
         }
         let mut strategies = std::mem::take(&mut self.strategies);

@@ -106,6 +106,8 @@ pub(crate) struct Task {
     recovered_open: Vec<String>,
     started_ns: u128,
     pub(crate) started: bool,
+    /// Set once `on_stop` ran: strategies get nothing more.
+    pub(crate) stopping: bool,
 }
 
 impl Task {
@@ -185,6 +187,7 @@ impl Task {
             buffer: Vec::new(),
             recovered_open: boot.recovered_open,
             started: false,
+            stopping: false,
         }
     }
 
@@ -367,6 +370,9 @@ impl Task {
 
     async fn shutdown(&mut self, keep_orders: bool) -> Result<RunSummary, EngineError> {
         self.dispatch(|s, ctx| s.on_stop(ctx));
+        // From here on strategies are told nothing, so they cannot ask for orders that the
+        // risk checks would only refuse.
+        self.stopping = true;
         self.risk.kill("shutting down");
         // Placements still on their way must land before we cancel, or they would outlive us.
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
