@@ -1,7 +1,8 @@
 //! cdc-engine: a streaming trading engine for the Crypto.com Exchange (API v1).
 //!
 //! The library holds every capability; the `cdc-engine` binary only wires commands to it.
-//! See `DESIGN.md` in the shared folder for the architecture.
+//! See `docs/architecture.md` for the architecture and `docs/protocol.md` for the protocol notes
+//! that comments cite as §N.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
