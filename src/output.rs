@@ -1,6 +1,7 @@
 //! How events and account data look to a person and to a program: one human line, or one JSON
 //! object per line with a `type` field and decimals as strings. Shared by `tail`, `demo` and
-//! `balance`/`orders`; it formats and must not fetch or decide anything.
+//! `balance`/`orders`/`journal`/`cancel`, and the tables they print; it formats and must not
+//! fetch or decide anything.
 
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
@@ -127,5 +128,73 @@ pub fn event_line(ev: &EngineEvent) -> String {
             let pos = if pos.is_empty() { "flat".to_owned() } else { pos.join(", ") };
             format!("RESUMED  {strategy}: {open_orders} open orders, {fills} fills from earlier runs, position {pos}")
         }
+    }
+}
+
+/// Fees by currency as `0.25 USD, 0.0001 BTC`; empty when none were paid.
+pub fn fees_text(fees: &std::collections::BTreeMap<String, Decimal>) -> String {
+    fees.iter().map(|(c, v)| format!("{} {c}", v.normalize())).collect::<Vec<_>>().join(", ")
+}
+
+/// How a table column is aligned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Align {
+    /// Text: padded on the right.
+    Left,
+    /// Numbers: padded on the left, so digits line up.
+    Right,
+}
+
+/// Lays out a table: every column as wide as its widest cell (header included), two spaces
+/// between columns, no trailing spaces. Widths count characters, not bytes. A row shorter than
+/// the header leaves its last cells empty.
+pub fn table(header: &[(&str, Align)], rows: &[Vec<String>]) -> Vec<String> {
+    let mut widths: Vec<usize> = header.iter().map(|(h, _)| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: &mut dyn Iterator<Item = &str>| {
+        let mut s = String::new();
+        for (i, ((_, align), w)) in header.iter().zip(&widths).enumerate() {
+            let cell = cells.next().unwrap_or("");
+            if i > 0 {
+                s.push_str("  ");
+            }
+            let pad = w.saturating_sub(cell.chars().count());
+            match align {
+                Align::Left => {
+                    s.push_str(cell);
+                    s.extend(std::iter::repeat_n(' ', pad));
+                }
+                Align::Right => {
+                    s.extend(std::iter::repeat_n(' ', pad));
+                    s.push_str(cell);
+                }
+            }
+        }
+        s.trim_end().to_owned()
+    };
+    let mut out = vec![line(&mut header.iter().map(|(h, _)| *h))];
+    out.extend(rows.iter().map(|r| line(&mut r.iter().map(String::as_str))));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_columns_fit_their_widest_cell() {
+        let rows = vec![
+            vec!["a".to_owned(), "1.5".to_owned(), "x".to_owned()],
+            vec!["a-much-longer-cell".to_owned(), "12345.25".to_owned(), "ÿÿ".to_owned()],
+        ];
+        let lines = table(&[("NAME", Align::Left), ("PRICE", Align::Right), ("T", Align::Left)], &rows);
+        assert_eq!(
+            lines,
+            ["NAME                   PRICE  T", "a                        1.5  x", "a-much-longer-cell  12345.25  ÿÿ",]
+        );
     }
 }

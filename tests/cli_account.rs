@@ -157,3 +157,90 @@ async fn a_wrong_secret_ends_with_an_actionable_message_and_no_secret() {
     assert!(err.contains("40101") && err.contains("header"), "{err}");
     assert!(!err.contains("WRONG-secret-value-123") && !err.contains("panicked"));
 }
+
+/// Start and end (in characters) of each whitespace-separated cell of a line.
+fn cell_spans(line: &str) -> Vec<(usize, usize)> {
+    let mut spans = Vec::new();
+    let mut start = None;
+    for (i, c) in line.chars().chain(std::iter::once(' ')).enumerate() {
+        match (c.is_whitespace(), start) {
+            (false, None) => start = Some(i),
+            (true, Some(s)) => {
+                spans.push((s, i));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    spans
+}
+
+/// Every row's cells start where their header starts (text columns) or end where it ends
+/// (number columns, from `first_number` on).
+fn assert_aligned(text: &str, first_number: usize) {
+    let mut lines = text.lines();
+    let head = cell_spans(lines.next().expect("a header"));
+    for line in lines {
+        let cells = cell_spans(line);
+        assert_eq!(cells.len(), head.len(), "one cell per column in {line:?}:\n{text}");
+        for (i, (c, h)) in cells.iter().zip(&head).enumerate() {
+            if i < first_number {
+                assert_eq!(c.0, h.0, "column {i} starts under its header:\n{text}");
+            } else {
+                assert_eq!(c.1, h.1, "column {i} ends under its header:\n{text}");
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn order_tables_align_whatever_the_widths() {
+    let sim = sim(false).await;
+    let long_oid = "a-client-order-id-of-36-characters-x";
+    assert_eq!(long_oid.len(), 36, "the longest client id the exchange takes");
+    place_direct(&sim, true, "48000.00", "0.0100", "s");
+    place_direct(&sim, true, "45000.50", "1.2345", long_oid);
+    let out = command(&sim, &["orders"]).output().await.unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(long_oid), "{text}");
+    assert_aligned(&text, 5);
+
+    for oid in ["s", long_oid] {
+        sim.with_venue(|x| {
+            cdc_engine::sim::venue::Venue::private(
+                x,
+                "private/cancel-order",
+                &serde_json::json!({ "client_oid": oid }),
+                None,
+                cdc_engine::clock::system_now_ms(),
+            )
+        })
+        .unwrap();
+    }
+    let out = command(&sim, &["orders", "--history"]).output().await.unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(long_oid) && text.contains("CANCELED"), "{text}");
+    assert_aligned(&text, 5);
+}
+
+#[tokio::test]
+async fn the_balance_total_says_what_it_is() {
+    let sim = sim(false).await;
+    let out = command(&sim, &["balance"]).output().await.unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let total = text
+        .lines()
+        .find(|l| l.starts_with("available for new orders, valued in USD: "))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(Decimal::from_str(total.rsplit(' ').next().unwrap()).is_ok(), "{total}");
+    assert!(
+        text.contains("total_available_balance")
+            && text.contains("minus the initial margin")
+            && text.contains("not a sum"),
+        "the total is explained: {text}"
+    );
+    assert_aligned(text.lines().take_while(|l| !l.starts_with("available")).collect::<Vec<_>>().join("\n").as_str(), 1);
+}

@@ -132,3 +132,39 @@ fn the_default_path_prefers_the_flag_then_cdc_config() {
     std::fs::write(home.path().join(".config/cdc-engine/config.toml"), "").expect("write");
     assert!(default_path(None, &env(&[("HOME", h)])).is_some());
 }
+
+#[test]
+fn cdc_env_takes_every_documented_name_in_any_case() {
+    for (value, rest) in [
+        ("UAT", "https://uat-api.3ona.co/exchange/v1"),
+        ("Uat", "https://uat-api.3ona.co/exchange/v1"),
+        ("SANDBOX", "https://uat-api.3ona.co/exchange/v1"),
+        ("sandbox", "https://uat-api.3ona.co/exchange/v1"),
+        ("Production", "https://api.crypto.com/exchange/v1"),
+        ("PROD", "https://api.crypto.com/exchange/v1"),
+        (" production ", "https://api.crypto.com/exchange/v1"),
+    ] {
+        let s = load(None, None, &env(&[("CDC_ENV", value)])).unwrap_or_else(|e| panic!("{value:?}: {e}"));
+        assert_eq!(s.endpoints.rest_url, rest, "{value:?}");
+    }
+}
+
+#[test]
+fn a_bad_cdc_env_lists_every_accepted_value_and_blames_its_source() {
+    let err = load(None, None, &env(&[("CDC_ENV", "staging")])).unwrap_err().to_string();
+    for name in ["production", "prod", "uat", "sandbox", "any case"] {
+        assert!(err.contains(name), "{name} in {err}");
+    }
+    assert!(err.contains("environment variable CDC_ENV=\"staging\""), "{err}");
+
+    let dir = tempfile::tempdir().expect("dir");
+    let p = write(dir.path(), "default_profile = \"live\"\n[profiles.live]\nenv = \"mainnet\"\n", 0o600);
+    let err = load(Some(&p), None, &env(&[])).unwrap_err().to_string();
+    let place = format!("in the config file {}, profile \"live\"", p.display());
+    assert!(err.contains(&place), "{err}");
+    assert!(err.contains("\"mainnet\"") && err.contains("sandbox") && !err.contains("variable"), "{err}");
+    // The environment variable wins over the file, and is then the one named.
+    let err = load(Some(&p), None, &env(&[("CDC_ENV", "testnet")])).unwrap_err().to_string();
+    assert!(err.contains("environment variable CDC_ENV=\"testnet\""), "{err}");
+    assert!(load(Some(&p), None, &env(&[("CDC_ENV", "UAT")])).is_ok());
+}

@@ -29,7 +29,7 @@ fn local(side: Vec<BookLevel>) -> Vec<(Decimal, Decimal)> {
 }
 
 fn change(sim: &SimHandle<Exchange>, i: u32) {
-    let buy = i % 2 == 0;
+    let buy = i.is_multiple_of(2);
     let offset = Decimal::from(i % 13);
     let price = if buy { Decimal::from(49990) - offset } else { Decimal::from(50010) + offset };
     let qty = Decimal::from_str("0.01").unwrap() * Decimal::from(1 + i % 5);

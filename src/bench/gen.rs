@@ -166,7 +166,7 @@ pub fn active_order(id: u64) -> Vec<u8> {
     let w = Working {
         id,
         inst: (id % INSTRUMENTS.len() as u64) as usize,
-        buy: id % 2 == 0,
+        buy: id.is_multiple_of(2),
         qty_milli: 100 + id % 1_000,
         filled_milli: 0,
         price_cents: 4_000_000 + id % 100_000,

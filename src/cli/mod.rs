@@ -2,9 +2,11 @@
 //! failure into one message a person can act on (never a backtrace).
 
 mod bench;
+mod cancel;
 mod common;
 mod demo;
 mod doctor;
+mod journal;
 mod queries;
 mod run;
 mod sign;
@@ -42,6 +44,12 @@ enum Command {
     Balance(queries::BalanceArgs),
     /// Show open orders, or finished ones with --history (REST).
     Orders(queries::OrdersArgs),
+    /// Cancel one order by --order-id or --client-oid, then confirm its final state (REST).
+    Cancel(cancel::CancelArgs),
+    /// Cancel every open order, or those of --instrument, then confirm none is left (REST).
+    CancelAll(cancel::CancelAllArgs),
+    /// Fills, orders, fees and realised PnL per instrument from a journal file (read-only).
+    Journal(journal::JournalArgs),
     /// Walk a failing setup step by step and say what to fix (config, URLs, credentials, clock, auth).
     Doctor(doctor::DoctorArgs),
     /// Measure the hot paths, tick-to-order over loopback and memory; see benches/README.md.
@@ -70,6 +78,9 @@ pub fn main() -> ExitCode {
         Command::Run(args) => block_on(run::run(args)),
         Command::Balance(args) => block_on(queries::balance(args)),
         Command::Orders(args) => block_on(queries::orders(args)),
+        Command::Cancel(args) => block_on(cancel::cancel(args)),
+        Command::CancelAll(args) => block_on(cancel::cancel_all(args)),
+        Command::Journal(args) => journal::run(args),
         Command::Doctor(args) => block_on(doctor::run(args)),
         Command::Bench(args) => bench::run(args),
     };

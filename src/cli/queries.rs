@@ -2,7 +2,7 @@
 //! JSON lines (`--json`, same fields and `type` as `tail --json`).
 
 use cdc_engine::clock::SystemClock;
-use cdc_engine::output::{balance_json, order_json};
+use cdc_engine::output::{balance_json, order_json, table, Align};
 use cdc_engine::protocol::envelope::DataList;
 use cdc_engine::protocol::models::{BalanceSummary, Order};
 use cdc_engine::protocol::requests::{GetOpenOrders, GetOrderHistory};
@@ -41,7 +41,8 @@ pub struct OrdersArgs {
     account: AccountArgs,
 }
 
-fn client(args: &AccountArgs) -> anyhow::Result<RestClient> {
+/// A signed REST client for the account of the settings.
+pub(super) fn client(args: &AccountArgs) -> anyhow::Result<RestClient> {
     let s = settings(args)?;
     Ok(RestClient::new(&s.endpoints.rest_url, Some(creds(&s)?), SystemClock::new())?)
 }
@@ -65,14 +66,25 @@ pub async fn balance(args: BalanceArgs) -> anyhow::Result<()> {
         rows.iter().all(|(c, b)| out(&balance_json(c, b).to_string()));
         return Ok(());
     }
-    out(&format!("{:<8} {:>22} {:>22} {:>22}", "CURRENCY", "TOTAL", "AVAILABLE", "RESERVED"));
-    for (c, b) in &rows {
-        if !out(&format!("{c:<8} {:>22} {:>22} {:>22}", b.total, b.available, b.reserved)) {
-            break;
-        }
+    let header =
+        [("CURRENCY", Align::Left), ("TOTAL", Align::Right), ("AVAILABLE", Align::Right), ("RESERVED", Align::Right)];
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|(c, b)| vec![c.clone(), b.total.to_string(), b.available.to_string(), b.reserved.to_string()])
+        .collect();
+    if !table(&header, &cells).iter().all(|l| out(l)) {
+        return Ok(());
     }
-    if let Some(total) = resp.data.first().and_then(|s| s.total_available_balance) {
-        out(&format!("total available (USD): {total}"));
+    if let Some(summary) = resp.data.first() {
+        if let Some(total) = summary.total_available_balance {
+            let ccy = summary.instrument_name.as_deref().unwrap_or("USD");
+            out(&format!("available for new orders, valued in {ccy}: {total}"));
+            out(&format!(
+                "  (the exchange's total_available_balance: the margin balance, i.e. the holdings valued in {ccy} \
+                 at the exchange's prices,"
+            ));
+            out("   minus the initial margin that open orders and positions hold; reported by the exchange, not a sum of the rows above)");
+        }
     }
     Ok(())
 }
@@ -90,28 +102,42 @@ pub async fn orders(args: OrdersArgs) -> anyhow::Result<()> {
         list.data.iter().all(|o| out(&order_json(o).to_string()));
         return Ok(());
     }
-    out(&format!(
-        "{:<20} {:<24} {:<10} {:<4} {:<9} {:>14} {:>12} {:>12}",
-        "ORDER_ID", "CLIENT_OID", "INSTRUMENT", "SIDE", "STATUS", "PRICE", "QUANTITY", "FILLED"
-    ));
-    for o in &list.data {
-        let line = format!(
-            "{:<20} {:<24} {:<10} {:<4} {:<9} {:>14} {:>12} {:>12}",
-            o.order_id,
-            o.client_oid.as_ref().map_or("", |c| c.as_str()),
-            o.instrument_name,
-            o.side,
-            o.status,
-            o.price().map_or("market".into(), |p| p.to_string()),
-            o.quantity,
-            o.cumulative_quantity
-        );
-        if !out(&line) {
-            break;
-        }
-    }
     if list.data.is_empty() {
         out(if args.history { "no finished orders in the last day" } else { "no open orders" });
+        return Ok(());
     }
+    print_orders(&list.data);
     Ok(())
+}
+
+/// The columns of an order table.
+const ORDER_COLUMNS: [(&str, Align); 8] = [
+    ("ORDER_ID", Align::Left),
+    ("CLIENT_OID", Align::Left),
+    ("INSTRUMENT", Align::Left),
+    ("SIDE", Align::Left),
+    ("STATUS", Align::Left),
+    ("PRICE", Align::Right),
+    ("QUANTITY", Align::Right),
+    ("FILLED", Align::Right),
+];
+
+/// Prints orders as a table, each column as wide as its widest cell; false when stdout closed.
+pub(super) fn print_orders(orders: &[Order]) -> bool {
+    let rows: Vec<Vec<String>> = orders.iter().map(order_cells).collect();
+    table(&ORDER_COLUMNS, &rows).iter().all(|l| out(l))
+}
+
+/// One order as table cells, in the order of [`ORDER_COLUMNS`].
+fn order_cells(o: &Order) -> Vec<String> {
+    vec![
+        o.order_id.to_string(),
+        o.client_oid.as_ref().map_or(String::new(), |c| c.to_string()),
+        o.instrument_name.to_string(),
+        o.side.to_string(),
+        o.status.to_string(),
+        o.price().map_or("market".into(), |p| p.to_string()),
+        o.quantity.to_string(),
+        o.cumulative_quantity.to_string(),
+    ]
 }

@@ -8,7 +8,7 @@
 //! ```toml
 //! default_profile = "main"
 //! [profiles.main]
-//! env = "production"          # or "uat"; rest_url / user_ws_url / market_ws_url override
+//! env = "production"          # or "uat" (also prod, sandbox; any case); URLs below override
 //! api_key = "..."             # or CDC_API_KEY
 //! api_secret = "..."          # or CDC_API_SECRET; refused if the file is group/other readable
 //! journal = "main.sqlite"     # relative to the file's folder
@@ -95,8 +95,18 @@ impl RawSettings {
     }
 
     /// The endpoints (env preset, then URL overrides).
+    /// A bad `env` from the file names the file and profile, not the environment variable.
     pub fn endpoints(&self) -> Result<Endpoints, ConfigError> {
-        Endpoints::from_lookup(|k| self.get(k))
+        Endpoints::from_lookup(|k| self.get(k)).map_err(|e| match (e, &self.path) {
+            (ConfigError::UnknownEnvironment(value), Some(path)) if self.source("CDC_ENV") == Some(Source::File) => {
+                ConfigError::UnknownEnvironmentInFile {
+                    path: path.display().to_string(),
+                    profile: self.profile.clone(),
+                    value,
+                }
+            }
+            (e, _) => e,
+        })
     }
 
     /// Validates into [`Settings`]. Credentials are optional, but half of them, or whitespace

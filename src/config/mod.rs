@@ -20,6 +20,32 @@ pub enum Environment {
     Uat,
 }
 
+/// Every value `CDC_ENV` (or `env` in a profile) accepts, in any case; an empty value means
+/// production.
+pub const ENVIRONMENT_NAMES: [(&str, Environment); 4] = [
+    ("production", Environment::Production),
+    ("prod", Environment::Production),
+    ("uat", Environment::Uat),
+    ("sandbox", Environment::Uat),
+];
+
+impl Environment {
+    /// Reads a `CDC_ENV` value: one of [`ENVIRONMENT_NAMES`] in any case, surrounding spaces
+    /// ignored; empty means production. `None` for anything else.
+    pub fn parse(value: &str) -> Option<Self> {
+        let v = value.trim();
+        if v.is_empty() {
+            return Some(Environment::Production);
+        }
+        ENVIRONMENT_NAMES.iter().find(|(name, _)| name.eq_ignore_ascii_case(v)).map(|(_, e)| *e)
+    }
+}
+
+/// The accepted `CDC_ENV` values, for error messages.
+fn accepted_environments() -> String {
+    ENVIRONMENT_NAMES.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+}
+
 /// The three base URLs the engine talks to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoints {
@@ -56,10 +82,9 @@ impl Endpoints {
 
     /// Reads `CDC_ENV` (default production) and the URL overrides from a variable lookup.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let env = match get("CDC_ENV").as_deref().map(str::trim) {
-            None | Some("") | Some("production") | Some("prod") => Environment::Production,
-            Some("uat") | Some("sandbox") => Environment::Uat,
-            Some(other) => return Err(ConfigError::UnknownEnvironment(other.to_owned())),
+        let env = match get("CDC_ENV") {
+            None => Environment::Production,
+            Some(v) => Environment::parse(&v).ok_or(ConfigError::UnknownEnvironment(v))?,
         };
         let mut e = Endpoints::preset(env);
         if let Some(u) = get("CDC_REST_URL").filter(|s| !s.trim().is_empty()) {
@@ -122,8 +147,28 @@ pub fn credentials_from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<C
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
     /// `CDC_ENV` has an unknown value.
-    #[error("CDC_ENV={0:?} is not an environment: use production or uat, or set the CDC_*_URL overrides")]
+    #[error(
+        "the environment variable CDC_ENV={0:?} is not an environment: accepted values are {names} (any case; \
+         empty means production); to point at another server set CDC_REST_URL, CDC_USER_WS_URL and \
+         CDC_MARKET_WS_URL instead",
+        names = accepted_environments()
+    )]
     UnknownEnvironment(String),
+    /// `env` in a profile of the config file has an unknown value.
+    #[error(
+        "env = {value:?} in the config file {path}, profile {profile:?}, is not an environment: accepted values \
+         are {} (any case); to point at another server set rest_url, user_ws_url and market_ws_url in that \
+         profile instead",
+        accepted_environments()
+    )]
+    UnknownEnvironmentInFile {
+        /// The file.
+        path: String,
+        /// The profile.
+        profile: String,
+        /// The value found.
+        value: String,
+    },
     /// A variable is missing.
     #[error("{0} is not set: export it (see README, Credentials)")]
     Missing(&'static str),
@@ -208,6 +253,16 @@ mod tests {
         assert_eq!(e.market_ws_url, "wss://uat-stream.3ona.co/exchange/v1/market");
         assert!(e.problems().is_empty());
         assert!(Endpoints::from_lookup(lookup(&[("CDC_ENV", "v2")])).is_err());
+        for (v, rest) in [
+            ("UAT", "https://uat-api.3ona.co"),
+            ("Production", "https://api.crypto.com"),
+            (" Sandbox ", "https://uat-api.3ona.co"),
+            ("PROD", "https://api.crypto.com"),
+            ("", "https://api.crypto.com"),
+        ] {
+            let e = Endpoints::from_lookup(lookup(&[("CDC_ENV", v)])).unwrap();
+            assert!(e.rest_url.starts_with(rest), "{v:?}: {}", e.rest_url);
+        }
     }
 
     #[test]

@@ -58,6 +58,36 @@ pub enum JournalError {
         /// The last SQLite error, as text.
         detail: String,
     },
+    /// Another journal handle (this process or another) holds the journal's lock.
+    #[error("the journal {path} is in use by {holder}; two engines writing one journal would interleave their records and confuse recovery. Stop that run, or give this one its own journal file (the lock is on {lock}; the operating system releases it when the holder exits, even if it crashes)")]
+    Locked {
+        /// The journal file.
+        path: PathBuf,
+        /// The lock file.
+        lock: PathBuf,
+        /// Who holds it, as it described itself (pid, host, start time, command line).
+        holder: String,
+    },
+    /// The lock file could not be created or locked.
+    #[error("cannot lock the journal with {path}: {source}; the journal's directory must be writable and on a filesystem with file locks (a local disk rather than a network share)")]
+    Lock {
+        /// The lock file.
+        path: PathBuf,
+        /// Why it failed.
+        source: std::io::Error,
+    },
+    /// A journal to read does not exist.
+    #[error("the journal {path} does not exist; check the path (a relative journal path in the config file is relative to the config file's folder), or run the engine once with this journal to create it")]
+    NotFound {
+        /// The journal file.
+        path: PathBuf,
+    },
+    /// The file is a SQLite database but holds no journal tables.
+    #[error("the file {path} is not a cdc-engine journal (it has no fills and orders tables); check the path")]
+    NotAJournal {
+        /// The file.
+        path: PathBuf,
+    },
     /// The writer thread has stopped (after `close`, or it died).
     #[error("the journal writer for {path} has stopped; appends after close are not journalled (restart the engine to reopen the journal)")]
     Closed {

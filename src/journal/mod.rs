@@ -4,14 +4,20 @@
 //! Appends go through a bounded queue to one writer thread that commits in batches; the caller
 //! never waits on the disk unless the queue is full (the disk is far behind), which is the
 //! back-pressure we want rather than an unbounded backlog. Fills are unique by `trade_id`.
+//! One journal has one writer at a time: an OS file lock beside it (`PATH.lock`) refuses a
+//! second open while the first runs, and vanishes with its process however it ends. Reading
+//! ([`read_fills`], [`summarize`]) never takes that lock and never writes.
 //! This module must not block the hot path on an fsync per event, interpret events (that is the
 //! engine's job) or talk to the exchange.
 
 mod error;
+mod lock;
 mod records;
 mod recover;
 mod schema;
 mod store;
+mod summary;
+pub mod utc;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -20,8 +26,10 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 pub use error::JournalError;
+pub use lock::lock_path;
 pub use records::{FillRecord, OrderRecord, Recovered, RECENT_TRADE_IDS};
-pub use recover::{read_fills, read_order_history};
+pub use recover::{read_fills, read_order_history, read_orders};
+pub use summary::{summarize, Filter, InstrumentSummary, Summary};
 
 use writer::{Command, Writer};
 
@@ -29,29 +37,68 @@ use writer::{Command, Writer};
 pub const QUEUE_CAPACITY: usize = 64 * writer::BATCH;
 
 /// A handle on the journal. `Send + Sync` and cheap to clone; all clones feed one writer thread.
-/// Call [`Journal::close`] on shutdown: dropping the last handle lets the writer finish in the
-/// background, but a process that exits right after may cut it short.
+/// The journal is exclusive: its writer thread holds an OS lock on `PATH.lock` (see
+/// [`lock_path`]) from [`Journal::open`] until it stops, so a second open, in this process or
+/// another, is refused while it runs. Call [`Journal::close`] on shutdown; dropping the last
+/// handle also flushes and stops the writer, waiting for it.
 #[derive(Clone)]
 pub struct Journal {
+    // Declared before `writer`, so the last handle's sender is gone when the writer is joined.
     cmd_tx: SyncSender<Command>,
-    writer: Arc<Mutex<Option<JoinHandle<()>>>>,
+    writer: Arc<WriterThread>,
     path: PathBuf,
 }
 
+/// The writer thread; the last handle to go joins it, so the lock is released by then.
+struct WriterThread(Mutex<Option<JoinHandle<()>>>);
+
+impl WriterThread {
+    fn take(&self) -> Option<JoinHandle<()>> {
+        match self.0.lock() {
+            Ok(mut guard) => guard.take(),
+            Err(poisoned) => poisoned.into_inner().take(),
+        }
+    }
+}
+
+impl Drop for WriterThread {
+    fn drop(&mut self) {
+        // Every sender is gone: the writer commits what it holds and ends.
+        if let Some(handle) = self.take() {
+            if handle.join().is_err() {
+                tracing::error!("journal writer thread panicked");
+            }
+        }
+    }
+}
+
 impl Journal {
-    /// Opens (creating directory, file and schema) the journal in WAL mode, reads what a restart
-    /// needs, and starts the writer thread.
+    /// Takes the journal's exclusive lock (waiting briefly for a holder that is stopping),
+    /// opens (creating directory, file and schema) the journal in WAL mode, reads what a
+    /// restart needs, and starts the writer thread. A journal held by another run is refused
+    /// with [`JournalError::Locked`], naming the holder.
     pub fn open(path: &Path) -> Result<(Journal, Recovered), JournalError> {
-        let conn = schema::open_writer(path)?;
+        Self::open_with_grace(path, lock::LOCK_GRACE)
+    }
+
+    /// [`Journal::open`] with an explicit wait for a stopping holder (zero: refuse at once).
+    pub fn open_with_grace(path: &Path, grace: std::time::Duration) -> Result<(Journal, Recovered), JournalError> {
+        let conn = schema::connect(path)?;
+        let lock = lock::acquire(path, grace)?;
+        let conn = schema::configure(conn, path)?;
         let recovered = recover::recover(&conn, path)?;
         let (cmd_tx, cmd_rx) = mpsc::sync_channel(QUEUE_CAPACITY);
         let writer = Writer::new(conn, path.to_path_buf());
-        let handle =
-            std::thread::Builder::new().name("journal-writer".into()).spawn(move || writer.run(cmd_rx)).map_err(
-                |e| JournalError::Writer { path: path.to_path_buf(), detail: format!("cannot start thread: {e}") },
-            )?;
-        let journal = Journal { cmd_tx, writer: Arc::new(Mutex::new(Some(handle))), path: path.to_path_buf() };
-        Ok((journal, recovered))
+        let run = move || {
+            writer.run(cmd_rx);
+            // The lock goes only once the writer has committed its last entry.
+            drop(lock);
+        };
+        let handle = std::thread::Builder::new().name("journal-writer".into()).spawn(run).map_err(|e| {
+            JournalError::Writer { path: path.to_path_buf(), detail: format!("cannot start thread: {e}") }
+        })?;
+        let writer = Arc::new(WriterThread(Mutex::new(Some(handle))));
+        Ok((Journal { cmd_tx, writer, path: path.to_path_buf() }, recovered))
     }
 
     /// The journal file.
@@ -80,14 +127,11 @@ impl Journal {
         self.request(Command::Flush)
     }
 
-    /// Flushes and stops the writer thread. Other clones' later appends are logged and dropped.
+    /// Flushes and stops the writer thread, which releases the lock. Other clones' later appends
+    /// are logged and dropped.
     pub fn close(self) -> Result<(), JournalError> {
         let flushed = self.request(Command::Stop);
-        let handle = match self.writer.lock() {
-            Ok(mut guard) => guard.take(),
-            Err(poisoned) => poisoned.into_inner().take(),
-        };
-        if let Some(handle) = handle {
+        if let Some(handle) = self.writer.take() {
             if handle.join().is_err() {
                 return Err(JournalError::Writer { path: self.path.clone(), detail: "writer thread panicked".into() });
             }

@@ -41,18 +41,31 @@ fn latest_open_orders(conn: &Connection, path: &Path) -> Result<Vec<OrderRecord>
 
 /// Reads every journalled fill in journal order (the order they were appended), oldest first.
 pub fn read_fills(path: &Path) -> Result<Vec<FillRecord>, JournalError> {
-    let conn = schema::open_reader(path)?;
+    schema::read(path, |conn| fills_on(conn, path))
+}
+
+/// Every fill in journal order, on an open connection.
+pub(crate) fn fills_on(conn: &Connection, path: &Path) -> Result<Vec<FillRecord>, JournalError> {
     let sql = |e| JournalError::sqlite(path, e);
     let mut stmt = conn.prepare(&format!("SELECT {FILL_COLUMNS} FROM fills ORDER BY seq")).map_err(sql)?;
     let rows = stmt.query_map([], fill_row).map_err(sql)?;
     rows.map(|r| r.map_err(sql).and_then(|row| fill_from_row(path, row))).collect()
 }
 
+/// Reads every order transition of every order in journal order, oldest first.
+pub fn read_orders(path: &Path) -> Result<Vec<OrderRecord>, JournalError> {
+    schema::read(path, |conn| orders_on(conn, path))
+}
+
+/// Every order transition in journal order, on an open connection.
+pub(crate) fn orders_on(conn: &Connection, path: &Path) -> Result<Vec<OrderRecord>, JournalError> {
+    query_orders(conn, path, &format!("SELECT {ORDER_COLUMNS} FROM orders ORDER BY seq"), [])
+}
+
 /// Reads every transition of one order, oldest first.
 pub fn read_order_history(path: &Path, order_id: &str) -> Result<Vec<OrderRecord>, JournalError> {
-    let conn = schema::open_reader(path)?;
     let query = format!("SELECT {ORDER_COLUMNS} FROM orders WHERE order_id = ?1 ORDER BY seq");
-    query_orders(&conn, path, &query, params![order_id])
+    schema::read(path, |conn| query_orders(conn, path, &query, params![order_id]))
 }
 
 fn query_orders<P: rusqlite::Params>(

@@ -48,9 +48,30 @@ CREATE INDEX IF NOT EXISTS orders_by_id ON orders (order_id, seq);
 ";
 
 /// Opens (creating the directory, file and schema) the journal for writing, in WAL mode.
+/// Without the journal's lock: [`super::Journal::open`] connects, locks, then configures.
+#[cfg(test)]
 pub(crate) fn open_writer(path: &Path) -> Result<Connection, JournalError> {
+    configure(connect(path)?, path)
+}
+
+/// Creates the directory if needed and opens a connection, writing nothing yet (SQLite creates
+/// an empty file when there is none).
+pub(crate) fn connect(path: &Path) -> Result<Connection, JournalError> {
     ensure_dir(path)?;
-    let conn = Connection::open(path).map_err(|e| JournalError::sqlite(path, e))?;
+    if path.is_dir() {
+        // SQLite would open a directory and fail only at the first read, with a vaguer message.
+        let e = rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CANTOPEN),
+            Some("the journal path is a directory; name a file in it".into()),
+        );
+        return Err(JournalError::sqlite(path, e));
+    }
+    Connection::open(path).map_err(|e| JournalError::sqlite(path, e))
+}
+
+/// Sets the pragmas (WAL, `synchronous=NORMAL`) and creates the schema: the first writes, so
+/// only under the journal's lock.
+pub(crate) fn configure(conn: Connection, path: &Path) -> Result<Connection, JournalError> {
     let sql = |e| JournalError::sqlite(path, e);
     conn.busy_timeout(BUSY_TIMEOUT).map_err(sql)?;
     // journal_mode answers with the mode in force; anything but "wal" means WAL is unavailable
@@ -69,12 +90,77 @@ pub(crate) fn open_writer(path: &Path) -> Result<Connection, JournalError> {
     Ok(conn)
 }
 
-/// Opens an existing journal read-only (for `read_fills` and friends).
-pub(crate) fn open_reader(path: &Path) -> Result<Connection, JournalError> {
-    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(path, flags).map_err(|e| JournalError::sqlite(path, e))?;
+/// Runs `f` on a read-only connection to an existing journal (for `read_fills` and friends).
+/// It never takes the journal's lock, so it works while an engine writes, and it never writes.
+///
+/// A journal no writer has open has no `-wal` file: everything is in the main file, which is
+/// then read as immutable, so SQLite creates no `-wal`/`-shm` files beside it. If a writer
+/// appeared meanwhile (its `-wal` file exists after the read), the read is done again the
+/// shared way, which sees the writer's commits.
+pub(crate) fn read<T>(path: &Path, f: impl Fn(&Connection) -> Result<T, JournalError>) -> Result<T, JournalError> {
+    if !path.exists() {
+        return Err(JournalError::NotFound { path: path.to_path_buf() });
+    }
+    let wal = sidecar(path, "-wal");
+    if !wal.exists() {
+        let result = open_immutable(path).and_then(|c| f(&c));
+        if !wal.exists() {
+            return result;
+        }
+    }
+    f(&open_reader(path)?)
+}
+
+/// `PATH` with `suffix` appended to its file name.
+fn sidecar(path: &Path, suffix: &str) -> std::path::PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(suffix);
+    s.into()
+}
+
+const READ_FLAGS: OpenFlags =
+    OpenFlags::SQLITE_OPEN_READ_ONLY.union(OpenFlags::SQLITE_OPEN_URI).union(OpenFlags::SQLITE_OPEN_NO_MUTEX);
+
+/// A read-only connection sharing the file with a writer (may create `-shm`/`-wal`).
+fn open_reader(path: &Path) -> Result<Connection, JournalError> {
+    let conn = Connection::open_with_flags(path, READ_FLAGS).map_err(|e| JournalError::sqlite(path, e))?;
     conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| JournalError::sqlite(path, e))?;
     Ok(conn)
+}
+
+/// A read-only connection that treats the file as unchanging: no locks, no sidecar files.
+fn open_immutable(path: &Path) -> Result<Connection, JournalError> {
+    let Ok(abs) = std::path::absolute(path) else {
+        // Only without a current directory; the shared way still reads correctly.
+        return open_reader(path);
+    };
+    let mut uri = String::from("file://");
+    for b in abs.as_os_str().as_encoded_bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => uri.push(char::from(*b)),
+            _ => uri.push_str(&format!("%{b:02X}")),
+        }
+    }
+    uri.push_str("?immutable=1");
+    Connection::open_with_flags(&uri, READ_FLAGS).map_err(|e| JournalError::sqlite(path, e))
+}
+
+/// Checks that a connection opened by [`read`] holds a journal this build can read.
+pub(crate) fn check_readable(conn: &Connection, path: &Path) -> Result<(), JournalError> {
+    let sql = |e| JournalError::sqlite(path, e);
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(sql)?;
+    if found > SCHEMA_VERSION {
+        return Err(JournalError::Schema { path: path.to_path_buf(), found, known: SCHEMA_VERSION });
+    }
+    let tables: i64 = conn
+        .query_row("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN ('fills', 'orders')", [], |r| {
+            r.get(0)
+        })
+        .map_err(sql)?;
+    if tables < 2 {
+        return Err(JournalError::NotAJournal { path: path.to_path_buf() });
+    }
+    Ok(())
 }
 
 /// Creates the journal's directory when it is missing, so a fresh `--journal dir/x.db` works.
