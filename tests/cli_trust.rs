@@ -182,3 +182,34 @@ async fn after_kill_9_the_restarted_run_resumes_the_strategys_position() {
     assert!(resumed["fills"].as_u64().unwrap() >= fills as u64, "{resumed}");
     assert_eq!(resumed["open_orders"].as_u64().unwrap(), open_before as u64, "{resumed}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_run_on_a_journal_in_use_is_refused_while_tail_watches_without_it() {
+    let sim = sim(true).await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), &sim, &sim.market_ws_url(), MM, "");
+    let mut first = bin()
+        .args(["run", "market_maker", "--duration", "60", "--config"])
+        .arg(&cfg)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = first.id().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while sim_open_orders(&sim).is_empty() {
+        assert!(Instant::now() < deadline, "the first run never quoted");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let second = bin().args(["run", "market_maker", "--duration", "5", "--config"]).arg(&cfg).output().await.unwrap();
+    let (_, stderr) = text(&second);
+    assert!(!second.status.success());
+    assert!(stderr.contains("is in use by") && stderr.contains(&format!("pid {pid}")), "{stderr}");
+    let tail = bin().args(["tail", "--json", "--duration", "3", "--config"]).arg(&cfg).output().await.unwrap();
+    let (stdout, stderr) = text(&tail);
+    assert!(tail.status.success(), "{stderr}");
+    assert!(stderr.contains("tail follows the account without it"), "{stderr}");
+    assert!(stdout.lines().any(|l| l.contains("\"type\":\"connection\"")), "{stdout}");
+    first.start_kill().unwrap();
+    first.wait().await.unwrap();
+}

@@ -4,7 +4,8 @@
 
 use std::time::Duration;
 
-use cdc_engine::engine::{start, EngineConfig, EngineHandle};
+use cdc_engine::engine::{start, EngineConfig, EngineError, EngineHandle};
+use cdc_engine::journal::JournalError;
 use clap::Args;
 
 use super::common::{creds, settings, AccountArgs};
@@ -31,7 +32,19 @@ pub async fn run(args: TailArgs) -> anyhow::Result<()> {
     let s = settings(&args.account)?;
     let mut cfg = EngineConfig::new(s.endpoints.clone(), creds(&s)?);
     cfg.journal = s.journal;
-    let engine = start(cfg, Vec::new()).await?;
+    let engine = match start(cfg.clone(), Vec::new()).await {
+        // Watching a running engine is what tail is for: its journal is that engine's to
+        // write, so tail follows the account without one.
+        Err(EngineError::Journal(JournalError::Locked { path, holder, .. })) => {
+            eprintln!(
+                "note: the journal {} is in use by {holder}; tail follows the account without it",
+                path.display()
+            );
+            cfg.journal = None;
+            start(cfg, Vec::new()).await?
+        }
+        other => other?,
+    };
     if args.tui {
         let result = super::tui::run(&engine, args.duration.map(Duration::from_secs)).await;
         engine.shutdown(true).await?;
