@@ -65,6 +65,53 @@ async fn an_unlisted_instrument_is_refused_at_once_naming_the_closest() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_off_tick_quantity_in_the_config_is_refused_at_once_naming_the_right_values() {
+    let sim = sim(true).await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), &sim, &sim.market_ws_url(), &MM.replace("\"0.001\"", "\"0.00015\""), "");
+    let t = Instant::now();
+    let o = bin().args(["run", "market_maker", "--duration", "30", "--config"]).arg(&cfg).output().await.unwrap();
+    let (_, stderr) = text(&o);
+    assert!(!o.status.success());
+    assert!(stderr.contains("order_qty 0.00015") && stderr.contains("0.0001") && stderr.contains("0.0002"), "{stderr}");
+    assert!(t.elapsed() < Duration::from_secs(10));
+    assert!(sim_open_orders(&sim).is_empty(), "nothing was sent");
+}
+
+#[tokio::test]
+async fn an_unknown_strategy_names_the_built_ins_once() {
+    let o =
+        bin().args(["run", "momentum"]).env("CDC_API_KEY", KEY).env("CDC_API_SECRET", SECRET).output().await.unwrap();
+    let (_, stderr) = text(&o);
+    assert!(!o.status.success());
+    assert!(stderr.contains("unknown strategy `momentum`"), "{stderr}");
+    assert_eq!(stderr.matches("market_maker").count(), 1, "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paper_trading_without_the_live_feed_ends_within_the_feed_timeout() {
+    let live = sim(true).await;
+    let t = Instant::now();
+    let o = bin()
+        .args(["run", "market_maker", "--paper", "--duration", "60", "--feed-timeout", "3"])
+        .env("CDC_MARKET_WS_URL", "ws://127.0.0.1:1/exchange/v1/market")
+        .env("CDC_REST_URL", live.rest_url())
+        .env("CDC_USER_WS_URL", live.user_ws_url())
+        .output()
+        .await
+        .unwrap();
+    let (stdout, stderr) = text(&o);
+    assert!(!o.status.success(), "exit 0:\n{stdout}");
+    assert!(stdout.contains("FEED     offline"), "{stdout}");
+    assert!(
+        stderr.contains("no market data after 3 s") && stderr.contains("--paper needs the live market feed"),
+        "{stderr}"
+    );
+    assert!(t.elapsed() < Duration::from_secs(25), "gave up in {:?}", t.elapsed());
+    assert!(sim_trade_ids(&live).is_empty() && sim_open_orders(&live).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_market_feed_that_never_answers_ends_the_run_within_the_feed_timeout() {
     let sim = sim(true).await;
     let dir = tempfile::tempdir().unwrap();
@@ -111,7 +158,22 @@ async fn a_clean_stop_leaves_no_order_active_in_the_journal_and_prints_the_summa
     let sim = sim(true).await;
     let dir = tempfile::tempdir().unwrap();
     let cfg = config(dir.path(), &sim, &sim.market_ws_url(), MM, "");
-    let o = bin().args(["run", "market_maker", "--duration", "6", "--config"]).arg(&cfg).output().await.unwrap();
+    let child = bin()
+        .args(["run", "market_maker", "--config"])
+        .arg(&cfg)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while sim_mm_position(&sim).0 < 2 || sim_open_orders(&sim).is_empty() {
+        assert!(Instant::now() < deadline, "the market maker neither quoted nor traded");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Ctrl-C, as a person stops it.
+    let pid = child.id().unwrap().to_string();
+    assert!(std::process::Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
+    let o = child.wait_with_output().await.unwrap();
     let (stdout, stderr) = text(&o);
     assert!(o.status.success(), "{stderr}");
     assert!(stdout.contains("summary:") && stdout.contains("placed"), "{stdout}");
