@@ -6,8 +6,9 @@ use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
-use cdc_engine::journal::{summarize, utc, Filter, InstrumentSummary, Summary};
+use cdc_engine::journal::{summarize, Filter, InstrumentSummary, Summary};
 use cdc_engine::output::{fees_text, table, Align};
+use cdc_engine::protocol::utc;
 use clap::Args;
 use rust_decimal::Decimal;
 use serde_json::json;

@@ -84,7 +84,7 @@ fn describe_self() -> String {
     if let Some(host) = host_name() {
         s.push_str(&format!(" on host {host}"));
     }
-    s.push_str(&format!(", holding it since {}", super::utc::format_ms(crate::clock::system_now_ms())));
+    s.push_str(&format!(", holding it since {}", crate::protocol::utc::format_ms(crate::clock::system_now_ms())));
     let cmd = command_line(std::env::args());
     if !cmd.is_empty() {
         s.push_str(&format!(", command: {cmd}"));

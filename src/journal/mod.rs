@@ -17,7 +17,6 @@ mod recover;
 mod schema;
 mod store;
 mod summary;
-pub mod utc;
 mod writer;
 
 use std::path::{Path, PathBuf};

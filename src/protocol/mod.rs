@@ -15,6 +15,7 @@ pub mod models;
 pub mod num;
 pub mod requests;
 pub mod sign;
+pub mod utc;
 
 pub use channel::Channel;
 pub use envelope::Request;

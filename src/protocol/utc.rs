@@ -1,9 +1,10 @@
-//! UTC calendar arithmetic for journal times: RFC 3339 text to and from nanoseconds since the
-//! Unix epoch, without a date library. Used for the lock holder's start time and the `journal`
-//! command's `--since`. Pure functions: this module must NOT read the clock.
+//! UTC calendar arithmetic without a date library: civil dates to and from day counts, RFC 3339
+//! text to and from times since the Unix epoch, and the exchange's `YYYY-MM-DD` dates. Used by
+//! the journal (lock holder, `--since`), doctor's report and the simulator's `event_date`.
+//! Pure functions: this module must NOT read the clock.
 
 /// Days from 1970-01-01 to the civil date `y-m-d` (proleptic Gregorian calendar).
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
     let yoe = y.rem_euclid(400);
@@ -13,8 +14,8 @@ fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-/// The civil date of a day count from 1970-01-01.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
+/// The civil date (year, month 1-12, day 1-31) of a day count from 1970-01-01.
+pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
@@ -34,6 +35,13 @@ fn days_in_month(y: i64, m: u32) -> u32 {
         4 | 6 | 9 | 11 => 30,
         _ => 31,
     }
+}
+
+/// The `YYYY-MM-DD` date of a time in ms since the epoch (the exchange's `event_date`).
+pub fn date(ms: u64) -> String {
+    let days = i64::try_from(ms / 86_400_000).unwrap_or(i64::MAX / 2);
+    let (y, m, d) = civil_from_days(days);
+    format!("{y:04}-{m:02}-{d:02}")
 }
 
 /// `2024-05-01T12:30:00Z` (whole seconds) for a time in ms since the epoch.
