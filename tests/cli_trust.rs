@@ -223,6 +223,14 @@ async fn after_kill_9_the_restarted_run_resumes_the_strategys_position() {
     }
     first.start_kill().unwrap(); // SIGKILL: nothing cancelled, nothing flushed
     first.wait().await.unwrap();
+    // The dead socket's quotes go with it (cancel-on-disconnect is on whenever a strategy
+    // runs) once the exchange notices; the resumed strategy must find exactly what is left.
+    // (tests/engine_resume.rs covers orders that outlive the crash.)
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !sim_open_orders(&sim).is_empty() {
+        assert!(Instant::now() < deadline, "the exchange kept the dead connection's quotes");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let (fills, position) = sim_mm_position(&sim);
     let open_before = sim_open_orders(&sim).len();
 
