@@ -156,3 +156,43 @@ async fn coins_held_before_the_run_are_no_spot_position() {
     assert!(seen.lock().unwrap().refusals.is_empty(), "{:?}", seen.lock().unwrap().refusals);
     engine.shutdown(false).await.unwrap();
 }
+
+#[tokio::test]
+async fn two_strategies_on_one_instrument_each_hear_only_of_their_own_orders_fills_and_refusals() {
+    let sim = sim(false).await;
+    let mut cfg = engine_cfg(&sim, None);
+    cfg.risk = RiskLimits { max_order_notional: Some(d("1000")), ..RiskLimits::default() };
+    let (mut buyer, buyer_seen) = Scripted::new("buyer");
+    buyer.at_start = vec![limit(Side::Buy, "49000", "0.01")];
+    let (mut seller, seller_seen) = Scripted::new("seller");
+    // The second order is refused (notional over 1000): only the seller may hear of it.
+    seller.at_start = vec![limit(Side::Sell, "51000", "0.01"), limit(Side::Sell, "51000", "1")];
+    let outside = place_direct(&sim, true, "48000.00", "0.0100", "by-hand");
+    let engine = start(cfg, vec![Box::new(buyer), Box::new(seller)]).await.unwrap();
+    eventually(10, "three orders resting", || sim_orders(&sim).len() == 3).await;
+    take(&sim, false, d("0.015")); // fills the buyer's bid, then the outside one
+    take(&sim, true, d("0.004")); // fills part of the seller's ask
+    converge(&engine, &sim, 10).await;
+    eventually(5, "each strategy saw its fill", || {
+        !buyer_seen.lock().unwrap().fills.is_empty() && !seller_seen.lock().unwrap().fills.is_empty()
+    })
+    .await;
+    let tag_of = |oid: Option<&cdc_engine::protocol::ids::ClientOrderId>| {
+        oid.and_then(|c| cdc_engine::engine::oid::tag_of(c.as_str())).map(str::to_owned)
+    };
+    for (seen, tag) in [(&buyer_seen, "buyer"), (&seller_seen, "seller")] {
+        let s = seen.lock().unwrap();
+        assert!(!s.orders.is_empty(), "{tag} heard of its orders");
+        assert!(
+            s.orders.iter().all(|o| tag_of(o.client_oid.as_ref()).as_deref() == Some(tag)),
+            "{tag}: {:?}",
+            s.orders
+        );
+        assert!(s.fills.iter().all(|t| tag_of(t.client_oid.as_ref()).as_deref() == Some(tag)), "{tag}: {:?}", s.fills);
+    }
+    assert!(buyer_seen.lock().unwrap().refusals.is_empty());
+    assert_eq!(seller_seen.lock().unwrap().refusals.len(), 1);
+    let outside_id = outside["order_id"].as_str().unwrap();
+    assert!(engine.state().orders.get(outside_id).is_some(), "the engine itself follows the outside order");
+    engine.shutdown(false).await.unwrap();
+}

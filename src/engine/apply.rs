@@ -22,6 +22,9 @@ pub(crate) trait Applier {
     /// Broadcasts the event `ev` builds; it is built only when someone listens.
     fn emit(&mut self, ev: impl FnOnce() -> EngineEvent);
     fn dispatch(&mut self, f: impl FnMut(&mut dyn Strategy, &mut Context<'_>));
+    /// Calls `f` on the strategy whose order `client_oid` is (by the tag in it); an order no
+    /// strategy placed (by hand, another program) reaches none.
+    fn dispatch_owner(&mut self, client_oid: Option<&str>, f: impl FnMut(&mut dyn Strategy, &mut Context<'_>));
     fn books(&mut self) -> &mut Books;
     /// A book had a gap: ask the market session for a fresh snapshot of `channel`.
     fn resubscribe(&self, channel: &Channel);
@@ -62,7 +65,7 @@ pub(crate) fn apply_order<A: Applier>(a: &mut A, update: &Order) {
         j.append_order(OrderRecord::from_order(&order));
     }
     a.emit(|| EngineEvent::Order(Box::new(Order::clone(&order))));
-    a.dispatch(|s, ctx| s.on_order(ctx, &order));
+    a.dispatch_owner(order.client_oid.as_ref().map(|c| c.as_str()), |s, ctx| s.on_order(ctx, &order));
 }
 
 pub(crate) fn apply_trade<A: Applier>(a: &mut A, t: &Trade) {
@@ -74,7 +77,7 @@ pub(crate) fn apply_trade<A: Applier>(a: &mut A, t: &Trade) {
     }
     a.fill_applied(t);
     a.emit(|| EngineEvent::Fill(Box::new(t.clone())));
-    a.dispatch(|s, ctx| s.on_fill(ctx, t));
+    a.dispatch_owner(t.client_oid.as_ref().map(|c| c.as_str()), |s, ctx| s.on_fill(ctx, t));
 }
 
 pub(crate) fn apply_balance<A: Applier>(a: &mut A, summary: &BalanceSummary) {
@@ -124,6 +127,11 @@ impl Applier for Task {
     }
     fn dispatch(&mut self, f: impl FnMut(&mut dyn Strategy, &mut Context<'_>)) {
         Task::dispatch(self, f)
+    }
+    fn dispatch_owner(&mut self, client_oid: Option<&str>, f: impl FnMut(&mut dyn Strategy, &mut Context<'_>)) {
+        if let Some(i) = client_oid.and_then(|c| self.strategy_of(c)) {
+            self.dispatch_one(i, f)
+        }
     }
     fn books(&mut self) -> &mut Books {
         &mut self.books

@@ -21,6 +21,8 @@ use crate::strategy::{Context, Intent, Strategy};
 pub struct Replayer {
     state: Arc<State>,
     strategies: Vec<Box<dyn Strategy>>,
+    /// Each strategy's tag, by index (read once: `id()` may allocate).
+    tags: Vec<String>,
     events: broadcast::Sender<EngineEvent>,
     books: Books,
     intents: Vec<Intent>,
@@ -40,6 +42,7 @@ impl Replayer {
         let (events, _) = broadcast::channel(1024);
         Replayer {
             state,
+            tags: strategies.iter().map(|s| s.id()).collect(),
             strategies,
             events,
             books: Books::default(),
@@ -88,6 +91,25 @@ impl Replayer {
     }
 }
 
+impl Replayer {
+    /// Calls `f` on every strategy, or on the one tagged `only`.
+    fn dispatch_where(&mut self, only: Option<&str>, mut f: impl FnMut(&mut dyn Strategy, &mut Context<'_>)) {
+        let now = crate::clock::system_now_ms();
+        for (s, tag) in self.strategies.iter_mut().zip(&self.tags) {
+            if only.is_some_and(|t| t != tag) {
+                continue;
+            }
+            let counter = &mut self.next_oid;
+            let mut oids = || {
+                *counter += 1;
+                ClientOrderId::from(super::oid::strategy_oid(tag, "replay", *counter))
+            };
+            let mut ctx = Context::new(&self.state, &mut self.intents, &mut oids, now);
+            f(s.as_mut(), &mut ctx);
+        }
+    }
+}
+
 impl Applier for Replayer {
     fn state(&self) -> &State {
         &self.state
@@ -100,16 +122,13 @@ impl Applier for Replayer {
             let _ = self.events.send(ev());
         }
     }
-    fn dispatch(&mut self, mut f: impl FnMut(&mut dyn Strategy, &mut Context<'_>)) {
-        let now = crate::clock::system_now_ms();
-        let counter = &mut self.next_oid;
-        let mut oids = || {
-            *counter += 1;
-            ClientOrderId::from(format!("replay-{counter}"))
-        };
-        for s in &mut self.strategies {
-            let mut ctx = Context::new(&self.state, &mut self.intents, &mut oids, now);
-            f(s.as_mut(), &mut ctx);
+    fn dispatch(&mut self, f: impl FnMut(&mut dyn Strategy, &mut Context<'_>)) {
+        self.dispatch_where(None, f)
+    }
+    fn dispatch_owner(&mut self, client_oid: Option<&str>, f: impl FnMut(&mut dyn Strategy, &mut Context<'_>)) {
+        // As the engine task: an order reaches only the strategy whose tag it carries.
+        if let Some(tag) = client_oid.and_then(super::oid::tag_of) {
+            self.dispatch_where(Some(tag), f)
         }
     }
     fn books(&mut self) -> &mut Books {
