@@ -5,7 +5,7 @@ mod support;
 
 use std::str::FromStr;
 
-use cdc_engine::engine::{start, EngineEvent, PlaceOutcome, RiskLimits};
+use cdc_engine::engine::{start, EngineEvent, PlaceOutcome, RiskLimits, RiskRefusal};
 use cdc_engine::protocol::enums::Side;
 use cdc_engine::protocol::requests::CreateOrder;
 use rust_decimal::Decimal;
@@ -29,7 +29,7 @@ async fn follows_orders_fills_and_balances_and_routes_orders() {
             "manual-1",
         ))
         .await;
-    assert!(matches!(outcome, PlaceOutcome::Placed { via: "ws", .. }), "{outcome:?}");
+    assert!(matches!(outcome, PlaceOutcome::Placed { via: cdc_engine::engine::Via::WebSocket, .. }), "{outcome:?}");
     take(&sim, false, Decimal::from_str("0.0100").unwrap());
     take(&sim, true, Decimal::from_str("0.0050").unwrap());
     converge(&engine, &sim, 10).await;
@@ -57,7 +57,7 @@ async fn risk_limits_refuse_with_a_reason_and_the_kill_switch_blocks() {
     converge(&engine, &sim, 10).await;
     let big = CreateOrder::limit("BTC_USD", Side::Buy, Decimal::from(50000), Decimal::ONE, "big");
     match engine.place(big).await {
-        PlaceOutcome::Unknown(why) => assert!(why.contains("notional"), "{why}"),
+        PlaceOutcome::Refused(r) => assert!(r.to_string().contains("notional"), "{r}"),
         other => panic!("{other:?}"),
     }
     let small =
@@ -67,6 +67,6 @@ async fn risk_limits_refuse_with_a_reason_and_the_kill_switch_blocks() {
     eventually(5, "kill switch cancels own orders", || sim_open_orders(&sim).is_empty()).await;
     let mut again = small;
     again.client_oid = None;
-    assert!(matches!(engine.place(again).await, PlaceOutcome::Unknown(why) if why.contains("kill switch")));
+    assert!(matches!(engine.place(again).await, PlaceOutcome::Refused(RiskRefusal::KillSwitch(_))));
     engine.shutdown(true).await.unwrap();
 }

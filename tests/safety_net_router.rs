@@ -64,7 +64,10 @@ async fn a_retry_that_meets_204_ends_placed_with_the_order_id_and_one_order() {
     assert_eq!(accepted, Some(1), "placed once only");
     let at_sim = sim_orders_with(&sim, "dup-204");
     assert_eq!(at_sim.len(), 1, "exactly one order at the exchange: {at_sim:?}");
-    assert_eq!(outcome, PlaceOutcome::Placed { order_id: Some(at_sim[0].clone()), via: "lookup" });
+    assert_eq!(
+        outcome,
+        PlaceOutcome::Placed { order_id: Some(at_sim[0].clone()), via: cdc_engine::engine::Via::Lookup }
+    );
     ws.shutdown();
 }
 

@@ -89,7 +89,7 @@ async fn market_maker_quotes_both_sides_gets_filled_as_maker_and_respects_max_po
     // every order it must cancel (it cancels the orders the engine has seen).
     engine.kill("end of test");
     let probe = CreateOrder::limit("BTC_USD", Side::Buy, d("1"), d("0.001"), "probe");
-    assert!(matches!(engine.place(probe).await, PlaceOutcome::Unknown(why) if why.contains("kill switch")));
+    assert!(matches!(engine.place(probe).await, PlaceOutcome::Refused(cdc_engine::engine::RiskRefusal::KillSwitch(_))));
     eventually(10, "the engine to see every order the exchange holds", || {
         engine_open_orders(&engine) == sim_open_orders(&sim)
     })

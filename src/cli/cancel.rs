@@ -10,6 +10,7 @@ use std::time::Duration;
 use anyhow::{anyhow, bail};
 use cdc_engine::engine::EngineEvent;
 use cdc_engine::output::{event_line, order_json};
+use cdc_engine::protocol::code_names;
 use cdc_engine::protocol::codes::CodeClass;
 use cdc_engine::protocol::envelope::DataList;
 use cdc_engine::protocol::models::Order;
@@ -24,7 +25,7 @@ use super::common::{out, AccountArgs};
 use super::queries::{client, print_orders};
 
 /// Codes with which the exchange says it does not know the order at all.
-const UNKNOWN_ORDER: [i64; 2] = [212, 40401];
+const UNKNOWN_ORDER: [i64; 2] = [code_names::INVALID_ORDERID, code_names::NOT_FOUND];
 
 /// Time between two look-ups while waiting for the exchange to confirm.
 const POLL: Duration = Duration::from_millis(150);
@@ -98,7 +99,7 @@ pub async fn cancel(args: CancelArgs) -> anyhow::Result<()> {
             eprintln!("warning: no answer to the cancel ({e}); checking what the exchange holds");
         }
         Err(RestError::Exchange(e)) => {
-            // 316 "no active order": say what became of it, when the exchange still knows it.
+            // NO_ACTIVE_ORDER: say what became of it, when the exchange still knows it.
             if let Ok(o) = rest.call::<_, Order>(&GetOrderDetail(target.clone())).await {
                 show_order(&o, c.json);
             }

@@ -4,6 +4,7 @@
 use tokio::sync::oneshot;
 
 use super::events::EngineEvent;
+use super::risk::RiskRefusal;
 use super::router::PlaceOutcome;
 use super::task::{Internal, Task};
 use crate::protocol::ids::ClientOrderId;
@@ -68,7 +69,8 @@ impl Task {
         for intent in intents {
             match intent {
                 Intent::Submit(mut order) => {
-                    if let Err(reason) = self.on_ticks(&mut order).and_then(|_| self.check(&order)) {
+                    if let Err(r) = self.on_ticks(&mut order).and_then(|_| self.check(&order)) {
+                        let reason = r.to_string();
                         self.refuse(strategy, Refusal { intent: Intent::Submit(order), reason, code: None }, true);
                         continue;
                     }
@@ -89,7 +91,7 @@ impl Task {
             match router.send(&req).await {
                 Ok(()) => {}
                 // The order closed before the cancel arrived: a normal race, not a problem.
-                Err((Some(212 | 316 | 40401), e)) => {
+                Err((Some(code), e)) if crate::protocol::code_names::already_closed(code) => {
                     tracing::debug!(method = R::METHOD, error = %e, "order already closed")
                 }
                 Err((_, e)) => tracing::warn!(method = R::METHOD, error = %e, "request failed"),
@@ -116,14 +118,14 @@ impl Task {
     }
 
     /// Puts a strategy's order on the venue's ticks (when the venue listed the instrument).
-    fn on_ticks(&self, order: &mut CreateOrder) -> Result<(), String> {
+    fn on_ticks(&self, order: &mut CreateOrder) -> Result<(), RiskRefusal> {
         match self.listed.get(order.instrument_name.as_str()) {
             Some(inst) => super::venue::round_to_ticks(order, inst),
             None => Ok(()),
         }
     }
 
-    fn check(&mut self, order: &CreateOrder) -> Result<(), String> {
+    fn check(&mut self, order: &CreateOrder) -> Result<(), RiskRefusal> {
         let instrument = order.instrument_name.as_str();
         let mid = self.books.get(instrument).and_then(|b| b.mid());
         let working_same_side = if self.risk_counts_working(instrument) {
@@ -148,9 +150,9 @@ impl Task {
         if order.client_oid.is_none() {
             order.client_oid = Some(self.new_oid());
         }
-        if let Err(reason) = self.check(&order) {
+        if let Err(refusal) = self.check(&order) {
             self.summary.refused += 1;
-            let _ = reply.send(PlaceOutcome::Unknown(format!("refused by risk checks: {reason}")));
+            let _ = reply.send(PlaceOutcome::Refused(refusal));
             return;
         }
         self.send_placement(None, order, Some(reply));
@@ -166,6 +168,7 @@ impl Task {
                 return;
             }
             PlaceOutcome::Rejected(e) => (e.to_string(), Some(e.code), true),
+            PlaceOutcome::Refused(r) => (r.to_string(), None, true),
             // Reconciliation will show whether it exists; the strategy learns it is in doubt.
             PlaceOutcome::Unknown(why) => (format!("outcome unknown: {why}"), None, false),
         };

@@ -22,6 +22,6 @@ pub mod venue;
 pub use config::EngineConfig;
 pub use events::EngineEvent;
 pub use handle::{start, EngineError, EngineHandle, KillScope};
-pub use risk::RiskLimits;
-pub use router::PlaceOutcome;
+pub use risk::{RiskLimits, RiskRefusal};
+pub use router::{PlaceOutcome, Via};
 pub use summary::RunSummary;

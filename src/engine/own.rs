@@ -9,6 +9,7 @@ use std::time::Duration;
 use super::events::EngineEvent;
 use super::oid::tag_of;
 use super::task::Task;
+use crate::protocol::code_names::already_closed;
 use crate::protocol::enums::OrderStatus;
 use crate::protocol::models::{Order, Trade};
 use crate::protocol::requests::{CancelOrder, GetOrderDetail, OrderRef};
@@ -129,7 +130,8 @@ impl Task {
         for (r, target) in &results {
             match r {
                 // Closed before the cancel arrived (filled, or already cancelled): not an error.
-                Err((Some(212 | 316 | 40401), _)) | Ok(()) => {}
+                Err((Some(code), _)) if already_closed(*code) => {}
+                Ok(()) => {}
                 Err((_, e)) => tracing::warn!(?target, error = %e, "cancel at shutdown failed"),
             }
         }

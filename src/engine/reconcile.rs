@@ -42,7 +42,7 @@ pub async fn fetch(rest: &RestClient, local_open: &[String], since_ns: u128) -> 
         }
         match rest.call::<_, Order>(&GetOrderDetail(OrderRef::OrderId(id.as_str().into()))).await {
             Ok(o) => snap.closed.push(o),
-            Err(RestError::Exchange(e)) if e.code == 40401 => {
+            Err(RestError::Exchange(e)) if e.code == crate::protocol::code_names::NOT_FOUND => {
                 tracing::warn!(order_id = %id, "order unknown to the exchange")
             }
             Err(e) => return Err(e),

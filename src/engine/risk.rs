@@ -32,6 +32,63 @@ pub struct RiskLimits {
     pub max_orders_per_sec: Option<u32>,
 }
 
+/// Why an order may not go out: the engine's own refusal, before anything is sent.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RiskRefusal {
+    /// The kill switch is on.
+    #[error("kill switch is on ({0}): no new orders")]
+    KillSwitch(String),
+    /// `price × quantity` over `max_order_notional`.
+    #[error("order notional {notional} exceeds the limit {max}")]
+    Notional {
+        /// The order's notional.
+        notional: Decimal,
+        /// The limit.
+        max: Decimal,
+    },
+    /// A market order with no book to price it, under `max_order_notional`.
+    #[error("cannot price the order to check max_order_notional")]
+    Unpriced,
+    /// `max_open_orders` reached.
+    #[error("{open} orders already open or on their way, limit max_open_orders = {max}")]
+    OpenOrders {
+        /// Open and in flight.
+        open: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// `max_position` would be exceeded.
+    #[error(
+        "position in {instrument} is {held} and would reach {after} with this order and the working ones, limit {max}"
+    )]
+    Position {
+        /// The instrument.
+        instrument: String,
+        /// The position now.
+        held: Decimal,
+        /// With this order and the working ones filled.
+        after: Decimal,
+        /// The limit.
+        max: Decimal,
+    },
+    /// `max_orders_per_sec` reached.
+    #[error("more than {max} orders in one second")]
+    Rate {
+        /// The limit.
+        max: u32,
+    },
+    /// The quantity is below the instrument's quantity tick.
+    #[error("quantity {qty} is below {instrument}'s quantity tick {tick}: the smallest order is {tick}")]
+    BelowQtyTick {
+        /// The instrument.
+        instrument: String,
+        /// The quantity asked for.
+        qty: Decimal,
+        /// The tick.
+        tick: Decimal,
+    },
+}
+
 /// The running checks.
 #[derive(Debug, Default)]
 pub struct Risk {
@@ -89,24 +146,24 @@ impl Risk {
     }
 
     /// Checks a new order; `Err` says why it may not go out.
-    pub fn check(&mut self, order: &CreateOrder, state: &State, x: Exposure) -> Result<(), String> {
+    pub fn check(&mut self, order: &CreateOrder, state: &State, x: Exposure) -> Result<(), RiskRefusal> {
         if let Some(why) = &self.killed {
-            return Err(format!("kill switch is on ({why}): no new orders"));
+            return Err(RiskRefusal::KillSwitch(why.clone()));
         }
         let l = &self.limits;
         if let Some(max) = l.max_order_notional {
             let price = order.price.or(x.mid);
             let notional = order.notional.or_else(|| Some(price? * order.quantity?));
             match notional {
-                Some(n) if n > max => return Err(format!("order notional {n} exceeds the limit {max}")),
-                None => return Err("cannot price the order to check max_order_notional".into()),
+                Some(n) if n > max => return Err(RiskRefusal::Notional { notional: n, max }),
+                None => return Err(RiskRefusal::Unpriced),
                 _ => {}
             }
         }
         if let Some(max) = l.max_open_orders {
             let open = state.orders.open_count() + x.inflight;
             if open >= max {
-                return Err(format!("{open} orders already open or on their way, limit max_open_orders = {max}"));
+                return Err(RiskRefusal::OpenOrders { open, max });
             }
         }
         if let Some(max) = l.max_position.get(order.instrument_name.as_str()) {
@@ -118,23 +175,20 @@ impl Risk {
                 self.sent.pop_front();
             }
             if self.sent.len() >= max as usize {
-                return Err(format!("more than {max} orders in one second"));
+                return Err(RiskRefusal::Rate { max });
             }
             self.sent.push_back(now);
         }
         Ok(())
     }
 
-    fn check_position(&self, order: &CreateOrder, state: &State, x: Exposure, max: Decimal) -> Result<(), String> {
+    fn check_position(&self, order: &CreateOrder, state: &State, x: Exposure, max: Decimal) -> Result<(), RiskRefusal> {
         let held = self.position(order.instrument_name.as_str(), state);
         let qty = order.quantity.unwrap_or_default() + x.working_same_side;
         let after = held + if order.side == Side::Buy { qty } else { -qty };
         // Reducing exposure is what a limit is for: never block it.
         if after.abs() > max && after.abs() > held.abs() {
-            return Err(format!(
-                "position in {} is {held} and would reach {after} with this order and the working ones, limit {max}",
-                order.instrument_name
-            ));
+            return Err(RiskRefusal::Position { instrument: order.instrument_name.to_string(), held, after, max });
         }
         Ok(())
     }
@@ -164,27 +218,27 @@ mod tests {
         let state = State::default();
         let mut r = Risk::new(RiskLimits { max_order_notional: Some(Decimal::from(1000)), ..Default::default() });
         assert!(r.check(&order("50000", "0.01"), &state, x()).is_ok());
-        assert!(r.check(&order("50000", "0.1"), &state, x()).unwrap_err().contains("notional"));
+        assert!(r.check(&order("50000", "0.1"), &state, x()).unwrap_err().to_string().contains("notional"));
 
         let mut r = Risk::new(RiskLimits { max_orders_per_sec: Some(2), ..Default::default() });
         assert!(r.check(&order("1", "1"), &state, x()).is_ok() && r.check(&order("1", "1"), &state, x()).is_ok());
-        assert!(r.check(&order("1", "1"), &state, x()).unwrap_err().contains("second"));
+        assert!(r.check(&order("1", "1"), &state, x()).unwrap_err().to_string().contains("second"));
         tokio::time::advance(Duration::from_secs(1)).await;
         assert!(r.check(&order("1", "1"), &state, x()).is_ok());
 
         let mut limits = RiskLimits::default();
         limits.max_position.insert("BTC_USD".into(), Decimal::ONE);
         let mut r = Risk::new(limits);
-        assert!(r.check(&order("1", "2"), &state, x()).unwrap_err().contains("position"));
+        assert!(r.check(&order("1", "2"), &state, x()).unwrap_err().to_string().contains("position"));
 
         let mut r = Risk::new(RiskLimits { max_open_orders: Some(2), ..Default::default() });
         assert!(r.check(&order("1", "1"), &state, Exposure { inflight: 1, ..x() }).is_ok());
-        let e = r.check(&order("1", "1"), &state, Exposure { inflight: 2, ..x() }).unwrap_err();
+        let e = r.check(&order("1", "1"), &state, Exposure { inflight: 2, ..x() }).unwrap_err().to_string();
         assert!(e.contains("max_open_orders = 2"), "{e}");
 
         let mut r = Risk::new(RiskLimits::default());
         r.kill("test");
-        assert!(r.check(&order("1", "1"), &state, x()).unwrap_err().contains("kill switch"));
+        assert!(r.check(&order("1", "1"), &state, x()).unwrap_err().to_string().contains("kill switch"));
     }
 }
 
@@ -209,13 +263,13 @@ mod position_tests {
         // A spot balance the account already held is not a position: nothing counted yet.
         assert!(r.check(&order(Side::Buy, "0.5"), &state, Exposure::default()).is_ok());
         r.on_own_fill("BTC_USD", &Side::Buy, d("0.5"));
-        let e = r.check(&order(Side::Buy, "0.001"), &state, Exposure::default()).unwrap_err();
+        let e = r.check(&order(Side::Buy, "0.001"), &state, Exposure::default()).unwrap_err().to_string();
         assert!(e.contains("would reach 0.501") && e.contains("limit 0.5"), "{e}");
         assert!(r.check(&order(Side::Sell, "0.2"), &state, Exposure::default()).is_ok());
         // Working orders on the same side count as if filled.
         r.on_own_fill("BTC_USD", &Side::Sell, d("0.3"));
         let busy = Exposure { working_same_side: d("0.3"), ..Exposure::default() };
-        assert!(r.check(&order(Side::Buy, "0.1"), &state, busy).unwrap_err().contains("would reach 0.6"));
+        assert!(r.check(&order(Side::Buy, "0.1"), &state, busy).unwrap_err().to_string().contains("would reach 0.6"));
         // Over the limit (e.g. limits lowered between runs), a reducing order still passes.
         r.on_own_fill("BTC_USD", &Side::Buy, d("0.7"));
         assert!(r.check(&order(Side::Sell, "0.1"), &state, Exposure::default()).is_ok());

@@ -11,6 +11,8 @@
 
 use std::sync::Arc;
 
+use super::risk::RiskRefusal;
+use crate::protocol::code_names::{DUPLICATE_CLORDID, NOT_FOUND};
 use crate::protocol::codes::CodeClass;
 use crate::protocol::envelope::OrderAck;
 use crate::protocol::models::Order;
@@ -19,6 +21,27 @@ use crate::protocol::{ExchangeError, Response};
 use crate::rest::{RestClient, RestError};
 use crate::ws::{SessionHandle, WsError};
 
+/// How we know an order was placed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// Acknowledged over the user socket.
+    WebSocket,
+    /// Acknowledged over REST.
+    Rest,
+    /// Found by its `client_oid` after a lost answer or a 204.
+    Lookup,
+}
+
+impl std::fmt::Display for Via {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Via::WebSocket => "ws",
+            Via::Rest => "rest",
+            Via::Lookup => "lookup",
+        })
+    }
+}
+
 /// How an order placement ended.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PlaceOutcome {
@@ -26,9 +49,11 @@ pub enum PlaceOutcome {
     Placed {
         /// Its exchange id, when known.
         order_id: Option<String>,
-        /// How we know: `ws`, `rest`, or `lookup`.
-        via: &'static str,
+        /// How we know.
+        via: Via,
     },
+    /// The engine's checks refused it; nothing was sent.
+    Refused(RiskRefusal),
     /// The exchange refused it.
     Rejected(Box<ExchangeError>),
     /// We could not learn the outcome; reconciliation will.
@@ -63,9 +88,9 @@ impl Router {
             match self.over_ws(ws, order).await {
                 Ok(resp) => {
                     let ack: Option<OrderAck> = resp.result().ok();
-                    return PlaceOutcome::Placed { order_id: ack.and_then(|a| a.order_id), via: "ws" };
+                    return PlaceOutcome::Placed { order_id: ack.and_then(|a| a.order_id), via: Via::WebSocket };
                 }
-                Err(WsError::Exchange(e)) if e.code == 204 => return self.confirm(&oid).await,
+                Err(WsError::Exchange(e)) if e.code == DUPLICATE_CLORDID => return self.confirm(&oid).await,
                 Err(WsError::Exchange(e)) if e.class() != CodeClass::Transient => return PlaceOutcome::Rejected(e),
                 // Nothing was sent: REST takes over.
                 Err(WsError::NotConnected | WsError::Closed) => {}
@@ -88,9 +113,9 @@ impl Router {
             let err = match self.rest.send_once(CreateOrder::METHOD, order.params()).await {
                 Ok(a) if a.response.is_ok() => {
                     let ack: Option<OrderAck> = a.response.result().ok();
-                    return PlaceOutcome::Placed { order_id: ack.and_then(|a| a.order_id), via: "rest" };
+                    return PlaceOutcome::Placed { order_id: ack.and_then(|a| a.order_id), via: Via::Rest };
                 }
-                Ok(a) if a.response.code == 204 => return self.confirm(oid).await,
+                Ok(a) if a.response.code == DUPLICATE_CLORDID => return self.confirm(oid).await,
                 Ok(a) => {
                     let e =
                         ExchangeError::new(CreateOrder::METHOD, a.response.code, a.response.message, Some(a.status));
@@ -117,7 +142,7 @@ impl Router {
     async fn confirm(&self, oid: &str) -> PlaceOutcome {
         match self.lookup(oid).await {
             Lookup::Found(o) => placed(o),
-            Lookup::NotFound => PlaceOutcome::Unknown(format!("204 for {oid}, yet no such order")),
+            Lookup::NotFound => PlaceOutcome::Unknown(format!("DUPLICATE_CLORDID (204) for {oid}, yet no such order")),
             Lookup::Unknown(why) => PlaceOutcome::Unknown(why),
         }
     }
@@ -125,7 +150,7 @@ impl Router {
     async fn lookup(&self, oid: &str) -> Lookup {
         match self.rest.call::<_, Order>(&GetOrderDetail(OrderRef::ClientOid(oid.into()))).await {
             Ok(o) => Lookup::Found(Box::new(o)),
-            Err(RestError::Exchange(e)) if e.code == 40401 => Lookup::NotFound,
+            Err(RestError::Exchange(e)) if e.code == NOT_FOUND => Lookup::NotFound,
             Err(e) => Lookup::Unknown(format!("could not look up {oid}: {e}")),
         }
     }
@@ -158,5 +183,5 @@ impl Router {
 }
 
 fn placed(o: Box<Order>) -> PlaceOutcome {
-    PlaceOutcome::Placed { order_id: Some(o.order_id.to_string()), via: "lookup" }
+    PlaceOutcome::Placed { order_id: Some(o.order_id.to_string()), via: Via::Lookup }
 }

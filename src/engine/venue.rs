@@ -14,6 +14,8 @@ use crate::protocol::models::Instrument;
 use crate::protocol::requests::{CreateOrder, GetInstruments};
 use crate::rest::RestClient;
 
+use super::risk::RiskRefusal;
+
 /// The venue's instruments by name.
 #[derive(Debug, Clone, Default)]
 pub struct Listed {
@@ -89,7 +91,7 @@ fn distance(a: &str, b: &str) -> usize {
 
 /// Puts `order` on `inst`'s ticks: a buy's price down and a sell's up (never more aggressive
 /// than asked), the quantity down. `Err` when the quantity rounds to nothing.
-pub fn round_to_ticks(order: &mut CreateOrder, inst: &Instrument) -> Result<(), String> {
+pub fn round_to_ticks(order: &mut CreateOrder, inst: &Instrument) -> Result<(), RiskRefusal> {
     let (pt, qt) = (inst.price_tick_size, inst.qty_tick_size);
     if let Some(p) = order.price.filter(|_| pt > Decimal::ZERO) {
         let steps = p / pt;
@@ -99,10 +101,7 @@ pub fn round_to_ticks(order: &mut CreateOrder, inst: &Instrument) -> Result<(), 
     if let Some(q) = order.quantity.filter(|_| qt > Decimal::ZERO) {
         let rounded = ((q / qt).floor() * qt).normalize();
         if rounded.is_zero() {
-            return Err(format!(
-                "quantity {q} is below {}'s quantity tick {qt}: the smallest order is {qt}",
-                inst.symbol
-            ));
+            return Err(RiskRefusal::BelowQtyTick { instrument: inst.symbol.to_string(), qty: q, tick: qt });
         }
         order.quantity = Some(rounded);
     }
@@ -142,6 +141,6 @@ mod tests {
         round_to_ticks(&mut sell, &i).unwrap();
         assert_eq!(sell.price, Some(d("100.02")));
         let mut tiny = CreateOrder::limit("BTC_USD", Side::Sell, d("100"), d("0.00005"), "x");
-        assert!(round_to_ticks(&mut tiny, &i).unwrap_err().contains("smallest order is 0.0001"));
+        assert!(round_to_ticks(&mut tiny, &i).unwrap_err().to_string().contains("smallest order is 0.0001"));
     }
 }

@@ -4,6 +4,7 @@
 //! This layer does no I/O and must not depend on tokio: it turns bytes into types and back.
 
 pub mod channel;
+pub mod code_names;
 pub mod codes;
 pub mod enums;
 pub mod envelope;
