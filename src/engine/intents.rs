@@ -15,7 +15,7 @@ impl Task {
     /// A fresh client id: the run's prefix and a counter (well under 36 characters).
     pub(crate) fn new_oid(&mut self) -> ClientOrderId {
         self.next_oid += 1;
-        ClientOrderId::from(format!("{}-{}", self.prefix, self.next_oid))
+        ClientOrderId::from(super::oid::manual_oid(&self.prefix, self.next_oid))
     }
 
     /// Calls `f` on every running strategy, then runs the intents each recorded. Nothing is

@@ -28,6 +28,11 @@ pub fn strategy_oid(tag: &str, run: &str, n: u64) -> String {
     format!("{tag}-{run}-{n}")
 }
 
+/// The client id of the `n`th order of run `run` placed through the handle (no strategy).
+pub fn manual_oid(run: &str, n: u64) -> String {
+    format!("{run}-{n}")
+}
+
 /// The strategy tag in a client id of the engine's shape (`{tag}-{run}-{n}`), if it has one.
 /// A caller compares it with the tags it knows; a user's own client ids that happen to look
 /// alike only match if they start with a configured strategy's tag.
@@ -50,7 +55,7 @@ mod tests {
         let oid = strategy_oid("market_maker", "e6740f2a1", 4_294_967_296);
         assert!(oid.len() <= 36, "{oid}");
         assert_eq!(tag_of(&oid), Some("market_maker"));
-        assert_eq!(tag_of("e6740f2a1-17"), None);
+        assert_eq!(tag_of(&manual_oid("e6740f2a1", 17)), None);
         assert_eq!(tag_of("grid-e1-x"), None);
         assert_eq!(tag_of("my-own-id-7"), Some("my"));
     }
