@@ -29,36 +29,10 @@ impl Task {
         self.dispatch_where(|j| j == i, f)
     }
 
-    fn dispatch_where(
-        &mut self,
-        which: impl Fn(usize) -> bool,
-        mut f: impl FnMut(&mut dyn Strategy, &mut Context<'_>),
-    ) {
-        if self.strategies.is_empty() || !self.started || self.stopping {
-            return;
-        }
-        let mut strategies = std::mem::take(&mut self.strategies);
+    fn dispatch_where(&mut self, which: impl Fn(usize) -> bool, f: impl FnMut(&mut dyn Strategy, &mut Context<'_>)) {
         let now = self.clock.now_ms();
-        let mut pending = Vec::new();
-        for (i, s) in strategies.iter_mut().enumerate() {
-            if !which(i) || self.halted[i].is_some() {
-                continue;
-            }
-            let mut intents = Vec::new();
-            {
-                let (prefix, tag, counter) = (&self.prefix, &self.tags[i], &mut self.next_oid);
-                let mut oids = || {
-                    *counter += 1;
-                    ClientOrderId::from(super::oid::strategy_oid(tag, prefix, *counter))
-                };
-                let mut ctx = Context::new(&self.state, &mut intents, &mut oids, now);
-                f(s.as_mut(), &mut ctx);
-            }
-            if !intents.is_empty() {
-                pending.push((i, intents));
-            }
-        }
-        self.strategies = strategies;
+        let oids = (self.prefix.as_str(), &mut self.next_oid);
+        let pending = self.host.call(&self.state, oids, now, which, f);
         for (i, intents) in pending {
             self.run_intents(Some(i), intents);
         }
@@ -163,7 +137,7 @@ impl Task {
             PlaceOutcome::Placed { .. } => {
                 self.summary.placed += 1;
                 if let Some(i) = strategy {
-                    self.refusals[i] = 0;
+                    self.host.accepted(i);
                 }
                 return;
             }
@@ -194,19 +168,7 @@ impl Task {
 
     /// Strategy timers.
     pub(crate) fn on_tick(&mut self) {
-        let now = tokio::time::Instant::now();
-        let due: Vec<usize> = self
-            .timers
-            .iter_mut()
-            .enumerate()
-            .filter_map(|(i, t)| match t {
-                Some((every, next)) if *next <= now => {
-                    *next = now + *every;
-                    Some(i)
-                }
-                _ => None,
-            })
-            .collect();
+        let due = self.host.due_timers(tokio::time::Instant::now());
         if due.is_empty() || !self.state.is_live() {
             return;
         }

@@ -6,6 +6,7 @@ mod apply;
 mod config;
 pub mod events;
 mod handle;
+mod host;
 mod intents;
 pub mod oid;
 mod own;

@@ -7,7 +7,6 @@
 use std::time::Duration;
 
 use super::events::EngineEvent;
-use super::oid::tag_of;
 use super::task::Task;
 use crate::protocol::code_names::already_closed;
 use crate::protocol::enums::OrderStatus;
@@ -31,8 +30,7 @@ impl Task {
 
     /// The strategy whose tag the client id carries, whatever run placed it.
     pub(crate) fn strategy_of(&self, client_oid: &str) -> Option<usize> {
-        let tag = tag_of(client_oid)?;
-        self.tags.iter().position(|t| t == tag)
+        self.host.owner(client_oid)
     }
 
     /// This engine's: this run's, or a configured strategy's from an earlier run.
@@ -81,29 +79,27 @@ impl Task {
         if self.is_this_run(c) {
             self.summary.pnl.apply_trade(t);
         }
-        if !self.started && self.strategy_of(c).is_some() {
-            self.pre_start_fills.push(t.clone());
+        if !self.host.started && self.strategy_of(c).is_some() {
+            self.host.pre_start_fills.push(t.clone());
         }
     }
 
     /// A refusal of strategy `i`'s order; `counts` is false when the outcome is only unknown.
     pub(crate) fn count_refusal(&mut self, i: usize, counts: bool, reason: &str) {
         self.summary.refused += u64::from(counts);
-        if !counts || self.halted[i].is_some() {
+        if !counts {
             return;
         }
-        self.refusals[i] += 1;
-        if self.refusals[i] >= self.halt_after {
-            let why = format!("{} orders in a row were refused; the last: {reason}", self.refusals[i]);
+        if let Some(why) = self.host.refused(i, reason) {
             self.halt(i, why);
         }
     }
 
     /// Stops strategy `i`: it gets no more callbacks and its open orders are cancelled.
     pub(crate) fn halt(&mut self, i: usize, why: String) {
-        let name = self.strategies.get(i).map(|s| s.name().to_owned()).unwrap_or_default();
+        let name = self.host.name(i);
         tracing::error!(strategy = %name, reason = %why, "strategy halted");
-        self.halted[i] = Some(why.clone());
+        self.host.halt(i, &why);
         self.summary.halted.push((name.clone(), why.clone()));
         let mine: Vec<Intent> = self
             .own_open_orders()
@@ -149,24 +145,24 @@ impl Task {
     /// The first reconciliation is done: give each strategy the venue's instruments' state of
     /// its past (if any), then start it.
     pub(crate) fn start_strategies(&mut self) {
-        self.started = true;
-        let earlier = std::mem::take(&mut self.earlier_fills);
-        let recent = std::mem::take(&mut self.pre_start_fills);
+        self.host.started = true;
+        let earlier = std::mem::take(&mut self.host.earlier_fills);
+        let recent = std::mem::take(&mut self.host.pre_start_fills);
         let open = self.own_open_orders();
-        for i in 0..self.strategies.len() {
-            let resumed = super::resume::resumed_for(&self.tags[i], &earlier, &recent, &open);
+        for i in 0..self.host.len() {
+            let resumed = super::resume::resumed_for(self.host.tag(i), &earlier, &recent, &open);
             if resumed.open_orders.is_empty() && resumed.fills.is_empty() {
                 continue;
             }
             tracing::info!(
-                strategy = %self.tags[i], open = resumed.open_orders.len(), fills = resumed.fills.len(),
+                strategy = %self.host.tag(i), open = resumed.open_orders.len(), fills = resumed.fills.len(),
                 "resuming from earlier runs"
             );
             let mut pnl = crate::pnl::Pnl::default();
             resumed.fills.iter().for_each(|t| pnl.apply_trade(t));
             let position = pnl.by_instrument.iter().map(|(k, p)| (k.clone(), p.position.normalize())).collect();
             self.dispatch_one(i, |s, ctx| s.on_resume(ctx, &resumed));
-            let strategy = self.strategies[i].name().to_owned();
+            let strategy = self.host.name(i);
             let (open_orders, fills) = (resumed.open_orders.len(), resumed.fills.len());
             self.emit(EngineEvent::Resumed { strategy, open_orders, fills, position });
         }

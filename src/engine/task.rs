@@ -25,6 +25,8 @@ use crate::rest::{RestClient, RestError};
 use crate::state::book::Books;
 use crate::state::State;
 use crate::strategy::{Intent, Strategy};
+
+use super::host::Host;
 use crate::ws::{self, SessionConfig, SessionEvent, SessionHandle, SessionKind};
 
 /// Commands from handles.
@@ -61,8 +63,8 @@ pub(crate) struct Boot {
 pub(crate) struct Task {
     pub(crate) state: Arc<State>,
     pub(crate) journal: Option<Journal>,
-    pub(crate) strategies: Vec<Box<dyn Strategy>>,
-    pub(crate) timers: Vec<Option<(Duration, tokio::time::Instant)>>,
+    /// The strategies and what the engine knows of each.
+    pub(crate) host: Host,
     pub(crate) risk: Risk,
     pub(crate) router: Router,
     pub(crate) rest: Arc<RestClient>,
@@ -83,18 +85,6 @@ pub(crate) struct Task {
     pub(crate) inflight: usize,
     /// The venue's instruments (ticks), for rounding strategy orders.
     pub(crate) listed: Listed,
-    /// Each strategy's tag in client ids, by index.
-    pub(crate) tags: Vec<String>,
-    /// Why a strategy was halted, by index.
-    pub(crate) halted: Vec<Option<String>>,
-    /// Consecutive refusals of each strategy's orders.
-    pub(crate) refusals: Vec<u32>,
-    /// Refusals in a row after which a strategy is halted.
-    pub(crate) halt_after: u32,
-    /// Journal fills of the strategies, handed to them once at start.
-    pub(crate) earlier_fills: Vec<Trade>,
-    /// Own fills applied before the strategies started (the exchange's gap).
-    pub(crate) pre_start_fills: Vec<Trade>,
     /// This run's figures.
     pub(crate) summary: RunSummary,
     /// Readers that get every event (no lag, no skip).
@@ -105,9 +95,6 @@ pub(crate) struct Task {
     buffer: Vec<Push>,
     recovered_open: Vec<String>,
     started_ns: u128,
-    pub(crate) started: bool,
-    /// Set once `on_stop` ran: strategies get nothing more.
-    pub(crate) stopping: bool,
 }
 
 impl Task {
@@ -123,16 +110,19 @@ impl Task {
         boot: Boot,
     ) -> Self {
         let mut user_cfg = SessionConfig::user(&cfg.endpoints.user_ws_url, cfg.creds.clone());
-        let cancel_on_disconnect = cfg.cancel_on_disconnect.unwrap_or(!strategies.is_empty());
+        let mut risk = Risk::new(cfg.risk.clone());
+        for t in &boot.earlier_fills {
+            risk.on_own_fill(t.instrument_name.as_str(), &t.side, t.traded_quantity);
+        }
+        let host = Host::new(strategies, cfg.halt_after_refusals, boot.earlier_fills);
+        let cancel_on_disconnect = cfg.cancel_on_disconnect.unwrap_or(host.len() > 0);
         user_cfg.kind = SessionKind::User { creds: cfg.creds.clone(), cancel_on_disconnect };
         user_cfg.channels.push("user.positions".into());
         user_cfg.connect_pause = cfg.connect_pause;
         user_cfg.request_timeout = cfg.request_timeout;
         user_cfg.clock = cfg.clock.clone();
         let (user, user_rx) = ws::spawn(user_cfg);
-        let mut channels: Vec<String> = strategies.iter().flat_map(|s| s.market_channels()).collect();
-        channels.sort();
-        channels.dedup();
+        let channels = host.market_channels();
         let (market, market_rx) = if channels.is_empty() {
             (None, None)
         } else {
@@ -143,21 +133,9 @@ impl Task {
             (Some(h), Some(rx))
         };
         let (internal_tx, internal_rx) = mpsc::unbounded_channel();
-        let timers =
-            strategies.iter().map(|s| s.timer_interval().map(|d| (d, tokio::time::Instant::now() + d))).collect();
-        let tags = strategies.iter().map(|s| s.id()).collect();
-        let mut risk = Risk::new(cfg.risk.clone());
-        for t in &boot.earlier_fills {
-            risk.on_own_fill(t.instrument_name.as_str(), &t.side, t.traded_quantity);
-        }
         Task {
-            halted: vec![None; strategies.len()],
-            refusals: vec![0; strategies.len()],
-            halt_after: cfg.halt_after_refusals,
-            tags,
+            host,
             listed: boot.listed,
-            earlier_fills: boot.earlier_fills,
-            pre_start_fills: Vec::new(),
             summary: RunSummary::default(),
             lossless: Vec::new(),
             market_seen: false,
@@ -165,8 +143,6 @@ impl Task {
             started_ns: u128::from(cfg.clock.now_ms().saturating_sub(1_000)) * 1_000_000,
             state,
             journal,
-            strategies,
-            timers,
             risk,
             rest,
             events,
@@ -186,8 +162,6 @@ impl Task {
             reconciling: None,
             buffer: Vec::new(),
             recovered_open: boot.recovered_open,
-            started: false,
-            stopping: false,
         }
     }
 
@@ -326,7 +300,7 @@ impl Task {
         self.reconciling = None;
         tracing::info!(open = snap.open_orders.len(), fills = snap.trades.len(), "reconciled: live");
         self.state.set_live(true);
-        if !self.started {
+        if !self.host.started {
             self.start_strategies();
         }
         self.state.set_live(false);
@@ -372,7 +346,7 @@ impl Task {
         self.dispatch(|s, ctx| s.on_stop(ctx));
         // From here on strategies are told nothing, so they cannot ask for orders that the
         // risk checks would only refuse.
-        self.stopping = true;
+        self.host.stopping = true;
         self.risk.kill("shutting down");
         // Placements still on their way must land before we cancel, or they would outlive us.
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);

@@ -1,0 +1,151 @@
+//! The strategy host: a run's strategies with what the engine knows of each (its tag, its timer,
+//! whether it started, stopped or halted, its refusals in a row, its past handed over at start).
+//! It calls them and hands back what they asked for. It must NOT check risk, send anything or
+//! read the exchange: the engine task does that with the intents it returns.
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::oid::{strategy_oid, tag_of};
+use crate::protocol::ids::ClientOrderId;
+use crate::protocol::models::Trade;
+use crate::state::State;
+use crate::strategy::{Context, Intent, Strategy};
+
+/// A run's strategies, by index.
+pub(crate) struct Host {
+    strategies: Vec<Box<dyn Strategy>>,
+    tags: Vec<String>,
+    timers: Vec<Option<(Duration, Instant)>>,
+    halted: Vec<Option<String>>,
+    refusals: Vec<u32>,
+    halt_after: u32,
+    /// Set at the first reconciliation: nothing is called before.
+    pub(crate) started: bool,
+    /// Set once `on_stop` ran: nothing is called after.
+    pub(crate) stopping: bool,
+    /// Journal fills of the strategies, handed to them once at start.
+    pub(crate) earlier_fills: Vec<Trade>,
+    /// Their fills applied before they started (the exchange's gap).
+    pub(crate) pre_start_fills: Vec<Trade>,
+}
+
+impl Host {
+    /// Hosts `strategies`; one is halted after `halt_after` refusals in a row.
+    pub(crate) fn new(strategies: Vec<Box<dyn Strategy>>, halt_after: u32, earlier_fills: Vec<Trade>) -> Self {
+        let now = Instant::now();
+        Host {
+            tags: strategies.iter().map(|s| s.id()).collect(),
+            timers: strategies.iter().map(|s| s.timer_interval().map(|d| (d, now + d))).collect(),
+            halted: vec![None; strategies.len()],
+            refusals: vec![0; strategies.len()],
+            strategies,
+            halt_after,
+            started: false,
+            stopping: false,
+            earlier_fills,
+            pre_start_fills: Vec::new(),
+        }
+    }
+
+    /// How many strategies (halted ones included).
+    pub(crate) fn len(&self) -> usize {
+        self.strategies.len()
+    }
+
+    /// Strategy `i`'s tag in client ids.
+    pub(crate) fn tag(&self, i: usize) -> &str {
+        &self.tags[i]
+    }
+
+    /// Strategy `i`'s name.
+    pub(crate) fn name(&self, i: usize) -> String {
+        self.strategies.get(i).map(|s| s.name().to_owned()).unwrap_or_default()
+    }
+
+    /// The market channels all of them need, sorted, each once.
+    pub(crate) fn market_channels(&self) -> Vec<String> {
+        let mut channels: Vec<String> = self.strategies.iter().flat_map(|s| s.market_channels()).collect();
+        channels.sort();
+        channels.dedup();
+        channels
+    }
+
+    /// The strategy whose tag the client id carries, whatever run placed it.
+    pub(crate) fn owner(&self, client_oid: &str) -> Option<usize> {
+        let tag = tag_of(client_oid)?;
+        self.tags.iter().position(|t| t == tag)
+    }
+
+    /// Calls `f` on each running strategy that `which` selects, with client ids of run `run`
+    /// counted by `counter`; returns the intents each recorded.
+    pub(crate) fn call(
+        &mut self,
+        state: &State,
+        (run, counter): (&str, &mut u64),
+        now_ms: u64,
+        which: impl Fn(usize) -> bool,
+        mut f: impl FnMut(&mut dyn Strategy, &mut Context<'_>),
+    ) -> Vec<(usize, Vec<Intent>)> {
+        if !self.started || self.stopping {
+            return Vec::new();
+        }
+        let mut pending = Vec::new();
+        for (i, s) in self.strategies.iter_mut().enumerate() {
+            if !which(i) || self.halted[i].is_some() {
+                continue;
+            }
+            let mut intents = Vec::new();
+            {
+                let tag = &self.tags[i];
+                let mut oids = || {
+                    *counter += 1;
+                    ClientOrderId::from(strategy_oid(tag, run, *counter))
+                };
+                let mut ctx = Context::new(state, &mut intents, &mut oids, now_ms);
+                f(s.as_mut(), &mut ctx);
+            }
+            if !intents.is_empty() {
+                pending.push((i, intents));
+            }
+        }
+        pending
+    }
+
+    /// The strategies whose timer is due at `now`, rescheduled.
+    pub(crate) fn due_timers(&mut self, now: Instant) -> Vec<usize> {
+        self.timers
+            .iter_mut()
+            .enumerate()
+            .filter_map(|(i, t)| match t {
+                Some((every, next)) if *next <= now => {
+                    *next = now + *every;
+                    Some(i)
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// An order of strategy `i` went out: its run of refusals ends.
+    pub(crate) fn accepted(&mut self, i: usize) {
+        self.refusals[i] = 0;
+    }
+
+    /// Counts a refusal of strategy `i`'s order; the reason to halt it when this one was one
+    /// too many.
+    pub(crate) fn refused(&mut self, i: usize, reason: &str) -> Option<String> {
+        if self.halted[i].is_some() {
+            return None;
+        }
+        self.refusals[i] += 1;
+        (self.refusals[i] >= self.halt_after)
+            .then(|| format!("{} orders in a row were refused; the last: {reason}", self.refusals[i]))
+    }
+
+    /// Marks strategy `i` halted: it is called no more.
+    pub(crate) fn halt(&mut self, i: usize, why: &str) {
+        self.halted[i] = Some(why.to_owned());
+    }
+}
