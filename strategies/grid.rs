@@ -12,10 +12,9 @@ use cdc_engine::protocol::ids::ClientOrderId;
 use cdc_engine::protocol::models::{Instrument, Order, Trade};
 use cdc_engine::protocol::requests::{CreateOrder, OrderRef};
 use cdc_engine::state::book::OrderBook;
-use cdc_engine::strategy::{Context, Refusal, Resumed, Strategy};
+use cdc_engine::strategy::{Context, Done, OwnOrders, Refusal, Resumed, Strategy};
 use rust_decimal::Decimal;
 
-use super::own_orders::{Done, OwnOrders};
 use super::params::{floor_tick, Params, Ticks};
 
 /// A placement whose outcome stays unknown this long is assumed absent (its level frees).

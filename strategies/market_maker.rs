@@ -13,10 +13,9 @@ use cdc_engine::protocol::enums::{ExecInst, OrderStatus, Side};
 use cdc_engine::protocol::models::{Instrument, Order, Trade};
 use cdc_engine::protocol::requests::{CreateOrder, OrderRef};
 use cdc_engine::state::book::OrderBook;
-use cdc_engine::strategy::{Context, Refusal, Resumed, Strategy};
+use cdc_engine::strategy::{Context, OwnOrders, Refusal, Resumed, Strategy};
 use rust_decimal::Decimal;
 
-use super::own_orders::OwnOrders;
 use super::params::{Params, Ticks};
 
 /// A cancel not confirmed after this long is sent again (it may have raced the placement).

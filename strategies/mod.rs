@@ -4,7 +4,6 @@
 
 pub mod grid;
 pub mod market_maker;
-pub mod own_orders;
 pub mod params;
 #[cfg(test)]
 mod testkit;

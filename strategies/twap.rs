@@ -12,11 +12,10 @@ use std::time::Duration;
 use cdc_engine::protocol::enums::Side;
 use cdc_engine::protocol::models::{Instrument, Order, Trade};
 use cdc_engine::protocol::requests::{CreateOrder, OrderRef};
-use cdc_engine::strategy::{Context, Refusal, Resumed, Strategy};
+use cdc_engine::strategy::{Context, OwnOrders, Refusal, Resumed, Strategy};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
-use super::own_orders::OwnOrders;
 use super::params::{floor_tick, Params, Ticks};
 
 /// The engine's timer resolution: shorter intervals cannot be honoured.

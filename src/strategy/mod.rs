@@ -1,6 +1,10 @@
-//! The `Strategy` trait and the context a strategy sees. Callbacks are synchronous and run on
-//! the engine task: a strategy reads state and records intents (submit, cancel, amend); the
-//! engine checks them against the risk limits and routes them. Strategies never do I/O.
+//! The `Strategy` trait and the context a strategy sees, and [`OwnOrders`], the book-keeping a
+//! strategy keeps of its own orders. Callbacks are synchronous and run on the engine task: a
+//! strategy reads state and records intents (submit, cancel, amend); the engine checks them
+//! against the risk limits and routes them. Nothing here does I/O or sends anything itself:
+//! intents are only recorded, and the engine alone acts on them.
+
+mod own_orders;
 
 use std::time::Duration;
 
@@ -9,6 +13,8 @@ use crate::protocol::models::{Instrument, Order, Position, PublicTrade, Ticker, 
 use crate::protocol::requests::{AmendOrder, CreateOrder, OrderRef};
 use crate::state::book::OrderBook;
 use crate::state::{Balance, State};
+
+pub use own_orders::{Done, OwnOrders, Tracked};
 
 /// What a strategy asks the engine to do.
 #[derive(Debug, Clone, PartialEq)]
@@ -107,6 +113,61 @@ impl<'a> Context<'a> {
 
 /// An automated strategy. Every callback has a default that does nothing, so a strategy
 /// implements only what it needs.
+///
+/// The engine calls it on its own task, one callback at a time, with a fresh [`Context`]; what
+/// a callback records there (an order, a cancel) is sent once the callback returns, if the risk
+/// checks allow it. A strategy never does I/O and never blocks.
+///
+/// # Example
+///
+/// A strategy that bids for 0.001 BTC at 49 000 USD when the run starts. The engine builds the
+/// [`Context`]; a test can build one too, over a [`State`], and look at what was recorded:
+///
+/// ```
+/// use cdc_engine::protocol::enums::Side;
+/// use cdc_engine::protocol::ids::ClientOrderId;
+/// use cdc_engine::protocol::requests::CreateOrder;
+/// use cdc_engine::state::State;
+/// use cdc_engine::strategy::{Context, Intent, Strategy};
+/// use rust_decimal::Decimal;
+///
+/// struct OneBid;
+///
+/// impl Strategy for OneBid {
+///     fn name(&self) -> &str {
+///         "one_bid"
+///     }
+///
+///     fn on_start(&mut self, ctx: &mut Context<'_>) {
+///         let (price, qty) = (Decimal::new(49_000, 0), Decimal::new(1, 3));
+///         let oid = ctx.submit(CreateOrder::limit("BTC_USD", Side::Buy, price, qty, ""));
+///         assert_eq!(oid.as_str(), "one_bid-1");
+///     }
+/// }
+///
+/// // Drive it as the engine would: a context over the account's state that collects intents
+/// // and hands out client ids.
+/// let state = State::default();
+/// let mut intents = Vec::new();
+/// let mut next = 0;
+/// let mut oids = || {
+///     next += 1;
+///     ClientOrderId::from(format!("one_bid-{next}"))
+/// };
+/// let mut strategy = OneBid;
+/// strategy.on_start(&mut Context::new(&state, &mut intents, &mut oids, 1_700_000_000_000));
+///
+/// // One order recorded, carrying the client id the context gave it.
+/// let [Intent::Submit(order)] = intents.as_slice() else { panic!("expected one order, got {intents:?}") };
+/// assert_eq!(order.side, Side::Buy);
+/// assert_eq!((order.price, order.quantity), (Some(Decimal::new(49_000, 0)), Some(Decimal::new(1, 3))));
+/// assert_eq!(order.client_oid.as_ref().map(|c| c.as_str()), Some("one_bid-1"));
+/// // Its orders carry its id, by default the name.
+/// assert_eq!(strategy.id(), "one_bid");
+/// ```
+///
+/// A whole strategy run by the engine as its own program is in `examples/dip_buyer/`; it keeps
+/// its orders with [`OwnOrders`] and takes the venue's ticks in [`Strategy::configure`].
 #[allow(unused_variables)]
 pub trait Strategy: Send {
     /// A short name, used in logs and in client ids.

@@ -12,11 +12,11 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
-use cdc_engine::protocol::enums::Side;
-use cdc_engine::protocol::ids::{ClientOrderId, OrderId, TradeId};
-use cdc_engine::protocol::models::{Order, Trade};
-use cdc_engine::protocol::requests::{CreateOrder, OrderRef};
-use cdc_engine::strategy::{Context, Intent, Refusal};
+use super::{Context, Intent, Refusal};
+use crate::protocol::enums::Side;
+use crate::protocol::ids::{ClientOrderId, OrderId, TradeId};
+use crate::protocol::models::{Order, Trade};
+use crate::protocol::requests::{CreateOrder, OrderRef};
 use rust_decimal::Decimal;
 
 /// Finished orders remembered so that a late fill still counts (bounded).
@@ -75,7 +75,60 @@ impl<T> Done<T> {
     }
 }
 
-/// The strategy's orders by client id.
+/// The strategy's orders by client id, each with a tag `T` of the strategy's choosing (a grid
+/// level, the price a quote was based on, `()` for nothing). Feed it the strategy's
+/// `on_order`, `on_fill` and `on_refused` callbacks; it places and cancels only when told to,
+/// through the [`Context`] it is given.
+///
+/// # Example
+///
+/// A bid placed, reported `FILLED` before its fill arrives: until the fill is seen its quantity
+/// still counts as pending, then it leaves the book-keeping and the position moves.
+///
+/// ```
+/// use cdc_engine::protocol::enums::Side;
+/// use cdc_engine::protocol::ids::ClientOrderId;
+/// use cdc_engine::protocol::models::{Order, Trade};
+/// use cdc_engine::protocol::requests::CreateOrder;
+/// use cdc_engine::state::State;
+/// use cdc_engine::strategy::{Context, OwnOrders};
+/// use rust_decimal::Decimal;
+/// use serde_json::json;
+///
+/// let qty = Decimal::new(2, 3); // 0.002
+/// let mut orders: OwnOrders<&str> = OwnOrders::default();
+///
+/// // In a callback: place a bid through the context, tagged "entry".
+/// let (state, mut intents) = (State::default(), Vec::new());
+/// let mut oids = || ClientOrderId::from("dip-1");
+/// let mut ctx = Context::new(&state, &mut intents, &mut oids, 1_700_000_000_000);
+/// let bid = CreateOrder::limit("BTC_USD", Side::Buy, Decimal::new(49_000, 0), qty, "");
+/// let oid = orders.submit(&mut ctx, bid, "entry");
+/// assert_eq!(orders.pending(&Side::Buy), qty);
+///
+/// // `on_order`: the exchange says it filled, but the fill has not arrived yet.
+/// let update: Order = serde_json::from_value(json!({
+///     "order_id": "77", "client_oid": oid.as_str(), "instrument_name": "BTC_USD", "side": "BUY",
+///     "quantity": "0.002", "limit_price": "49000", "status": "FILLED", "cumulative_quantity": "0.002",
+///     "update_time": 1
+/// }))
+/// .unwrap();
+/// assert!(orders.on_order(&update).is_none());
+/// assert_eq!(orders.pending(&Side::Buy), qty, "executed but unseen: still counted");
+///
+/// // `on_fill`: now it is done; the signed quantity and the finished order come back.
+/// let fill: Trade = serde_json::from_value(json!({
+///     "trade_id": "9001", "order_id": "77", "client_oid": oid.as_str(), "instrument_name": "BTC_USD",
+///     "side": "BUY", "traded_price": "49000", "traded_quantity": "0.002", "fees": "-0.098",
+///     "create_time": 1_700_000_000_500u64
+/// }))
+/// .unwrap();
+/// let (signed, done) = orders.on_fill(&fill).unwrap();
+/// let done = done.unwrap();
+/// assert_eq!((signed, done.fully_filled(), done.order.tag, done.oid), (qty, true, "entry", oid));
+/// assert_eq!((orders.net(), orders.pending(&Side::Buy)), (qty, Decimal::ZERO));
+/// assert!(orders.is_empty());
+/// ```
 #[derive(Debug)]
 pub struct OwnOrders<T> {
     live: HashMap<ClientOrderId, Tracked<T>>,
@@ -267,3 +320,7 @@ impl<T: Clone> OwnOrders<T> {
         self.live.is_empty()
     }
 }
+
+#[cfg(test)]
+#[path = "own_orders_tests.rs"]
+mod tests;
