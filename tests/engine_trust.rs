@@ -84,6 +84,8 @@ async fn max_open_orders_holds_with_every_placement_in_flight_at_once() {
     let engine = start(cfg, vec![Box::new(s)]).await.unwrap();
     eventually(10, "three refusals", || seen.lock().unwrap().refusals.len() == 3).await;
     assert!(seen.lock().unwrap().refusals.iter().all(|r| r.contains("max_open_orders = 3")));
+    // The three accepted may still be on their way: wait for them, then for the engine to agree.
+    eventually(10, "the three accepted orders resting", || sim_orders(&sim).len() >= 3).await;
     converge(&engine, &sim, 10).await;
     assert_eq!(sim_orders(&sim).len(), 3, "never more than the limit on the exchange");
     engine.shutdown(false).await.unwrap();

@@ -197,7 +197,7 @@ fn filled(engine: &EngineHandle, side: Side) -> Decimal {
 async fn stop(engine: EngineHandle, sim: &cdc_engine::sim::SimHandle<cdc_engine::sim::exchange::Exchange>) {
     engine.kill("end of test");
     let probe = CreateOrder::limit("BTC_USD", Side::Buy, d("1"), d("0.001"), "probe");
-    assert!(matches!(engine.place(probe).await, PlaceOutcome::Unknown(why) if why.contains("kill switch")));
+    assert!(matches!(engine.place(probe).await, PlaceOutcome::Refused(cdc_engine::engine::RiskRefusal::KillSwitch(_))));
     eventually(10, "the engine to see every order the exchange holds", || {
         engine_open_orders(&engine) == sim_open_orders(sim)
     })

@@ -98,7 +98,11 @@ async fn configure(rest: &RestClient, strategies: &mut [Box<dyn Strategy>]) -> R
     let listed = Listed::fetch(rest).await.map_err(EngineError::Config)?;
     for s in strategies.iter_mut() {
         let found = listed.check(s.name(), &s.instruments()).map_err(EngineError::Config)?;
-        s.configure(&found).map_err(|e| EngineError::Config(format!("strategy {}: {e}", s.name())))?;
+        s.configure(&found).map_err(|e| {
+            // A strategy may name itself already; say it once.
+            let e = e.strip_prefix(&format!("{}: ", s.name())).map(str::to_owned).unwrap_or(e);
+            EngineError::Config(format!("strategy {}: {e}", s.name()))
+        })?;
     }
     Ok(listed)
 }

@@ -199,9 +199,10 @@ pub trait Strategy: Send {
     fn on_resume(&mut self, ctx: &mut Context<'_>, resumed: &Resumed) {}
     /// Once, before any other callback except `configure` and `on_resume`.
     fn on_start(&mut self, ctx: &mut Context<'_>) {}
-    /// An order changed (new, filled more, cancelled, ...).
+    /// One of this strategy's orders changed (new, filled more, cancelled, ...). Only orders
+    /// whose client id carries this strategy's tag arrive here; others' orders do not.
     fn on_order(&mut self, ctx: &mut Context<'_>, order: &Order) {}
-    /// A new fill (each `trade_id` once).
+    /// A new fill of one of this strategy's orders (each `trade_id` once).
     fn on_fill(&mut self, ctx: &mut Context<'_>, fill: &Trade) {}
     /// A currency's balance changed.
     fn on_balance(&mut self, ctx: &mut Context<'_>, currency: &str, balance: &Balance) {}
