@@ -9,6 +9,8 @@ use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 
+use crate::backoff::{Backoff, Jitter};
+
 /// The documented limit of a method: `count` requests per `period`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limit {
@@ -52,10 +54,17 @@ struct MethodGate {
     gate: Mutex<Gate>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Gate {
     blocked_until: Option<Instant>,
-    backoff: Duration,
+    backoff: Backoff,
+}
+
+impl Default for Gate {
+    fn default() -> Self {
+        // No jitter: the pause is logged and a per-method gate has only this one client behind it.
+        Gate { blocked_until: None, backoff: Backoff::new(FIRST_BACKOFF, MAX_BACKOFF).with_jitter(Jitter::None) }
+    }
 }
 
 /// A booked request slot; dropping it returns the slot one period later.
@@ -130,15 +139,15 @@ impl Limiter {
     pub fn too_many(&self, method: &str) -> Duration {
         let g = self.gate(method);
         let mut gate = g.gate.lock().unwrap_or_else(|p| p.into_inner());
-        gate.backoff = if gate.backoff.is_zero() { FIRST_BACKOFF } else { (gate.backoff * 2).min(MAX_BACKOFF) };
-        gate.blocked_until = Some(Instant::now() + gate.backoff);
-        gate.backoff
+        let pause = gate.backoff.next_delay();
+        gate.blocked_until = Some(Instant::now() + pause);
+        pause
     }
 
     /// A request of `method` succeeded: forget earlier back-off.
     pub fn succeeded(&self, method: &str) {
         let g = self.gate(method);
-        g.gate.lock().unwrap_or_else(|p| p.into_inner()).backoff = Duration::ZERO;
+        g.gate.lock().unwrap_or_else(|p| p.into_inner()).backoff.reset();
     }
 }
 
