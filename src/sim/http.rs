@@ -19,6 +19,7 @@ use super::faults::AckMode;
 use super::shared::Shared;
 use super::venue::Reject;
 use crate::clock::system_now_ms;
+use crate::protocol::envelope::response_code;
 
 /// Methods only the User WebSocket serves (§6.11).
 const WS_ONLY: [&str; 2] = ["private/set-cancel-on-disconnect", "private/get-cancel-on-disconnect"];
@@ -59,7 +60,7 @@ async fn deliver(shared: &Shared, reply: Value) -> Response {
             shared.rest_kill.notified().await;
         }
     }
-    let code = reply.get("code").and_then(Value::as_i64).unwrap_or(0);
+    let code = response_code(&reply).unwrap_or(0);
     let status = StatusCode::from_u16(http_status(code)).unwrap_or(StatusCode::BAD_REQUEST);
     (status, Json(reply)).into_response()
 }
