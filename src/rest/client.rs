@@ -15,22 +15,9 @@ use crate::backoff::{Backoff, Jitter};
 use crate::clock::Clock;
 use crate::protocol::codes::CodeClass;
 use crate::protocol::error::trimmed;
+use crate::protocol::requests::catalogue::writes;
 use crate::protocol::requests::{is_private, ApiRequest};
 use crate::protocol::{decode_response, Credentials, ExchangeError, Request, Response};
-
-/// Methods that change state: never retried blindly.
-fn is_write(method: &str) -> bool {
-    matches!(
-        method,
-        "private/create-order"
-            | "private/cancel-order"
-            | "private/cancel-all-orders"
-            | "private/amend-order"
-            | "private/create-order-list"
-            | "private/cancel-order-list"
-            | "private/set-cancel-on-disconnect"
-    )
-}
 
 /// Pauses between read retries: 400-600 ms before the first, doubling up to 12.8-19.2 s.
 fn read_retry_backoff() -> Backoff {
@@ -85,7 +72,8 @@ impl RestClient {
 
     /// Sends a method, retrying reads on transient failures; a non-zero code is an error.
     pub async fn send(&self, method: &str, params: Map<String, Value>) -> Result<Answer, RestError> {
-        let attempts = if is_write(method) { 1 } else { self.read_attempts.max(1) };
+        // Methods that change state (declared by their typed requests) are never retried blindly.
+        let attempts = if writes(method) { 1 } else { self.read_attempts.max(1) };
         let mut backoff = read_retry_backoff();
         let mut last = None;
         for attempt in 0..attempts {
