@@ -2,6 +2,8 @@
 //!
 //! Sessions take a [`Clock`] as a parameter so tests can skew it and prove the 40102 path, and
 //! so `doctor` can measure the offset. Timers and timeouts use tokio's clock, never this one.
+//! [`system_now_ms`] is the library's one read of the wall clock (the engine, doctor, journal and
+//! simulator all call it); nothing else here may read the time, and nothing here sleeps.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
@@ -36,7 +38,7 @@ impl SystemClock {
     }
 }
 
-/// The machine's UTC milliseconds.
+/// The machine's UTC milliseconds (0 if the clock is before 1970): the one wall-clock read.
 pub fn system_now_ms() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }

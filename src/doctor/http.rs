@@ -6,6 +6,7 @@ use std::time::{Duration, UNIX_EPOCH};
 use serde_json::Value;
 
 use crate::protocol::codes::explain;
+use crate::protocol::envelope::response_code;
 
 /// What came back.
 pub(super) struct Reply {
@@ -22,11 +23,7 @@ pub(super) struct Reply {
 impl Reply {
     /// The envelope's `code`, accepting a number or a string.
     pub fn code(&self) -> Option<i64> {
-        match self.json.as_ref()?.get("code")? {
-            Value::Number(n) => n.as_i64(),
-            Value::String(s) => s.trim().parse().ok(),
-            _ => None,
-        }
+        self.json.as_ref().and_then(response_code)
     }
 }
 

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::protocol::sign::canonical_into;
+use crate::protocol::sign::{canonical_into, payload_layout};
 use crate::protocol::Credentials;
 
 /// What the user's signature turned out to be.
@@ -105,7 +105,9 @@ pub fn match_signature(secret: &str, input: &SigInput, sig: &str) -> SigMatch {
         return SigMatch::Unknown;
     };
     let sig = sig.trim().to_ascii_lowercase();
-    let pay = |id: &str, params: &str, nonce: &str| format!("{}{id}{}{params}{nonce}", input.method, input.api_key);
+    let pay = |id: &str, params: &str, nonce: &str| {
+        payload_layout(&input.method, id, &input.api_key, nonce, |out| out.push_str(params))
+    };
     let entries = input.params.clone().unwrap_or_default();
     let (id, nonce) = (input.id.as_str(), input.nonce.as_str());
     let ours = params_text(&entries, true, render_canonical);
@@ -179,6 +181,34 @@ fn entries_map(entries: &[(String, Value, String)]) -> serde_json::Map<String, V
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn input_for(method: &str, id: u64, nonce: u64, params: &serde_json::Map<String, Value>) -> SigInput {
+        let entries = params.iter().map(|(k, v)| (k.clone(), v.clone(), v.to_string())).collect();
+        SigInput {
+            method: method.into(),
+            id: id.to_string(),
+            api_key: "my_api_key".into(),
+            params: Some(entries),
+            params_raw: Value::Object(params.clone()).to_string(),
+            nonce: nonce.to_string(),
+        }
+    }
+
+    #[test]
+    fn what_the_signer_signs_is_recognised_as_ours() {
+        let creds = Credentials::new("my_api_key", "s3cr3t").unwrap();
+        let params = serde_json::json!({
+            "side": "BUY", "price": "50000.5", "quantity": 1, "exec_inst": ["POST_ONLY"], "flag": true,
+            "order_list": [{"b": "2", "a": 1}],
+        });
+        let params = params.as_object().unwrap().clone();
+        let signed = creds.sign("private/create-order", 42, &params, 1_700_000_000_123);
+        let input = input_for("private/create-order", 42, 1_700_000_000_123, &params);
+        assert_eq!(match_signature("s3cr3t", &input, &signed.sig), SigMatch::Ours);
+        // And a variant is still told apart from it: the same request with the nonce left out.
+        let no_nonce = creds.sign_payload(signed.payload.trim_end_matches("1700000000123"));
+        assert!(matches!(match_signature("s3cr3t", &input, &no_nonce), SigMatch::Variant(w, _) if w.contains("nonce")));
+    }
 
     #[test]
     fn python_floats() {

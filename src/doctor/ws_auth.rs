@@ -10,7 +10,7 @@ use tokio_tungstenite::tungstenite::Message;
 use super::http::explained;
 use super::network::Net;
 use super::{Check, Status};
-use crate::protocol::envelope::heartbeat_reply;
+use crate::protocol::envelope::{heartbeat_reply, response_code};
 use crate::protocol::requests::{ApiRequest, PublicAuth};
 use crate::protocol::Credentials;
 
@@ -70,11 +70,7 @@ pub(super) async fn check(net: &mut Net<'_>, creds: &Credentials, id: u64) -> Ch
 }
 
 fn outcome(v: &Value, url: &str) -> Check {
-    let code = match v.get("code") {
-        Some(Value::Number(n)) => n.as_i64().unwrap_or(-1),
-        Some(Value::String(s)) => s.parse().unwrap_or(-1),
-        _ => -1,
-    };
+    let code = response_code(v).unwrap_or(-1);
     if code == 0 {
         return Check::new(NAME, Status::Ok, format!("public/auth on {url} answered code 0"), None);
     }

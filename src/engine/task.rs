@@ -248,11 +248,12 @@ impl Task {
         tokio::spawn(async move {
             let mut result = reconcile::fetch(&rest, &local_open, since).await;
             // A failed reconciliation is retried a few times before the session's next connect.
+            let mut retry = crate::backoff::Backoff::constant(Duration::from_secs(1));
             for _ in 0..3 {
                 if result.is_ok() {
                     break;
                 }
-                tokio::time::sleep(Duration::from_secs(1)).await;
+                tokio::time::sleep(retry.next_delay()).await;
                 result = reconcile::fetch(&rest, &local_open, since).await;
             }
             let _ = tx.send(Internal::Reconciled { generation, result: Box::new(result) });

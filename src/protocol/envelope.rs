@@ -121,6 +121,14 @@ impl Envelope<'_> {
     }
 }
 
+/// The `code` of a response already parsed as JSON, read exactly as [`Envelope::code`] is: a
+/// number or a numeric string (`0`, `"0"`, `" 0 "`). `None` when it is absent, `null`, `""` or
+/// not an integer. Diagnostics and the simulator use it so that no reader of `code` can
+/// disagree with the decoder the engine trusts.
+pub fn response_code(response: &Value) -> Option<i64> {
+    num::opt_i64(response.get("code")?).ok().flatten()
+}
+
 /// The `{client_oid, order_id}` acknowledgement of create, cancel and amend.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct OrderAck {
@@ -179,6 +187,38 @@ impl ListResult {
         match self {
             ListResult::Legs(l) => l,
             ListResult::Wrapped { result_list } => result_list,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn response_code_reads_numbers_and_numeric_strings_like_the_decoder() {
+        for (v, want) in [
+            (json!({"code": 0}), Some(0)),
+            (json!({"code": 40101}), Some(40101)),
+            (json!({"code": "40102"}), Some(40102)),
+            (json!({"code": " 0 "}), Some(0)),
+            (json!({"code": -1}), Some(-1)),
+            (json!({"code": null}), None),
+            (json!({"code": ""}), None),
+            (json!({"code": "zero"}), None),
+            (json!({"code": 0.5}), None),
+            (json!({"code": [0]}), None),
+            (json!({"id": 1}), None),
+            (json!([0]), None),
+        ] {
+            assert_eq!(response_code(&v), want, "{v}");
+            let text = v.to_string();
+            // Where the envelope decodes at all, it reads the same code.
+            if let Ok(env) = serde_json::from_str::<Envelope<'_>>(&text) {
+                assert_eq!(env.code, want, "{text}");
+            }
         }
     }
 }

@@ -48,18 +48,33 @@ pub fn canonical(params: &Map<String, Value>) -> String {
 
 /// The exact string that is signed: `method + id + api_key + canonical(params) + nonce`.
 pub fn payload(method: &str, id: u64, api_key: &str, params: &Map<String, Value>, nonce: u64) -> String {
-    let mut out = String::with_capacity(96 + params.len() * 24);
-    out.push_str(method);
-    push_u64(&mut out, id);
-    out.push_str(api_key);
-    canonical_map_into(params, &mut out);
-    push_u64(&mut out, nonce);
-    out
+    payload_layout(method, id, api_key, nonce, |out| {
+        out.reserve(params.len() * 24);
+        canonical_map_into(params, out);
+    })
 }
 
-fn push_u64(out: &mut String, n: u64) {
+/// The layout of the signed string (§3.1), written down only here: `method`, then `id`, then
+/// `api_key`, then whatever `params` appends, then `nonce`, with no separators. [`payload`]
+/// appends the canonical params; `doctor`'s signature check appends the wrong renderings
+/// clients make (and passes the id and nonce as the texts it found), so its variants always
+/// differ from the real payload only where they claim to.
+pub fn payload_layout(
+    method: &str,
+    id: impl fmt::Display,
+    api_key: &str,
+    nonce: impl fmt::Display,
+    params: impl FnOnce(&mut String),
+) -> String {
     use std::fmt::Write;
-    let _ = write!(out, "{n}");
+    let mut out = String::with_capacity(96);
+    out.push_str(method);
+    // Writing to a String cannot fail.
+    let _ = write!(out, "{id}");
+    out.push_str(api_key);
+    params(&mut out);
+    let _ = write!(out, "{nonce}");
+    out
 }
 
 /// A signed request's payload and signature, for display by `cdc-engine sign`.

@@ -6,30 +6,22 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use rand::Rng;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use super::error::RestError;
 use super::limits::Limiter;
+use crate::backoff::{Backoff, Jitter};
 use crate::clock::Clock;
 use crate::protocol::codes::CodeClass;
 use crate::protocol::error::trimmed;
+use crate::protocol::requests::catalogue::writes;
 use crate::protocol::requests::{is_private, ApiRequest};
 use crate::protocol::{decode_response, Credentials, ExchangeError, Request, Response};
 
-/// Methods that change state: never retried blindly.
-fn is_write(method: &str) -> bool {
-    matches!(
-        method,
-        "private/create-order"
-            | "private/cancel-order"
-            | "private/cancel-all-orders"
-            | "private/amend-order"
-            | "private/create-order-list"
-            | "private/cancel-order-list"
-            | "private/set-cancel-on-disconnect"
-    )
+/// Pauses between read retries: 400-600 ms before the first, doubling up to 12.8-19.2 s.
+fn read_retry_backoff() -> Backoff {
+    Backoff::new(Duration::from_millis(600), Duration::from_millis(19_200)).with_jitter(Jitter::Fraction(3))
 }
 
 /// One answer with a JSON envelope, whatever its code.
@@ -80,13 +72,13 @@ impl RestClient {
 
     /// Sends a method, retrying reads on transient failures; a non-zero code is an error.
     pub async fn send(&self, method: &str, params: Map<String, Value>) -> Result<Answer, RestError> {
-        let attempts = if is_write(method) { 1 } else { self.read_attempts.max(1) };
+        // Methods that change state (declared by their typed requests) are never retried blindly.
+        let attempts = if writes(method) { 1 } else { self.read_attempts.max(1) };
+        let mut backoff = read_retry_backoff();
         let mut last = None;
         for attempt in 0..attempts {
             if attempt > 0 {
-                let base = 200u64 << attempt.min(6);
-                let jitter = rand::rng().random_range(0..=base / 2);
-                tokio::time::sleep(Duration::from_millis(base + jitter)).await;
+                tokio::time::sleep(backoff.next_delay()).await;
             }
             match self.send_once(method, params.clone()).await {
                 Ok(a) if a.response.is_ok() => return Ok(a),
@@ -160,5 +152,20 @@ fn query_text(v: &Value) -> String {
 impl std::fmt::Debug for RestClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RestClient").field("base", &self.base).field("creds", &self.creds).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn read_retries_wait_400_to_600_ms_then_twice_that() {
+        for _ in 0..200 {
+            let mut b = read_retry_backoff();
+            let (first, second) = (b.next_delay(), b.next_delay());
+            assert!((Duration::from_millis(400)..=Duration::from_millis(600)).contains(&first), "{first:?}");
+            assert!((Duration::from_millis(800)..=Duration::from_millis(1200)).contains(&second), "{second:?}");
+        }
     }
 }

@@ -9,6 +9,10 @@ use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 
+use crate::backoff::{Backoff, Jitter};
+use crate::protocol::requests::catalogue::rate_class;
+use crate::protocol::requests::RateClass;
+
 /// The documented limit of a method: `count` requests per `period`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limit {
@@ -18,19 +22,22 @@ pub struct Limit {
     pub period: Duration,
 }
 
-/// The §10 table. `private/amend-order` is not listed there and falls under "all other private
-/// methods" (3 / 100 ms), the conservative reading.
-pub fn limit_for(method: &str) -> Limit {
+/// The §10 numbers of each class. Which method is in which class is declared by its typed
+/// request (`ApiRequest::RATE`), not here.
+pub fn class_limit(class: RateClass) -> Limit {
     let ms = Duration::from_millis;
-    match method {
-        "private/create-order" | "private/cancel-order" | "private/cancel-all-orders" => {
-            Limit { count: 15, period: ms(100) }
-        }
-        "private/get-order-detail" => Limit { count: 30, period: ms(100) },
-        "private/get-trades" | "private/get-order-history" => Limit { count: 1, period: ms(1000) },
-        m if m.starts_with("public/") => Limit { count: 100, period: ms(1000) },
-        _ => Limit { count: 3, period: ms(100) },
+    match class {
+        RateClass::OrderEntry => Limit { count: 15, period: ms(100) },
+        RateClass::OrderDetail => Limit { count: 30, period: ms(100) },
+        RateClass::History => Limit { count: 1, period: ms(1000) },
+        RateClass::Public => Limit { count: 100, period: ms(1000) },
+        RateClass::OtherPrivate => Limit { count: 3, period: ms(100) },
     }
+}
+
+/// The limit of a method by name (see [`class_limit`]).
+pub fn limit_for(method: &str) -> Limit {
+    class_limit(rate_class(method))
 }
 
 /// Per-method permits and back-off gates shared by all callers of one client.
@@ -52,10 +59,17 @@ struct MethodGate {
     gate: Mutex<Gate>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Gate {
     blocked_until: Option<Instant>,
-    backoff: Duration,
+    backoff: Backoff,
+}
+
+impl Default for Gate {
+    fn default() -> Self {
+        // No jitter: the pause is logged and a per-method gate has only this one client behind it.
+        Gate { blocked_until: None, backoff: Backoff::new(FIRST_BACKOFF, MAX_BACKOFF).with_jitter(Jitter::None) }
+    }
 }
 
 /// A booked request slot; dropping it returns the slot one period later.
@@ -130,15 +144,15 @@ impl Limiter {
     pub fn too_many(&self, method: &str) -> Duration {
         let g = self.gate(method);
         let mut gate = g.gate.lock().unwrap_or_else(|p| p.into_inner());
-        gate.backoff = if gate.backoff.is_zero() { FIRST_BACKOFF } else { (gate.backoff * 2).min(MAX_BACKOFF) };
-        gate.blocked_until = Some(Instant::now() + gate.backoff);
-        gate.backoff
+        let pause = gate.backoff.next_delay();
+        gate.blocked_until = Some(Instant::now() + pause);
+        pause
     }
 
     /// A request of `method` succeeded: forget earlier back-off.
     pub fn succeeded(&self, method: &str) {
         let g = self.gate(method);
-        g.gate.lock().unwrap_or_else(|p| p.into_inner()).backoff = Duration::ZERO;
+        g.gate.lock().unwrap_or_else(|p| p.into_inner()).backoff.reset();
     }
 }
 
@@ -175,6 +189,27 @@ mod tests {
         }
         // And not needlessly slow: 60 requests at 15 per 100 ms take a few windows.
         assert!(times[59] < Duration::from_millis(600), "{:?}", times[59]);
+    }
+
+    #[test]
+    fn the_section_10_table_by_method() {
+        let limit = |count, ms| Limit { count, period: Duration::from_millis(ms) };
+        for (method, want) in [
+            ("private/create-order", limit(15, 100)),
+            ("private/cancel-order", limit(15, 100)),
+            ("private/cancel-all-orders", limit(15, 100)),
+            ("private/get-order-detail", limit(30, 100)),
+            ("private/get-trades", limit(1, 1000)),
+            ("private/get-order-history", limit(1, 1000)),
+            ("public/get-trades", limit(100, 1000)),
+            ("public/get-book", limit(100, 1000)),
+            ("public/not-typed-yet", limit(100, 1000)),
+            ("private/amend-order", limit(3, 100)),
+            ("private/user-balance", limit(3, 100)),
+            ("private/not-typed-yet", limit(3, 100)),
+        ] {
+            assert_eq!(limit_for(method), want, "{method}");
+        }
     }
 
     #[tokio::test(start_paused = true)]

@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use tokio::time::{interval_at, Instant, Interval, MissedTickBehavior};
 
-use super::shared::now_ms;
+use crate::clock::system_now_ms;
 
 /// Consecutive misses that end the connection.
 pub const MAX_MISSED: u32 = 3;
@@ -49,7 +49,7 @@ impl Heartbeat {
         if self.outstanding.is_some() && self.expire() {
             return (None, true);
         }
-        let id = now_ms().max(self.last_id + 1);
+        let id = system_now_ms().max(self.last_id + 1);
         self.last_id = id;
         self.outstanding = Some((id, Instant::now() + self.answer_within));
         (Some(json!({"id": id, "method": "public/heartbeat", "code": 0}).to_string()), false)

@@ -16,8 +16,10 @@ use tokio::time::Instant;
 use super::auth::{parse_envelope, verify, AuthError, EnvelopeError};
 use super::envelope::{err, err_code, http_status, ok, BAD_REQUEST, METHOD_NOT_FOUND, TOO_MANY_REQUESTS};
 use super::faults::AckMode;
-use super::shared::{now_ms, Shared};
+use super::shared::Shared;
 use super::venue::Reject;
+use crate::clock::system_now_ms;
+use crate::protocol::envelope::response_code;
 
 /// Methods only the User WebSocket serves (§6.11).
 const WS_ONLY: [&str; 2] = ["private/set-cancel-on-disconnect", "private/get-cancel-on-disconnect"];
@@ -58,7 +60,7 @@ async fn deliver(shared: &Shared, reply: Value) -> Response {
             shared.rest_kill.notified().await;
         }
     }
-    let code = reply.get("code").and_then(Value::as_i64).unwrap_or(0);
+    let code = response_code(&reply).unwrap_or(0);
     let status = StatusCode::from_u16(http_status(code)).unwrap_or(StatusCode::BAD_REQUEST);
     (status, Json(reply)).into_response()
 }
@@ -83,7 +85,7 @@ fn public(shared: &Shared, method: &str, uri: &Uri) -> Value {
         return err_code(&id, method, code);
     }
     let params = Value::Object(params);
-    outcome(&id, method, shared.run(|v| v.public(method, &params, now_ms())))
+    outcome(&id, method, shared.run(|v| v.public(method, &params, system_now_ms())))
 }
 
 fn private(shared: &Shared, method: &str, headers: &HeaderMap, body: &[u8]) -> Value {
@@ -109,7 +111,7 @@ fn private(shared: &Shared, method: &str, headers: &HeaderMap, body: &[u8]) -> V
     let Some(params) = env.params.clone() else {
         return err_code(&env.id, method, BAD_REQUEST);
     };
-    let now = now_ms();
+    let now = system_now_ms();
     if let Err(e) = verify(&env, &shared.cfg.api_key, &shared.cfg.api_secret, now) {
         if e == AuthError::Unauthorized && credentials_in_headers(headers) {
             tracing::info!(method, "40101: api_key/sig found in HTTP headers; they belong in the JSON body");

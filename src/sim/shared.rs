@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use serde_json::{json, Value};
 use tokio::sync::Notify;
@@ -23,14 +23,10 @@ use super::limits::Limits;
 use super::server::ServerTask;
 use super::venue::{Level, SimEvent, Venue};
 use super::SimConfig;
+use crate::clock::system_now_ms;
 
 /// Bids and asks, best first.
 type Sides = (Vec<Level>, Vec<Level>);
-
-/// Milliseconds since the Unix epoch, from the wall clock (what nonces are checked against).
-pub fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
-}
 
 /// Everything the server's tasks share.
 pub struct Shared {
@@ -69,7 +65,7 @@ impl Shared {
             server: tokio::sync::Mutex::new(None),
             market_task: Mutex::new(None),
             // Start high, as a real feed's sequence numbers are.
-            seq: AtomicU64::new(now_ms() * 1000),
+            seq: AtomicU64::new(system_now_ms() * 1000),
         }
     }
 
@@ -115,7 +111,7 @@ impl Shared {
 
     /// Sends each delta subscriber of `instrument` what changed since its last message.
     fn book_deltas(&self, conns: &[Arc<Conn>], venue: &dyn Venue, instrument: &str, only_quiet: bool) {
-        let now = now_ms();
+        let now = system_now_ms();
         let mut cache: HashMap<usize, Option<Sides>> = HashMap::new();
         for conn in conns.iter().filter(|c| c.kind == Kind::Market) {
             let mut subs = lock(&conn.subs);
@@ -144,13 +140,13 @@ impl Shared {
     pub fn market_tick(&self, step: bool) {
         let mut venue = lock(&self.venue);
         if step {
-            venue.step_market(now_ms());
+            venue.step_market(system_now_ms());
         }
         let events = venue.take_events();
         self.dispatch(&*venue, events);
         let conns = self.hub.all();
         let mut instruments: Vec<String> = Vec::new();
-        let now = now_ms();
+        let now = system_now_ms();
         for conn in conns.iter().filter(|c| c.kind == Kind::Market) {
             let mut subs = lock(&conn.subs);
             for (name, sub) in subs.iter_mut() {

@@ -11,8 +11,9 @@ use super::books::{BookMode, BookSub};
 use super::channels::{parse_channel, ChanKind, Channel};
 use super::envelope::{err_code, ok, EXCEED_MAX_SUBSCRIPTIONS, INVALID_REQUEST, UNAUTHORIZED};
 use super::hub::{lock, Conn, Kind, Sub};
-use super::shared::{now_ms, Shared};
+use super::shared::Shared;
 use super::venue::Venue;
+use crate::clock::system_now_ms;
 
 /// §4.5: subscriptions per connection. Documented for Market Data; the User API's cap is
 /// UNCONFIRMED, so the same number applies there.
@@ -85,7 +86,7 @@ fn subscribe_one(shared: &Shared, conn: &Conn, id: &Value, channel: &Value, opts
 
 /// The first response's `result` and, for books, the subscriber's book state.
 fn first_data(shared: &Shared, venue: &dyn Venue, ch: &Channel, opts: BookOptions) -> (Value, Option<BookSub>) {
-    let now = now_ms();
+    let now = system_now_ms();
     let instr = ch.instrument.as_deref();
     let data: Vec<Value> = match ch.kind {
         ChanKind::Book { depth } => {

@@ -17,8 +17,9 @@ use super::faults::AckMode;
 use super::heartbeat::Heartbeat;
 use super::hub::{Conn, ConnQueues, Ctrl, Kind, Out};
 use super::limits::SecondLimiter;
-use super::shared::{now_ms, Shared};
+use super::shared::Shared;
 use super::ws_requests;
+use crate::clock::system_now_ms;
 
 /// §4.5: requests per second per connection.
 const USER_RATE: u64 = 150;
@@ -38,7 +39,7 @@ pub struct Opened {
 impl Opened {
     /// Now.
     pub fn now() -> Self {
-        Opened { at: Instant::now(), wall_ms: now_ms() }
+        Opened { at: Instant::now(), wall_ms: system_now_ms() }
     }
 }
 
@@ -67,7 +68,7 @@ pub async fn run(shared: Arc<Shared>, mut socket: WebSocket, kind: Kind, opened:
     serve(&shared, &conn, &mut socket, queues, &mut st).await;
     shared.hub.unregister(conn.id);
     if kind == Kind::User {
-        shared.run(|v| v.connection_closed(conn.id, now_ms()));
+        shared.run(|v| v.connection_closed(conn.id, system_now_ms()));
     }
     tracing::debug!(conn = conn.id, "ws closed");
 }

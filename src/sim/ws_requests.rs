@@ -8,9 +8,10 @@ use serde_json::{json, Value};
 use super::auth::{parse_envelope, verify, Envelope, EnvelopeError};
 use super::envelope::{err, err_code, ok, ws_error, BAD_REQUEST, METHOD_NOT_FOUND, TOO_MANY_REQUESTS, UNAUTHORIZED};
 use super::hub::{Conn, Kind};
-use super::shared::{now_ms, Shared};
+use super::shared::Shared;
 use super::subscribe::{subscribe, unsubscribe};
 use super::ws_conn::ConnState;
+use crate::clock::system_now_ms;
 use std::sync::atomic::Ordering;
 
 /// Clients are asked to send nothing this soon after connecting (§4.2); requests that do are
@@ -34,7 +35,7 @@ pub fn handle(shared: &Shared, conn: &Conn, st: &mut ConnState, text: &str) -> V
         st.hb.answer(&env.id);
         return Vec::new();
     }
-    let now = now_ms();
+    let now = system_now_ms();
     let in_second = st.limiter.try_acquire(now);
     let early = st.opened.elapsed() < FIRST_SECOND;
     shared.limits.ws_count(&env.method, conn.kind == Kind::User, in_second, early);

@@ -3,7 +3,6 @@
 //! cancel-on-disconnect, correlates requests by id and reconnects with back-off. It hands out
 //! typed events and holds no business state.
 
-mod backoff;
 mod cod;
 mod config;
 mod dispatch;
@@ -16,7 +15,8 @@ mod session;
 mod subs;
 mod trace;
 
-pub use backoff::Backoff;
+/// The reconnect back-off, the crate-wide policy (re-exported where sessions are configured).
+pub use crate::backoff::Backoff;
 pub use config::{SessionConfig, SessionKind};
 pub use error::WsError;
 pub use events::SessionEvent;

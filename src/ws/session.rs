@@ -16,12 +16,12 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-use super::backoff::Backoff;
 use super::config::{SessionConfig, SessionKind};
 use super::error::WsError;
 use super::events::SessionEvent;
 use super::handle::{Command, SessionHandle};
 use super::subs::Subscriptions;
+use crate::backoff::Backoff;
 use crate::protocol::requests::{ApiRequest, PublicAuth};
 use crate::protocol::Response;
 

@@ -1,8 +1,11 @@
 //! Typed requests for every method the engine uses (§6.1–§6.12, §8, §4.4). Each produces its
 //! params object with decimals as strings (§2.1), ready to be signed and sent as is.
 
+pub mod catalogue;
 mod orders;
 mod queries;
+
+pub use catalogue::{MethodInfo, RateClass, CATALOGUE};
 
 pub use orders::{AmendOrder, CancelAllOrders, CancelOrder, CancelOrderList, CreateOrder, CreateOrderList, OrderRef};
 pub use queries::{
@@ -20,6 +23,10 @@ use crate::protocol::envelope::Request;
 pub trait ApiRequest {
     /// The method, e.g. `private/create-order`.
     const METHOD: &'static str;
+    /// Its §10 rate-limit class; by default what its prefix gives.
+    const RATE: RateClass = RateClass::by_prefix(Self::METHOD);
+    /// Whether it changes state (an order, a setting), so that it is never retried blindly.
+    const WRITES: bool = false;
     /// The params object, decimals as strings, absent options omitted (never `null`).
     fn params(&self) -> Map<String, Value>;
     /// The request envelope, unsigned.

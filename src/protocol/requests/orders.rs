@@ -3,7 +3,7 @@
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 
-use super::{ApiRequest, Params};
+use super::{ApiRequest, Params, RateClass};
 use crate::protocol::enums::{CancelAllType, ExecInst, OrderType, Side, TimeInForce};
 use crate::protocol::ids::{ClientOrderId, InstrumentName, OrderId};
 
@@ -101,6 +101,8 @@ impl CreateOrder {
 
 impl ApiRequest for CreateOrder {
     const METHOD: &'static str = "private/create-order";
+    const RATE: RateClass = RateClass::OrderEntry;
+    const WRITES: bool = true;
     fn params(&self) -> Map<String, Value> {
         self.leg()
     }
@@ -112,6 +114,8 @@ pub struct CancelOrder(pub OrderRef);
 
 impl ApiRequest for CancelOrder {
     const METHOD: &'static str = "private/cancel-order";
+    const RATE: RateClass = RateClass::OrderEntry;
+    const WRITES: bool = true;
     fn params(&self) -> Map<String, Value> {
         self.0.put(Params::default(), "client_oid").done()
     }
@@ -128,6 +132,8 @@ pub struct CancelAllOrders {
 
 impl ApiRequest for CancelAllOrders {
     const METHOD: &'static str = "private/cancel-all-orders";
+    const RATE: RateClass = RateClass::OrderEntry;
+    const WRITES: bool = true;
     fn params(&self) -> Map<String, Value> {
         Params::default()
             .opt_text("instrument_name", self.instrument_name.as_ref())
@@ -151,6 +157,9 @@ pub struct AmendOrder {
 
 impl ApiRequest for AmendOrder {
     const METHOD: &'static str = "private/amend-order";
+    // §10 does not list amend: it falls under "all other private methods", the conservative
+    // reading, which is also what its prefix gives.
+    const WRITES: bool = true;
     fn params(&self) -> Map<String, Value> {
         self.target
             .put(Params::default(), "orig_client_oid")
@@ -167,6 +176,7 @@ pub struct CreateOrderList(pub Vec<CreateOrder>);
 
 impl ApiRequest for CreateOrderList {
     const METHOD: &'static str = "private/create-order-list";
+    const WRITES: bool = true;
     fn params(&self) -> Map<String, Value> {
         let legs = self.0.iter().map(|o| Value::Object(o.leg())).collect();
         Params::default().text("contingency_type", "LIST").list("order_list", legs).done()
@@ -179,6 +189,7 @@ pub struct CancelOrderList(pub Vec<(Option<InstrumentName>, OrderRef)>);
 
 impl ApiRequest for CancelOrderList {
     const METHOD: &'static str = "private/cancel-order-list";
+    const WRITES: bool = true;
     fn params(&self) -> Map<String, Value> {
         let legs = self
             .0

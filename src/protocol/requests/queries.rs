@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use super::orders::OrderRef;
-use super::{ApiRequest, Params};
+use super::{ApiRequest, Params, RateClass};
 use crate::protocol::enums::BookSubscriptionType;
 use crate::protocol::ids::InstrumentName;
 
@@ -42,7 +42,7 @@ macro_rules! no_params {
 }
 
 macro_rules! time_window {
-    ($(#[$meta:meta])* $name:ident, $method:literal) => {
+    ($(#[$meta:meta])* $name:ident, $method:literal, $rate:ident) => {
         $(#[$meta])*
         #[derive(Debug, Clone, PartialEq, Eq, Default)]
         pub struct $name {
@@ -58,6 +58,7 @@ macro_rules! time_window {
 
         impl ApiRequest for $name {
             const METHOD: &'static str = $method;
+            const RATE: RateClass = RateClass::$rate;
             fn params(&self) -> Map<String, Value> {
                 // Times go as strings (§2.1); `limit` as the bare integer the docs show.
                 Params::default()
@@ -89,12 +90,14 @@ instrument_filter!(
 time_window!(
     /// `private/get-order-history`: terminal orders, 1 request/s.
     GetOrderHistory,
-    "private/get-order-history"
+    "private/get-order-history",
+    History
 );
 time_window!(
     /// `private/get-trades`: the account's fills, newest first, 1 request/s.
     GetTrades,
-    "private/get-trades"
+    "private/get-trades",
+    History
 );
 no_params!(
     /// `private/user-balance`.
@@ -128,6 +131,7 @@ pub struct GetOrderDetail(pub OrderRef);
 
 impl ApiRequest for GetOrderDetail {
     const METHOD: &'static str = "private/get-order-detail";
+    const RATE: RateClass = RateClass::OrderDetail;
     fn params(&self) -> Map<String, Value> {
         match &self.0 {
             OrderRef::OrderId(id) => Params::default().text("order_id", id).done(),
@@ -142,6 +146,7 @@ pub struct SetCancelOnDisconnect;
 
 impl ApiRequest for SetCancelOnDisconnect {
     const METHOD: &'static str = "private/set-cancel-on-disconnect";
+    const WRITES: bool = true;
     fn params(&self) -> Map<String, Value> {
         Params::default().text("scope", "CONNECTION").done()
     }
