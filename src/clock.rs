@@ -38,9 +38,14 @@ impl SystemClock {
     }
 }
 
-/// The machine's UTC milliseconds (0 if the clock is before 1970): the one wall-clock read.
+/// The machine's UTC milliseconds (0 if the clock is before 1970).
 pub fn system_now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    u64::try_from(system_now_ns() / 1_000_000).unwrap_or(u64::MAX)
+}
+
+/// The machine's UTC nanoseconds (0 if the clock is before 1970): the one wall-clock read.
+pub fn system_now_ns() -> u128 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos())
 }
 
 impl Clock for SystemClock {

@@ -3,7 +3,6 @@
 //! works while an engine runs on it; it must never write to the journal or contact the exchange.
 
 use std::path::PathBuf;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
 use cdc_engine::journal::{summarize, Filter, InstrumentSummary, Summary};
@@ -104,7 +103,7 @@ pub fn run(args: JournalArgs) -> anyhow::Result<()> {
             })?
         }
     };
-    let now_ns = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    let now_ns = cdc_engine::clock::system_now_ns();
     let since_ns = args.since.map(|s| match s {
         Since::At(t) => t,
         Since::Ago(d) => now_ns.saturating_sub(d),

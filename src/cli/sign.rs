@@ -3,8 +3,6 @@
 //! v2 method name, floats, booleans). Prints the key inside the payload (it is part of what is
 //! signed) but never the secret.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use anyhow::{bail, Context};
 use cdc_engine::doctor;
 use cdc_engine::protocol::{Credentials, Request};
@@ -49,7 +47,7 @@ pub fn run(args: SignArgs) -> anyhow::Result<()> {
     if doctor::is_v2_method(&args.method) {
         eprintln!("warning: {}; the exchange answers 40002 or 40101 to it", doctor::v2_advice(&args.method));
     }
-    let nonce = args.nonce.unwrap_or_else(now_ms);
+    let nonce = args.nonce.unwrap_or_else(cdc_engine::clock::system_now_ms);
     let mut request = Request::new(args.id, args.method, params, nonce);
     let signed = request.sign(&creds);
     if args.json {
@@ -82,8 +80,4 @@ fn warn_risky_values(map: &Map<String, Value>, path: &str) {
             _ => {}
         }
     }
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }
