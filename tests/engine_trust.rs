@@ -198,3 +198,52 @@ async fn two_strategies_on_one_instrument_each_hear_only_of_their_own_orders_fil
     assert!(engine.state().orders.get(outside_id).is_some(), "the engine itself follows the outside order");
     engine.shutdown(false).await.unwrap();
 }
+
+/// The price tick it was shown, whether it saw a valid book, its own open orders at each update.
+type Looked = (Option<Decimal>, bool, Vec<usize>);
+
+/// Records what its context shows: the venue's ticks, the book, and its own open orders.
+struct Looker {
+    seen: std::sync::Arc<std::sync::Mutex<Looked>>,
+}
+
+impl cdc_engine::strategy::Strategy for Looker {
+    fn name(&self) -> &str {
+        "looker"
+    }
+    fn market_channels(&self) -> Vec<String> {
+        vec!["book.BTC_USD.10".into()]
+    }
+    fn on_start(&mut self, ctx: &mut cdc_engine::strategy::Context<'_>) {
+        self.seen.lock().unwrap().0 = ctx.instrument("BTC_USD").map(|i| i.price_tick_size);
+        ctx.submit(limit(Side::Buy, "40000", "0.001"));
+    }
+    fn on_book(
+        &mut self,
+        ctx: &mut cdc_engine::strategy::Context<'_>,
+        instrument: &str,
+        _: &cdc_engine::state::book::OrderBook,
+    ) {
+        self.seen.lock().unwrap().1 |= ctx.book(instrument).is_some();
+    }
+    fn on_order(&mut self, ctx: &mut cdc_engine::strategy::Context<'_>, _: &cdc_engine::protocol::models::Order) {
+        self.seen.lock().unwrap().2.push(ctx.own_open_orders().len());
+    }
+}
+
+#[tokio::test]
+async fn the_context_shows_the_venues_ticks_the_book_and_only_the_strategys_own_open_orders() {
+    let sim = sim(true).await;
+    place_direct(&sim, true, "30000.00", "0.0010", "by-hand");
+    let seen = std::sync::Arc::new(std::sync::Mutex::new((None, false, Vec::new())));
+    let engine = start(engine_cfg(&sim, None), vec![Box::new(Looker { seen: seen.clone() })]).await.unwrap();
+    eventually(10, "its order acknowledged and a book seen", || {
+        let s = seen.lock().unwrap();
+        !s.2.is_empty() && s.1
+    })
+    .await;
+    let s = seen.lock().unwrap().clone();
+    assert_eq!(s.0, Some(d("0.01")), "the venue's price tick");
+    assert_eq!(s.2[0], 1, "its one order, not the one placed by hand");
+    engine.shutdown(false).await.unwrap();
+}

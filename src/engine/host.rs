@@ -8,10 +8,12 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::oid::{strategy_oid, tag_of};
+use super::venue::Listed;
 use crate::protocol::ids::ClientOrderId;
 use crate::protocol::models::Trade;
+use crate::state::book::Books;
 use crate::state::State;
-use crate::strategy::{Context, Intent, Strategy};
+use crate::strategy::{Context, Intent, Strategy, View};
 
 /// A run's strategies, by index.
 pub(crate) struct Host {
@@ -82,7 +84,7 @@ impl Host {
     /// counted by `counter`; returns the intents each recorded.
     pub(crate) fn call(
         &mut self,
-        state: &State,
+        (state, books, listed): (&State, &Books, &Listed),
         (run, counter): (&str, &mut u64),
         now_ms: u64,
         which: impl Fn(usize) -> bool,
@@ -103,7 +105,8 @@ impl Host {
                     *counter += 1;
                     ClientOrderId::from(strategy_oid(tag, run, *counter))
                 };
-                let mut ctx = Context::new(state, &mut intents, &mut oids, now_ms);
+                let view = View { books, listed, tag };
+                let mut ctx = Context::new(state, &mut intents, &mut oids, now_ms).with_view(view);
                 f(s.as_mut(), &mut ctx);
             }
             if !intents.is_empty() {

@@ -32,7 +32,8 @@ impl Task {
     fn dispatch_where(&mut self, which: impl Fn(usize) -> bool, f: impl FnMut(&mut dyn Strategy, &mut Context<'_>)) {
         let now = self.clock.now_ms();
         let oids = (self.prefix.as_str(), &mut self.next_oid);
-        let pending = self.host.call(&self.state, oids, now, which, f);
+        let seen = (&*self.state, &self.books, &self.listed);
+        let pending = self.host.call(seen, oids, now, which, f);
         for (i, intents) in pending {
             self.run_intents(Some(i), intents);
         }

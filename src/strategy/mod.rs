@@ -8,10 +8,12 @@ mod own_orders;
 
 use std::time::Duration;
 
+use crate::engine::oid::tag_of;
+use crate::engine::venue::Listed;
 use crate::protocol::ids::ClientOrderId;
 use crate::protocol::models::{Instrument, Order, Position, PublicTrade, Ticker, Trade};
 use crate::protocol::requests::{AmendOrder, CreateOrder, OrderRef};
-use crate::state::book::OrderBook;
+use crate::state::book::{Books, OrderBook};
 use crate::state::{Balance, State};
 
 pub use own_orders::{Done, OwnOrders, Tracked};
@@ -58,6 +60,19 @@ pub struct Context<'a> {
     intents: &'a mut Vec<Intent>,
     oids: &'a mut dyn FnMut() -> ClientOrderId,
     now_ms: u64,
+    view: Option<View<'a>>,
+}
+
+/// What the engine shows a strategy beyond the account's state: the local books, the venue's
+/// instruments, and which orders are the strategy's own (by its tag).
+#[derive(Clone, Copy)]
+pub struct View<'a> {
+    /// The local order books.
+    pub books: &'a Books,
+    /// The venue's instruments.
+    pub listed: &'a Listed,
+    /// The strategy's tag in client ids.
+    pub tag: &'a str,
 }
 
 impl<'a> Context<'a> {
@@ -68,7 +83,32 @@ impl<'a> Context<'a> {
         oids: &'a mut dyn FnMut() -> ClientOrderId,
         now_ms: u64,
     ) -> Self {
-        Context { state, intents, oids, now_ms }
+        Context { state, intents, oids, now_ms, view: None }
+    }
+
+    /// The same context with the engine's [`View`]: books, instruments and the strategy's tag.
+    pub fn with_view(mut self, view: View<'a>) -> Self {
+        self.view = Some(view);
+        self
+    }
+
+    /// The local book of `instrument`, once it is valid (snapshot taken, no gap since); `None`
+    /// without one, or outside the engine.
+    pub fn book(&self, instrument: &str) -> Option<&OrderBook> {
+        self.view?.books.get(instrument).filter(|b| b.is_valid())
+    }
+
+    /// The venue's definition of `instrument` (ticks, ...), if the strategy trades it.
+    pub fn instrument(&self, name: &str) -> Option<&Instrument> {
+        self.view?.listed.get(name)
+    }
+
+    /// This strategy's orders still open, placed in this run or adopted from earlier ones;
+    /// empty outside the engine.
+    pub fn own_open_orders(&self) -> Vec<Order> {
+        let Some(v) = self.view else { return Vec::new() };
+        let mine = |o: &Order| o.client_oid.as_ref().and_then(|c| tag_of(c.as_str())) == Some(v.tag);
+        self.state.orders.open().into_iter().filter(mine).collect()
     }
 
     /// The account's state (orders, fills, balances, positions).
