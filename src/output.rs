@@ -71,7 +71,7 @@ pub fn event_json(ev: &EngineEvent) -> Option<Value> {
         EngineEvent::Balance { currency, balance } => balance_json(currency, balance),
         EngineEvent::Position(p) => position_json(p),
         EngineEvent::Connection { live, detail } => json!({"type": "connection", "live": live, "detail": detail}),
-        EngineEvent::Refused(r) => json!({"type": "refused", "reason": r.reason, "code": r.code}),
+        EngineEvent::Refused(r) => json!({"type": "refused", "reason": r.reason, "code": r.code()}),
         EngineEvent::Halted { strategy, reason } => json!({"type": "halted", "strategy": strategy, "reason": reason}),
         EngineEvent::Feed { live, detail } => json!({"type": "feed", "live": live, "detail": detail}),
         EngineEvent::Resumed { strategy, open_orders, fills, position } => json!({"type": "resumed",

@@ -11,7 +11,7 @@ use cdc_engine::protocol::models::{BookLevel, BookSnapshot, Instrument, Order, T
 use cdc_engine::protocol::requests::{CreateOrder, OrderRef};
 use cdc_engine::state::book::OrderBook;
 use cdc_engine::state::State;
-use cdc_engine::strategy::{Context, Intent, Refusal, Resumed};
+use cdc_engine::strategy::{Context, Intent, Refusal, RefusalCause, Resumed};
 use rust_decimal::Decimal;
 
 /// Runs callbacks with a fresh context each time and hands back what they asked for.
@@ -109,9 +109,10 @@ pub fn fill(o: &CreateOrder, order_id: &str, trade_id: &str, qty: &str) -> Trade
     .unwrap()
 }
 
-/// The exchange refused `o`.
+/// `o` refused: by the exchange with `code`, or (`None`) sent with its outcome unknown.
 pub fn refusal(o: &CreateOrder, reason: &str, code: Option<i64>) -> Refusal {
-    Refusal { intent: Intent::Submit(o.clone()), reason: reason.into(), code }
+    let cause = code.map_or(RefusalCause::Unknown, RefusalCause::Exchange);
+    Refusal { intent: Intent::Submit(o.clone()), reason: reason.into(), cause }
 }
 
 /// `base` with the keys of `extra` set over it (both TOML).

@@ -155,6 +155,15 @@ fn journal_statuses(path: &Path) -> Vec<(String, String)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_clean_stop_leaves_no_order_active_in_the_journal_and_prints_the_summary() {
+    clean_stop_by("-INT").await; // Ctrl-C, as a person stops it
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_stops_as_cleanly_as_ctrl_c() {
+    clean_stop_by("-TERM").await; // as a service manager stops it
+}
+
+async fn clean_stop_by(signal: &str) {
     let sim = sim(true).await;
     let dir = tempfile::tempdir().unwrap();
     let cfg = config(dir.path(), &sim, &sim.market_ws_url(), MM, "");
@@ -170,9 +179,8 @@ async fn a_clean_stop_leaves_no_order_active_in_the_journal_and_prints_the_summa
         assert!(Instant::now() < deadline, "the market maker neither quoted nor traded");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    // Ctrl-C, as a person stops it.
     let pid = child.id().unwrap().to_string();
-    assert!(std::process::Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
+    assert!(std::process::Command::new("kill").args([signal, &pid]).status().unwrap().success());
     let o = child.wait_with_output().await.unwrap();
     let (stdout, stderr) = text(&o);
     assert!(o.status.success(), "{stderr}");

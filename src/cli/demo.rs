@@ -98,6 +98,7 @@ async fn watch(
     tokio::pin!(stop);
     let started = tokio::time::Instant::now();
     let mut last_status = started;
+    let mut stop_signal = super::stop_signal::StopSignal::new();
     loop {
         tokio::select! {
             ev = rx.recv() => match ev {
@@ -115,7 +116,7 @@ async fn watch(
                     return Ok(());
                 }
             }
-            _ = tokio::signal::ctrl_c() => break,
+            _ = stop_signal.recv() => break,
             _ = &mut stop => break,
         }
     }

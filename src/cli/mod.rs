@@ -11,6 +11,7 @@ mod queries;
 mod run;
 mod sign;
 mod sim;
+mod stop_signal;
 mod tail;
 mod tui;
 mod watch;

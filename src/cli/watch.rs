@@ -1,6 +1,6 @@
 //! Following a running engine for `tail` and `run`: prints every event (lines or JSON) from a
 //! lossless subscription, so no fill or order update is ever skipped however slow stdout is,
-//! and decides when to stop: Ctrl-C, the duration, stdout closing, every strategy halted, or
+//! and decides when to stop: Ctrl-C or SIGTERM, the duration, stdout closing, every strategy halted, or
 //! market data that never came. It prints and decides; it must NOT act on the account.
 
 use std::time::Duration;
@@ -45,6 +45,7 @@ pub async fn watch(engine: &EngineHandle, w: Watch) -> Ended {
     let mut fed = w.feed_timeout.is_none();
     let mut last_feed = "no answer from the market data feed yet".to_owned();
     let mut halted = Vec::new();
+    let mut stop_signal = super::stop_signal::StopSignal::new();
     loop {
         tokio::select! {
             ev = rx.recv() => {
@@ -65,7 +66,7 @@ pub async fn watch(engine: &EngineHandle, w: Watch) -> Ended {
                 }
             }
             _ = &mut feed_deadline, if !fed => return Ended::NoMarketData(last_feed.clone()),
-            _ = tokio::signal::ctrl_c() => return Ended::Stopped,
+            _ = stop_signal.recv() => return Ended::Stopped,
             _ = &mut stop => return Ended::Stopped,
         }
     }

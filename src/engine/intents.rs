@@ -9,7 +9,12 @@ use super::router::PlaceOutcome;
 use super::task::{Internal, Task};
 use crate::protocol::ids::ClientOrderId;
 use crate::protocol::requests::{AmendOrder, CancelAllOrders, CancelOrder, CreateOrder};
-use crate::strategy::{Context, Intent, Refusal, Strategy};
+use crate::strategy::{Context, Intent, Refusal, RefusalCause, Strategy};
+
+/// Whether a refusal is the checks' or the exchange's (not a delivery problem).
+fn counts_as_refused(cause: &RefusalCause) -> bool {
+    matches!(cause, RefusalCause::Risk(_) | RefusalCause::Exchange(_))
+}
 
 impl Task {
     /// A fresh client id: the run's prefix and a counter (well under 36 characters).
@@ -46,7 +51,8 @@ impl Task {
                 Intent::Submit(mut order) => {
                     if let Err(r) = self.on_ticks(&mut order).and_then(|_| self.check(&order)) {
                         let reason = r.to_string();
-                        self.refuse(strategy, Refusal { intent: Intent::Submit(order), reason, code: None }, true);
+                        let refusal = Refusal { intent: Intent::Submit(order), reason, cause: RefusalCause::Risk(r) };
+                        self.refuse(strategy, refusal);
                         continue;
                     }
                     self.send_placement(strategy, order, None);
@@ -134,7 +140,7 @@ impl Task {
     }
 
     pub(crate) fn on_placed(&mut self, strategy: Option<usize>, order: CreateOrder, outcome: PlaceOutcome) {
-        let (reason, code, counts) = match outcome {
+        let (reason, cause) = match outcome {
             PlaceOutcome::Placed { .. } => {
                 self.summary.placed += 1;
                 if let Some(i) = strategy {
@@ -142,21 +148,25 @@ impl Task {
                 }
                 return;
             }
-            PlaceOutcome::Rejected(e) => (e.to_string(), Some(e.code), true),
-            PlaceOutcome::Refused(r) => (r.to_string(), None, true),
+            PlaceOutcome::Rejected(e) => (e.to_string(), RefusalCause::Exchange(e.code)),
+            PlaceOutcome::Refused(r) => (r.to_string(), RefusalCause::Risk(r)),
+            PlaceOutcome::NotPlaced(why) => (format!("not placed: {why}"), RefusalCause::NotPlaced),
             // Reconciliation will show whether it exists; the strategy learns it is in doubt.
-            PlaceOutcome::Unknown(why) => (format!("outcome unknown: {why}"), None, false),
+            PlaceOutcome::Unknown(why) => (format!("outcome unknown: {why}"), RefusalCause::Unknown),
         };
+        let refusal = Refusal { intent: Intent::Submit(order), reason, cause };
         match strategy {
-            Some(_) => self.refuse(strategy, Refusal { intent: Intent::Submit(order), reason, code }, counts),
+            Some(_) => self.refuse(strategy, refusal),
             // A manual placement's caller has the outcome already.
-            None => self.summary.refused += u64::from(counts),
+            None => self.summary.refused += u64::from(counts_as_refused(&refusal.cause)),
         }
     }
 
-    /// Tells readers and the strategy that asked; `counts` toward halting it unless the outcome
-    /// is merely unknown.
-    fn refuse(&mut self, strategy: Option<usize>, refusal: Refusal, counts: bool) {
+    /// Tells readers and the strategy that asked. Only a refusal by the checks or the exchange
+    /// counts toward halting the strategy: an order that could not be delivered is the
+    /// network's doing, not the strategy's.
+    fn refuse(&mut self, strategy: Option<usize>, refusal: Refusal) {
+        let counts = counts_as_refused(&refusal.cause);
         tracing::warn!(reason = %refusal.reason, "order refused");
         self.emit(EngineEvent::Refused(Box::new(refusal.clone())));
         if let Some(i) = strategy {

@@ -56,6 +56,8 @@ pub enum PlaceOutcome {
     Refused(RiskRefusal),
     /// The exchange refused it.
     Rejected(Box<ExchangeError>),
+    /// It could not be delivered, and the exchange does not have it (looked up by client id).
+    NotPlaced(String),
     /// We could not learn the outcome; reconciliation will.
     Unknown(String),
 }
@@ -131,7 +133,7 @@ impl Router {
                 Lookup::NotFound if attempt == 0 => {
                     tracing::warn!(client_oid = %oid, error = %err, "placement failed and the order is not at the exchange; sending once more")
                 }
-                Lookup::NotFound => return PlaceOutcome::Unknown(format!("not placed: {err}")),
+                Lookup::NotFound => return PlaceOutcome::NotPlaced(err.to_string()),
                 Lookup::Unknown(why) => return PlaceOutcome::Unknown(why),
             }
         }

@@ -38,8 +38,31 @@ pub struct Refusal {
     pub intent: Intent,
     /// Why, in words a person can act on.
     pub reason: String,
+    /// Who refused it, as a type to decide on (the reason is for people).
+    pub cause: RefusalCause,
+}
+
+impl Refusal {
     /// The exchange's reason code, when the exchange refused it.
-    pub code: Option<i64>,
+    pub fn code(&self) -> Option<i64> {
+        match self.cause {
+            RefusalCause::Exchange(code) => Some(code),
+            _ => None,
+        }
+    }
+}
+
+/// Who refused an intent, and what that says about the order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RefusalCause {
+    /// The engine's own checks: nothing was sent.
+    Risk(crate::engine::RiskRefusal),
+    /// The exchange refused it, with this reason code: it does not exist.
+    Exchange(i64),
+    /// It was sent and no answer settled it: it may exist; reconciliation will tell.
+    Unknown,
+    /// It was sent, could not be delivered, and the exchange does not have it.
+    NotPlaced,
 }
 
 /// What a strategy gets back when a run starts on a journal that earlier runs wrote: its own

@@ -12,7 +12,7 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
-use super::{Context, Intent, Refusal};
+use super::{Context, Intent, Refusal, RefusalCause};
 use crate::protocol::enums::Side;
 use crate::protocol::ids::{ClientOrderId, OrderId, TradeId};
 use crate::protocol::models::{Order, Trade};
@@ -265,8 +265,7 @@ impl<T: Clone> OwnOrders<T> {
     pub fn on_refused(&mut self, r: &Refusal, now_ms: u64) -> Option<Done<T>> {
         let Intent::Submit(order) = &r.intent else { return None };
         let oid = order.client_oid.as_ref()?;
-        let unknown = r.code.is_none() && r.reason.starts_with("outcome unknown") && !r.reason.contains("not placed");
-        if unknown {
+        if r.cause == RefusalCause::Unknown {
             if let Some(t) = self.live.get_mut(oid) {
                 t.unknown_since_ms.get_or_insert(now_ms);
             }

@@ -58,10 +58,10 @@ fn fill(oid: Option<&ClientOrderId>, order_id: &str, trade_id: &str, side: &str,
     .unwrap()
 }
 
-fn refused(oid: &ClientOrderId, order: CreateOrder, reason: &str, code: Option<i64>) -> Refusal {
+fn refused(oid: &ClientOrderId, order: CreateOrder, reason: &str, cause: RefusalCause) -> Refusal {
     let mut order = order;
     order.client_oid = Some(oid.clone());
-    Refusal { intent: Intent::Submit(order), reason: reason.into(), code }
+    Refusal { intent: Intent::Submit(order), reason: reason.into(), cause }
 }
 
 #[test]
@@ -129,9 +129,12 @@ fn a_refusal_drops_the_order_but_an_unknown_outcome_keeps_it_pending_until_it_ex
     let (mut own, mut next) = (OwnOrders::default(), 0);
     let a = place(&mut own, &mut next, bid("0.001"), 1);
     let b = place(&mut own, &mut next, bid("0.002"), 2);
-    let done = own.on_refused(&refused(&a, bid("0.001"), "insufficient balance", Some(306)), 1_000).unwrap();
+    let done =
+        own.on_refused(&refused(&a, bid("0.001"), "insufficient balance", RefusalCause::Exchange(306)), 1_000).unwrap();
     assert_eq!((done.oid, done.order.tag), (a, 1));
-    assert!(own.on_refused(&refused(&b, bid("0.002"), "outcome unknown: no answer", None), 1_000).is_none());
+    assert!(own
+        .on_refused(&refused(&b, bid("0.002"), "outcome unknown: no answer", RefusalCause::Unknown), 1_000)
+        .is_none());
     assert_eq!(own.pending(&Side::Buy), d("0.002"), "it may exist: still counted");
     assert!(own.expire_unknown(5_999, 5_000).is_empty());
     let expired = own.expire_unknown(6_000, 5_000);
@@ -139,7 +142,7 @@ fn a_refusal_drops_the_order_but_an_unknown_outcome_keeps_it_pending_until_it_ex
     assert!(own.is_empty());
     // "Not placed" settles it: no longer unknown.
     let c = place(&mut own, &mut next, bid("0.001"), 3);
-    assert!(own.on_refused(&refused(&c, bid("0.001"), "outcome unknown, not placed", None), 1_000).is_some());
+    assert!(own.on_refused(&refused(&c, bid("0.001"), "not placed", RefusalCause::NotPlaced), 1_000).is_some());
 }
 
 #[test]
