@@ -7,7 +7,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use cdc_engine::bench::{gen, inproc};
+use cdc_cli::bench::{gen, inproc};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 const FRAMES: usize = 20_000;

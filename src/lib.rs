@@ -1,24 +1,13 @@
-//! cdc-engine: a streaming trading engine for the Crypto.com Exchange (API v1).
+//! The `cdc-engine` command line's library: what the commands need beyond the engine, kept here
+//! so that the integration tests can drive it: `doctor` (diagnosis of a failing set-up), the
+//! terminal and JSON `output`, `paper` trading against a local simulator, and the `bench`
+//! harness. The engine itself is the `cdc-engine` crate; see `docs/architecture.md`.
 //!
-//! The library holds every capability; the `cdc-engine` binary only wires commands to it.
-//! See `docs/architecture.md` for the architecture and `docs/protocol.md` for the protocol notes
-//! that comments cite as §N.
+//! It must NOT hold anything a strategy author needs: that belongs in the engine crate.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod backoff;
 pub mod bench;
-pub mod clock;
-pub mod config;
 pub mod doctor;
-pub mod engine;
-pub mod journal;
 pub mod output;
 pub mod paper;
-pub mod pnl;
-pub mod protocol;
-pub mod rest;
-pub mod sim;
-pub mod state;
-pub mod strategy;
-pub mod ws;

@@ -6,9 +6,9 @@
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 
-use crate::engine::EngineEvent;
-use crate::protocol::models::{Order, Position, Trade};
-use crate::state::Balance;
+use cdc_engine::engine::EngineEvent;
+use cdc_engine::protocol::models::{Order, Position, Trade};
+use cdc_engine::state::Balance;
 
 fn ms_or_null(t: Option<u64>) -> Value {
     t.map_or(Value::Null, Value::from)

@@ -4,12 +4,12 @@
 
 use rust_decimal::Decimal;
 
-use crate::clock::system_now_ms;
-use crate::config::Endpoints;
-use crate::protocol::{Credentials, CredentialsError, PushData};
-use crate::sim::exchange::{Exchange, ExchangeConfig};
-use crate::sim::{SimConfig, SimHandle};
-use crate::ws::{self, SessionConfig, SessionEvent, SessionHandle};
+use cdc_engine::clock::system_now_ms;
+use cdc_engine::config::Endpoints;
+use cdc_engine::protocol::{Credentials, CredentialsError, PushData};
+use cdc_engine::ws::{self, SessionConfig, SessionEvent, SessionHandle};
+use cdc_sim::exchange::{Exchange, ExchangeConfig};
+use cdc_sim::{SimConfig, SimHandle};
 
 /// A running paper venue.
 pub struct Paper {
@@ -40,12 +40,12 @@ pub async fn start(
     instruments: &[String],
     balances: Vec<(String, Decimal)>,
 ) -> Result<Paper, PaperError> {
-    let (key, secret) = crate::sim::throwaway_credentials("paper");
+    let (key, secret) = cdc_sim::throwaway_credentials("paper");
     let mut core = ExchangeConfig::default();
     if !balances.is_empty() {
         core.balances = balances;
     }
-    let sim = crate::sim::start(SimConfig::new(key.clone(), secret.clone()), Exchange::new(core)).await?;
+    let sim = cdc_sim::start(SimConfig::new(key.clone(), secret.clone()), Exchange::new(core)).await?;
     let channels = instruments.iter().map(|i| format!("ticker.{i}")).collect();
     let (feed, mut rx) = ws::spawn(SessionConfig::market(live_market_ws_url, channels));
     let follower = sim.clone();

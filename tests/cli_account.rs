@@ -11,10 +11,7 @@ use rust_decimal::Decimal;
 use serde_json::Value;
 use support::*;
 
-fn command(
-    sim: &cdc_engine::sim::SimHandle<cdc_engine::sim::exchange::Exchange>,
-    args: &[&str],
-) -> tokio::process::Command {
+fn command(sim: &cdc_sim::SimHandle<cdc_sim::exchange::Exchange>, args: &[&str]) -> tokio::process::Command {
     let mut c = tokio::process::Command::new(env!("CARGO_BIN_EXE_cdc-engine"));
     c.args(args)
         .env("CDC_REST_URL", sim.rest_url())
@@ -111,7 +108,7 @@ async fn balance_and_orders_print_tables_and_json() {
     place_direct(&sim, true, "48000.00", "0.0100", "open-1");
     place_direct(&sim, true, "47000.00", "0.0100", "gone-1");
     sim.with_venue(|x| {
-        cdc_engine::sim::venue::Venue::private(
+        cdc_sim::venue::Venue::private(
             x,
             "private/cancel-order",
             &serde_json::json!({"client_oid": "gone-1"}),
@@ -208,7 +205,7 @@ async fn order_tables_align_whatever_the_widths() {
 
     for oid in ["s", long_oid] {
         sim.with_venue(|x| {
-            cdc_engine::sim::venue::Venue::private(
+            cdc_sim::venue::Venue::private(
                 x,
                 "private/cancel-order",
                 &serde_json::json!({ "client_oid": oid }),

@@ -5,9 +5,9 @@
 mod support;
 
 use cdc_engine::clock::system_now_ms;
-use cdc_engine::sim::exchange::Exchange;
-use cdc_engine::sim::venue::Venue;
-use cdc_engine::sim::SimHandle;
+use cdc_sim::exchange::Exchange;
+use cdc_sim::venue::Venue;
+use cdc_sim::SimHandle;
 use serde_json::{json, Value};
 use support::*;
 

@@ -64,7 +64,7 @@ async fn trade_through_an_engine(journal: &Path) -> (Running, Pnl, u64) {
 /// An engine and the simulator it talks to, kept alive together.
 struct Running {
     engine: cdc_engine::engine::EngineHandle,
-    _sim: cdc_engine::sim::SimHandle<cdc_engine::sim::exchange::Exchange>,
+    _sim: cdc_sim::SimHandle<cdc_sim::exchange::Exchange>,
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -23,10 +23,7 @@ fn text(o: &std::process::Output) -> (String, String) {
     (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
 }
 
-fn config_file(
-    dir: &Path,
-    sim: &cdc_engine::sim::SimHandle<cdc_engine::sim::exchange::Exchange>,
-) -> std::path::PathBuf {
+fn config_file(dir: &Path, sim: &cdc_sim::SimHandle<cdc_sim::exchange::Exchange>) -> std::path::PathBuf {
     let path = dir.join("config.toml");
     let body = format!(
         "default_profile = \"simulated\"\n\n[profiles.simulated]\nrest_url = \"{}\"\nuser_ws_url = \"{}\"\nmarket_ws_url = \"{}\"\n\

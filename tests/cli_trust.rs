@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use cdc_engine::engine::oid::tag_of;
-use cdc_engine::sim::exchange::Exchange;
-use cdc_engine::sim::SimHandle;
+use cdc_sim::exchange::Exchange;
+use cdc_sim::SimHandle;
 use rust_decimal::Decimal;
 use serde_json::Value;
 use support::*;

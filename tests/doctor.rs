@@ -7,12 +7,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use cdc_cli::doctor::{self, Options, Report, Status};
 use cdc_engine::clock::{system_now_ms, Clock, SystemClock};
 use cdc_engine::config::{load_raw, RawSettings};
-use cdc_engine::doctor::{self, Options, Report, Status};
 use cdc_engine::protocol::Credentials;
-use cdc_engine::sim::exchange::Exchange;
-use cdc_engine::sim::SimHandle;
+use cdc_sim::exchange::Exchange;
+use cdc_sim::SimHandle;
 use serde_json::json;
 use support::{sim, KEY, SECRET};
 

@@ -8,9 +8,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use cdc_cli::doctor::{self, Options, Report, Status};
 use cdc_engine::clock::{system_now_ms, SystemClock};
 use cdc_engine::config::{load_raw, RawSettings};
-use cdc_engine::doctor::{self, Options, Report, Status};
 use serde_json::{json, Map, Value};
 use support::{creds, sim, sim_open_orders, KEY, SECRET};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

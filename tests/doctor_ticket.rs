@@ -9,9 +9,9 @@ mod support;
 use std::collections::HashMap;
 use std::time::Duration;
 
+use cdc_cli::doctor::{self, Options, Report, Status};
 use cdc_engine::clock::SystemClock;
 use cdc_engine::config::{load_raw, RawSettings};
-use cdc_engine::doctor::{self, Options, Report, Status};
 
 const TICKET_SECRET: &str = "tktSEC_3fH8kD1pQz6VbN0rXy5TuWa2";
 

@@ -12,7 +12,7 @@ use cdc_engine::engine::{start, EngineEvent};
 use cdc_engine::journal::read_order_history;
 use cdc_engine::protocol::enums::Side;
 use cdc_engine::protocol::requests::CreateOrder;
-use cdc_engine::sim::venue::Venue;
+use cdc_sim::venue::Venue;
 use rust_decimal::Decimal;
 use support::scripted::Scripted;
 use support::*;
@@ -25,7 +25,7 @@ fn limit(side: Side, price: &str, qty: &str) -> CreateOrder {
     CreateOrder::limit("BTC_USD", side, d(price), d(qty), "set-by-the-engine")
 }
 
-fn sim_json(sim: &cdc_engine::sim::SimHandle<cdc_engine::sim::exchange::Exchange>) -> Vec<serde_json::Value> {
+fn sim_json(sim: &cdc_sim::SimHandle<cdc_sim::exchange::Exchange>) -> Vec<serde_json::Value> {
     sim.with_venue(|x| x.open_orders_json(None))
 }
 

@@ -8,10 +8,11 @@ mod support;
 
 use std::str::FromStr;
 
-use cdc_engine::engine::{start, EngineError, EngineEvent, KillScope, PlaceOutcome, RiskLimits};
+use cdc_engine::engine::{start, EngineError, EngineEvent, KillScope, PlaceOutcome, RiskLimits, VenueError};
 use cdc_engine::protocol::enums::Side;
 use cdc_engine::protocol::requests::CreateOrder;
-use cdc_engine::sim::venue::Venue;
+use cdc_engine::strategy::ConfigError;
+use cdc_sim::venue::Venue;
 use rust_decimal::Decimal;
 use support::scripted::Scripted;
 use support::*;
@@ -24,7 +25,7 @@ fn limit(side: Side, price: &str, qty: &str) -> CreateOrder {
     CreateOrder::limit("BTC_USD", side, d(price), d(qty), "set-by-the-engine")
 }
 
-fn sim_orders(sim: &cdc_engine::sim::SimHandle<cdc_engine::sim::exchange::Exchange>) -> Vec<serde_json::Value> {
+fn sim_orders(sim: &cdc_sim::SimHandle<cdc_sim::exchange::Exchange>) -> Vec<serde_json::Value> {
     sim.with_venue(|x| x.open_orders_json(None))
 }
 
@@ -36,7 +37,7 @@ async fn an_instrument_the_venue_does_not_list_stops_the_start_with_the_closest_
         s.instruments = vec![name.into()];
         s.at_start = vec![limit(Side::Buy, "40000", "0.001")];
         let err = match start(engine_cfg(&sim, None), vec![Box::new(s)]).await {
-            Err(EngineError::Config(e)) => e,
+            Err(e @ EngineError::Venue(VenueError::Unlisted { .. })) => e.to_string(),
             Err(other) => panic!("{other}"),
             Ok(_) => panic!("{name}: the run started"),
         };
@@ -50,10 +51,11 @@ async fn an_instrument_the_venue_does_not_list_stops_the_start_with_the_closest_
 async fn configure_gets_the_venue_ticks_and_its_refusal_stops_the_start() {
     let sim = sim(false).await;
     let (mut s, seen) = Scripted::new("picky");
-    s.refuse_config = Some("order_qty 0.00015 is not a multiple of 0.0001".into());
-    let Err(EngineError::Config(err)) = start(engine_cfg(&sim, None), vec![Box::new(s)]).await else {
+    s.refuse_config = Some(ConfigError::parameter("order_qty", "0.00015 is not a multiple of 0.0001"));
+    let Err(err @ EngineError::Strategy { .. }) = start(engine_cfg(&sim, None), vec![Box::new(s)]).await else {
         panic!("the run started")
     };
+    let err = err.to_string();
     assert!(err.contains("strategy picky: order_qty 0.00015"), "{err}");
     let got = seen.lock().unwrap().configured.clone();
     assert_eq!(got.len(), 1);

@@ -1,12 +1,9 @@
-//! The `dip_buyer` example's strategy (examples/dip_buyer/strategy.rs), a strategy written by a
+//! The `dip_buyer` example's strategy (examples/dip_buyer, its own crate), a strategy written by a
 //! user against the library alone: driven by hand (the venue's ticks, a bid that follows the
 //! mid up but not down, the position cap, the exit), then run by an engine against the
 //! simulator, on the synthetic market and on a market the test moves itself.
 
 mod support;
-
-#[path = "../examples/dip_buyer/strategy.rs"]
-mod strategy;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -19,10 +16,10 @@ use cdc_engine::protocol::models::{BookLevel, BookSnapshot, Instrument, Order, T
 use cdc_engine::protocol::requests::{CreateOrder, OrderRef};
 use cdc_engine::state::book::OrderBook;
 use cdc_engine::state::State;
-use cdc_engine::strategy::{Context, Intent, Strategy};
+use cdc_engine::strategy::{ConfigError, Context, Intent, Strategy};
+use dip_buyer::{DipBuyer, Settings};
 use rust_decimal::Decimal;
 use serde_json::json;
-use strategy::{DipBuyer, Settings};
 use support::*;
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::time::Instant;
@@ -106,12 +103,15 @@ fn configure_takes_the_venues_ticks_and_refuses_what_the_venue_would() {
     let mut s = DipBuyer::new(settings("0.0015", "10", "1.5", "0.003")).unwrap();
     assert_eq!(
         s.configure(&venue("BTC_USD", "0.5", "0.001")),
-        Err("qty 0.0015 is not a multiple of BTC_USD's quantity tick 0.001: use 0.001 or 0.002".into())
+        Err(ConfigError::parameter(
+            "qty",
+            "0.0015 is not a multiple of BTC_USD's quantity tick 0.001: use 0.001 or 0.002"
+        ))
     );
-    let e = s.configure(&venue("ETH_USD", "0.5", "0.001")).unwrap_err();
-    assert!(e.contains("the venue does not list BTC_USD"), "{e}");
+    let e = s.configure(&venue("ETH_USD", "0.5", "0.001")).unwrap_err().to_string();
+    assert!(e.contains("BTC_USD: the venue does not list it"), "{e}");
     let e = DipBuyer::new(settings("0.001", "0", "1.5", "0.003")).err().unwrap();
-    assert_eq!(e, "dip_bps must be > 0, got 0");
+    assert_eq!(e.to_string(), "dip_bps must be > 0, got 0");
 
     // With the venue's 0.5 price tick, the bid 10 bps under a 50000.8 mid (49950.7992) is
     // rounded down to 49950.5, not to the cent.
@@ -194,7 +194,7 @@ fn filled(engine: &EngineHandle, side: Side) -> Decimal {
 }
 
 /// Stops new orders, lets those in flight land, then shuts down and checks nothing is left.
-async fn stop(engine: EngineHandle, sim: &cdc_engine::sim::SimHandle<cdc_engine::sim::exchange::Exchange>) {
+async fn stop(engine: EngineHandle, sim: &cdc_sim::SimHandle<cdc_sim::exchange::Exchange>) {
     engine.kill("end of test");
     let probe = CreateOrder::limit("BTC_USD", Side::Buy, d("1"), d("0.001"), "probe");
     assert!(matches!(engine.place(probe).await, PlaceOutcome::Refused(cdc_engine::engine::RiskRefusal::KillSwitch(_))));

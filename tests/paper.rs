@@ -9,7 +9,7 @@ use cdc_engine::clock::system_now_ms;
 use cdc_engine::engine::{start, EngineConfig, PlaceOutcome};
 use cdc_engine::protocol::enums::Side;
 use cdc_engine::protocol::requests::CreateOrder;
-use cdc_engine::sim::venue::Venue;
+use cdc_sim::venue::Venue;
 use rust_decimal::Decimal;
 use support::*;
 
@@ -24,7 +24,7 @@ async fn paper_orders_reach_a_simulator_that_follows_live_prices() {
     // paper simulator's starting mid, so following it is visible.
     let live = sim(true).await;
     live.with_venue(|x| x.set_reference_mid("BTC_USD", Decimal::from(73_000), system_now_ms()));
-    let paper = cdc_engine::paper::start(&live.market_ws_url(), &["BTC_USD".into()], Vec::new()).await.unwrap();
+    let paper = cdc_cli::paper::start(&live.market_ws_url(), &["BTC_USD".into()], Vec::new()).await.unwrap();
     let target = live.with_venue(|x| x.ticker_json("BTC_USD", system_now_ms())).map(|t| mid(&t)).unwrap();
     eventually(15, "the paper market follows the live mid", || {
         paper

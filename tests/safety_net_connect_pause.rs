@@ -7,9 +7,9 @@ mod support;
 use std::time::Duration;
 
 use cdc_engine::engine::start;
-use cdc_engine::sim::exchange::Exchange;
-use cdc_engine::sim::{SimHandle, Stats};
 use cdc_engine::strategy::Strategy;
+use cdc_sim::exchange::Exchange;
+use cdc_sim::{SimHandle, Stats};
 use futures::SinkExt;
 use serde_json::json;
 use support::*;

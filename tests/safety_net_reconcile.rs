@@ -11,8 +11,8 @@ use std::str::FromStr;
 use cdc_engine::clock::{system_now_ms, SystemClock};
 use cdc_engine::engine::reconcile;
 use cdc_engine::rest::RestClient;
-use cdc_engine::sim::exchange::Exchange;
-use cdc_engine::sim::SimHandle;
+use cdc_sim::exchange::Exchange;
+use cdc_sim::SimHandle;
 use rust_decimal::Decimal;
 use serde_json::json;
 use support::*;
@@ -26,10 +26,8 @@ fn rest(sim: &SimHandle<Exchange>) -> RestClient {
 fn sell_and_take(sim: &SimHandle<Exchange>, instrument: &str, price: &str, qty: &str, lot: &str, n: usize) {
     let params = json!({"instrument_name": instrument, "side": "SELL", "type": "LIMIT", "price": price,
         "quantity": qty, "client_oid": format!("{instrument}-{n}-{}", sim_trade_ids(sim).len())});
-    sim.with_venue(|x| {
-        cdc_engine::sim::venue::Venue::private(x, "private/create-order", &params, None, system_now_ms())
-    })
-    .expect("order accepted");
+    sim.with_venue(|x| cdc_sim::venue::Venue::private(x, "private/create-order", &params, None, system_now_ms()))
+        .expect("order accepted");
     take_n(sim, instrument, lot, n);
 }
 

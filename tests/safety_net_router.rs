@@ -14,10 +14,10 @@ use cdc_engine::engine::PlaceOutcome;
 use cdc_engine::protocol::enums::Side;
 use cdc_engine::protocol::requests::CreateOrder;
 use cdc_engine::rest::RestClient;
-use cdc_engine::sim::exchange::Exchange;
-use cdc_engine::sim::venue::Venue;
-use cdc_engine::sim::{AckMode, SimHandle};
 use cdc_engine::ws::{spawn, SessionEvent, SessionHandle};
+use cdc_sim::exchange::Exchange;
+use cdc_sim::venue::Venue;
+use cdc_sim::{AckMode, SimHandle};
 use rust_decimal::Decimal;
 use support::*;
 

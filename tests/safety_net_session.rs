@@ -6,8 +6,8 @@ mod support;
 
 use std::time::Duration;
 
-use cdc_engine::sim::AckMode;
 use cdc_engine::ws::{spawn, SessionConfig, SessionEvent, SessionKind};
+use cdc_sim::AckMode;
 use serde_json::Map;
 use support::*;
 use tokio::time::Instant;

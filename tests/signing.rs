@@ -5,10 +5,10 @@
 use std::process::Command;
 use std::str::FromStr;
 
-use cdc_engine::protocol::enums::{ExecInst, Side, TimeInForce};
-use cdc_engine::protocol::requests::{ApiRequest, CreateOrder, GetOrderDetail, GetOrderHistory, OrderRef, UserBalance};
-use cdc_engine::protocol::sign::{canonical, payload};
-use cdc_engine::protocol::{Credentials, Request};
+use cdc_protocol::enums::{ExecInst, Side, TimeInForce};
+use cdc_protocol::requests::{ApiRequest, CreateOrder, GetOrderDetail, GetOrderHistory, OrderRef, UserBalance};
+use cdc_protocol::sign::{canonical, payload};
+use cdc_protocol::{Credentials, Request};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};

@@ -5,9 +5,7 @@
 
 mod support;
 
-#[allow(dead_code)]
-#[path = "../strategies/mod.rs"]
-mod strategies;
+use cdc_strategies as strategies;
 
 use std::str::FromStr;
 use std::time::Duration;

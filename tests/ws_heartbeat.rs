@@ -10,8 +10,8 @@ mod support;
 
 use std::time::Duration;
 
-use cdc_engine::sim::SimConfig;
 use cdc_engine::ws::{spawn, SessionEvent};
+use cdc_sim::SimConfig;
 use support::*;
 use tokio::sync::mpsc::UnboundedReceiver;
 

@@ -228,7 +228,7 @@ pub fn book_mix(n: usize, instrument: &str, depth: usize, seed: u64) -> Vec<Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::{decode_frame, Frame, PushData};
+    use cdc_engine::protocol::{decode_frame, Frame, PushData};
 
     fn pushes(frames: &[Vec<u8>]) -> Vec<PushData> {
         frames

@@ -12,12 +12,12 @@ use rust_decimal::Decimal;
 use super::gen;
 use super::stats::{rss_bytes, Percentiles};
 use super::strategy::Tally;
-use crate::engine::replay::Replayer;
-use crate::protocol::enums::{Side, TimeInForce};
-use crate::protocol::requests::{ApiRequest, CreateOrder};
-use crate::protocol::{decode_frame, Credentials, DecodeError};
-use crate::state::State;
-use crate::strategy::Strategy;
+use cdc_engine::engine::replay::Replayer;
+use cdc_engine::protocol::enums::{Side, TimeInForce};
+use cdc_engine::protocol::requests::{ApiRequest, CreateOrder};
+use cdc_engine::protocol::{decode_frame, Credentials, DecodeError};
+use cdc_engine::state::State;
+use cdc_engine::strategy::Strategy;
 
 /// Figures of one frame mix through the full path.
 #[derive(Debug, Clone, Default)]

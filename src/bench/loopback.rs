@@ -16,13 +16,13 @@ use tokio_tungstenite::tungstenite::Message;
 use super::inproc::replayer;
 use super::stats::Percentiles;
 use super::strategy::QuoteOnTick;
-use crate::engine::replay::Replayer;
-use crate::protocol::enums::BookSubscriptionType;
-use crate::protocol::Credentials;
-use crate::sim::exchange::{Exchange, ExchangeConfig};
-use crate::sim::SimConfig;
-use crate::strategy::{Intent, Strategy};
-use crate::ws::{self, SessionConfig, SessionEvent, WireTrace};
+use cdc_engine::engine::replay::Replayer;
+use cdc_engine::protocol::enums::BookSubscriptionType;
+use cdc_engine::protocol::Credentials;
+use cdc_engine::strategy::{Intent, Strategy};
+use cdc_engine::ws::{self, SessionConfig, SessionEvent, WireTrace};
+use cdc_sim::exchange::{Exchange, ExchangeConfig};
+use cdc_sim::SimConfig;
 
 /// Tick-to-order latency and its legs, ns.
 #[derive(Debug, Clone, Copy, Default)]
@@ -136,7 +136,7 @@ async fn start_sim(market_interval: Duration) -> Result<((String, String), FarSi
         let mut sim_cfg = SimConfig::new(KEY, SECRET);
         sim_cfg.market_interval = market_interval;
         let core = Exchange::new(ExchangeConfig { synthetic_market: true, ..ExchangeConfig::default() });
-        match crate::sim::start(sim_cfg, core).await {
+        match cdc_sim::start(sim_cfg, core).await {
             Ok(sim) => {
                 let _ = ready.send(Ok((sim.user_ws_url(), sim.market_ws_url())));
                 let _ = stop.await;

@@ -85,7 +85,7 @@ pub struct BenchConfig {
 pub enum BenchError {
     /// A generated frame did not decode (a generator bug).
     #[error("a benchmark frame did not decode: {0}")]
-    Decode(#[from] crate::protocol::DecodeError),
+    Decode(#[from] cdc_engine::protocol::DecodeError),
     /// The loopback run failed.
     #[error("loopback run failed: {0}")]
     Loopback(String),

@@ -6,12 +6,12 @@ use std::collections::HashMap;
 
 use rust_decimal::Decimal;
 
-use crate::protocol::enums::Side;
-use crate::protocol::models::{Order, Trade};
-use crate::protocol::requests::CreateOrder;
-use crate::state::book::OrderBook;
-use crate::state::Balance;
-use crate::strategy::{Context, Strategy};
+use cdc_engine::protocol::enums::Side;
+use cdc_engine::protocol::models::{Order, Trade};
+use cdc_engine::protocol::requests::CreateOrder;
+use cdc_engine::state::book::OrderBook;
+use cdc_engine::state::Balance;
+use cdc_engine::strategy::{Context, Strategy};
 
 /// Tracks net filled quantity per instrument and counts what it saw.
 #[derive(Debug, Default)]

@@ -1,7 +1,7 @@
 //! `cdc-engine bench`: runs the library's performance harness and prints the figures (and,
 //! with `--json`, one last line with all of them). The measuring lives in the library.
 
-use cdc_engine::bench::{self, BenchConfig, Report};
+use cdc_cli::bench::{self, BenchConfig, Report};
 use clap::Args;
 
 /// Arguments of `cdc-engine bench`.

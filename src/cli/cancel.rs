@@ -8,8 +8,8 @@
 use std::time::Duration;
 
 use anyhow::{anyhow, bail};
+use cdc_cli::output::{event_line, order_json};
 use cdc_engine::engine::EngineEvent;
-use cdc_engine::output::{event_line, order_json};
 use cdc_engine::protocol::code_names;
 use cdc_engine::protocol::codes::CodeClass;
 use cdc_engine::protocol::envelope::DataList;

@@ -9,18 +9,18 @@ use std::collections::BTreeMap;
 use std::str::FromStr;
 use std::time::Duration;
 
+use cdc_cli::output::event_line;
 use cdc_engine::clock::system_now_ms;
 use cdc_engine::config::Endpoints;
 use cdc_engine::engine::oid::tag_of;
 use cdc_engine::engine::{start, EngineConfig, EngineEvent, EngineHandle};
-use cdc_engine::output::event_line;
 use cdc_engine::pnl::Pnl;
 use cdc_engine::protocol::ids::ClientOrderId;
 use cdc_engine::protocol::Credentials;
-use cdc_engine::sim::exchange::{Exchange, ExchangeConfig};
-use cdc_engine::sim::venue::Venue;
-use cdc_engine::sim::{SimConfig, SimHandle};
 use cdc_engine::state::Balance;
+use cdc_sim::exchange::{Exchange, ExchangeConfig};
+use cdc_sim::venue::Venue;
+use cdc_sim::{SimConfig, SimHandle};
 use clap::Args;
 use rust_decimal::Decimal;
 use tokio::sync::broadcast::error::RecvError;
@@ -48,7 +48,7 @@ const STATUS_EVERY: Duration = Duration::from_secs(2);
 /// Runs the demo.
 pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     // Throwaway credentials: the simulator checks real signatures with them.
-    let (key, secret) = cdc_engine::sim::throwaway_credentials("demo");
+    let (key, secret) = cdc_sim::throwaway_credentials("demo");
     let mut sim_cfg = SimConfig::new(key.clone(), secret.clone());
     sim_cfg.market_interval = Duration::from_millis(100);
     // A market maker's edge at these spreads is far below a 0.1% maker fee; the demo's venue
@@ -57,7 +57,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let core_cfg = ExchangeConfig { seed: args.seed, maker_fee_rate: Decimal::ZERO, ..ExchangeConfig::default() };
     let taker_fee = core_cfg.taker_fee_rate * Decimal::ONE_HUNDRED;
     let core = Exchange::new(core_cfg);
-    let sim = cdc_engine::sim::start(sim_cfg, core).await?;
+    let sim = cdc_sim::start(sim_cfg, core).await?;
     let mut cfg = EngineConfig::new(Endpoints::local(sim.addr()), Credentials::new(key, &secret)?);
     cfg.cancel_on_disconnect = Some(true);
     let mut params = toml::Table::new();
@@ -70,7 +70,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     // Full skew (the half-spread, 0.15 bps) at max_position: the quotes lean against the
     // inventory gradually instead of jumping to the bound after one fill.
     params.insert("skew_bps_per_unit".into(), "0.75".into());
-    let strategy = crate::strategies::build("market_maker", &params).map_err(anyhow::Error::msg)?;
+    let strategy = cdc_strategies::build("market_maker", &params)?;
     let tag = strategy.id();
     out(&format!(
         "cdc-engine demo: market making {INSTRUMENT} against a local simulator at {} (offline; simulated fees: \

@@ -1,13 +1,13 @@
 //! `cdc-engine doctor`: runs the library's checks (or analyses a captured request) and prints
 //! one line per check with ✔/⚠/✘ and the fix. Exits non-zero when a check fails. All logic
-//! lives in `cdc_engine::doctor`; this file reads arguments and writes output.
+//! lives in `cdc_cli::doctor`; this file reads arguments and writes output.
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
+use cdc_cli::doctor::{self, Options, Report};
 use cdc_engine::config;
-use cdc_engine::doctor::{self, Options, Report};
 use clap::Args;
 
 /// Arguments of `cdc-engine doctor`.

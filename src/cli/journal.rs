@@ -5,8 +5,8 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
+use cdc_cli::output::{fees_text, table, Align};
 use cdc_engine::journal::{summarize, Filter, InstrumentSummary, Summary};
-use cdc_engine::output::{fees_text, table, Align};
 use cdc_engine::protocol::utc;
 use clap::Args;
 use rust_decimal::Decimal;

@@ -1,8 +1,8 @@
 //! `cdc-engine balance` and `cdc-engine orders`: one REST query each, shown as a table or as
 //! JSON lines (`--json`, same fields and `type` as `tail --json`).
 
+use cdc_cli::output::{balance_json, order_json, table, Align};
 use cdc_engine::clock::SystemClock;
-use cdc_engine::output::{balance_json, order_json, table, Align};
 use cdc_engine::protocol::envelope::DataList;
 use cdc_engine::protocol::models::{BalanceSummary, Order};
 use cdc_engine::protocol::requests::{GetOpenOrders, GetOrderHistory};

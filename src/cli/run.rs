@@ -48,7 +48,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         Some(_) => anyhow::bail!("[strategies.{}] in the config file must be a table", args.strategy),
         None => toml::Table::new(),
     };
-    let strategy = crate::strategies::build(&args.strategy, &params).map_err(anyhow::Error::msg)?;
+    let strategy = cdc_strategies::build(&args.strategy, &params)?;
     let needs_feed = !strategy.market_channels().is_empty();
     let paper = if args.paper {
         let instruments = strategy
@@ -56,7 +56,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
             .iter()
             .filter_map(|c| c.split('.').nth(1).map(str::to_owned))
             .collect::<Vec<_>>();
-        let p = cdc_engine::paper::start(&s.endpoints.market_ws_url, &instruments, Vec::new())
+        let p = cdc_cli::paper::start(&s.endpoints.market_ws_url, &instruments, Vec::new())
             .await
             .context("starting the paper venue")?;
         note(

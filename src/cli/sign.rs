@@ -4,7 +4,7 @@
 //! signed) but never the secret.
 
 use anyhow::{bail, Context};
-use cdc_engine::doctor;
+use cdc_cli::doctor;
 use cdc_engine::protocol::{Credentials, Request};
 use clap::Args;
 use serde_json::{Map, Value};

@@ -8,8 +8,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
-use cdc_engine::sim::exchange::{Exchange, ExchangeConfig};
-use cdc_engine::sim::SimConfig;
+use cdc_sim::exchange::{Exchange, ExchangeConfig};
+use cdc_sim::SimConfig;
 use clap::Args;
 use rust_decimal::Decimal;
 
@@ -49,8 +49,8 @@ pub struct SimArgs {
 #[derive(Debug, Clone)]
 pub struct Balances(Vec<(String, Decimal)>);
 
-fn parse_balances(s: &str) -> Result<Balances, String> {
-    cdc_engine::sim::parse_balances(s).map(Balances)
+fn parse_balances(s: &str) -> Result<Balances, cdc_sim::BalancesError> {
+    cdc_sim::parse_balances(s).map(Balances)
 }
 
 /// Reads `--listen`: a bare port, an IP address with a port, or a host name with a port (a
@@ -100,7 +100,7 @@ pub async fn run(args: SimArgs) -> anyhow::Result<()> {
     let generated = args.api_key.is_none();
     let (key, secret) = match (args.api_key, args.api_secret) {
         (Some(k), Some(s)) => (k, s),
-        _ => cdc_engine::sim::throwaway_credentials("sim"),
+        _ => cdc_sim::throwaway_credentials("sim"),
     };
     if key.trim().is_empty() || secret.trim().is_empty() {
         bail!("--api-key and --api-secret must not be empty");
@@ -113,7 +113,7 @@ pub async fn run(args: SimArgs) -> anyhow::Result<()> {
     let mut cfg = SimConfig::new(key.clone(), secret.clone());
     cfg.listen = args.listen;
     cfg.heartbeat_interval = Duration::from_secs(args.heartbeat_secs.max(1));
-    let sim = cdc_engine::sim::start(cfg, Exchange::new(core)).await.with_context(|| {
+    let sim = cdc_sim::start(cfg, Exchange::new(core)).await.with_context(|| {
         format!("could not listen on {}: is another process using it? try --listen 127.0.0.1:0", args.listen)
     })?;
     let addr = sim.addr();

@@ -5,8 +5,8 @@
 
 use std::time::Duration;
 
+use cdc_cli::output::{event_json, event_line};
 use cdc_engine::engine::{EngineEvent, EngineHandle};
-use cdc_engine::output::{event_json, event_line};
 
 use super::common::out;
 

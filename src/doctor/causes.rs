@@ -4,7 +4,7 @@
 //! Text only; it must NOT repeat itself per check (the checks point here instead).
 
 use super::{Check, Report, Status};
-use crate::config::RawSettings;
+use cdc_engine::config::RawSettings;
 
 /// The check's name.
 pub(super) const NAME: &str = "why 40101";

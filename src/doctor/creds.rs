@@ -3,9 +3,9 @@
 //! lengths and positions, never the secret's characters.
 
 use super::{Check, Redactor, Report, Status};
-use crate::config::file::Source;
-use crate::config::RawSettings;
-use crate::protocol::Credentials;
+use cdc_engine::config::file::Source;
+use cdc_engine::config::RawSettings;
+use cdc_engine::protocol::Credentials;
 
 /// Lengths outside this range are unlike any exchange key or secret we know of.
 const PLAUSIBLE_LEN: std::ops::RangeInclusive<usize> = 16..=128;
@@ -47,7 +47,7 @@ pub(super) fn check(raw: &RawSettings, report: &mut Report) -> Option<Credential
     if key.trim() == secret.trim() {
         fails.push("the key and the secret are the same text: one of them is pasted in the wrong place".into());
     }
-    let hint = crate::protocol::sign::shorten_key(key.trim());
+    let hint = cdc_engine::protocol::sign::shorten_key(key.trim());
     if !fails.is_empty() {
         report.push(Check::new(
             "credentials",

@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::headers;
 use super::request::{Capture, Captured};
 use super::{Check, Redactor, Report, Status};
-use crate::config::RawSettings;
+use cdc_engine::config::RawSettings;
 
 /// Shorter "secrets" would match unrelated text; they are flagged as implausible anyway.
 const MIN_LEN: usize = 8;

@@ -5,8 +5,8 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use serde_json::Value;
 
-use crate::protocol::codes::explain;
-use crate::protocol::envelope::response_code;
+use cdc_engine::protocol::codes::explain;
+use cdc_engine::protocol::envelope::response_code;
 
 /// What came back.
 pub(super) struct Reply {

@@ -27,8 +27,8 @@ mod ws_auth;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::clock::{Clock, SystemClock};
-use crate::config::{ConfigError, RawSettings};
+use cdc_engine::clock::{Clock, SystemClock};
+use cdc_engine::config::{ConfigError, RawSettings};
 
 pub use redact::{Redactor, REDACTED};
 pub use replay::{is_read_only, READ_ONLY_PRIVATE};
@@ -121,7 +121,7 @@ impl Report {
         Report {
             version: format!("cdc-engine {}", env!("CARGO_PKG_VERSION")),
             environment: "unknown (the configuration did not load)".to_owned(),
-            time_utc: report::utc_text(crate::clock::system_now_ms()),
+            time_utc: report::utc_text(cdc_engine::clock::system_now_ms()),
             ..Report::default()
         }
     }
@@ -157,7 +157,7 @@ impl Default for Options {
 }
 
 /// Runs every check against the configured exchange. `config` is the result of
-/// [`crate::config::load_raw`]; when it failed, the report says why and stops there.
+/// [`cdc_engine::config::load_raw`]; when it failed, the report says why and stops there.
 pub async fn run(config: Result<RawSettings, ConfigError>, opts: &Options) -> Report {
     let mut report = Report::started();
     let Some((raw, endpoints)) = urls::check_config(config, &mut report) else {

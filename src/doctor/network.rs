@@ -7,8 +7,8 @@ use serde_json::{Map, Value};
 
 use super::http::{self, explained, Reply};
 use super::{ws_auth, Check, Exchange, Options, Redactor, Report, Status};
-use crate::config::{Endpoints, RawSettings};
-use crate::protocol::{Credentials, Request};
+use cdc_engine::config::{Endpoints, RawSettings};
+use cdc_engine::protocol::{Credentials, Request};
 
 /// Clock offsets past this warn; past the nonce window (60 s) they fail.
 const CLOCK_WARN_MS: u64 = 5_000;
@@ -158,7 +158,7 @@ impl<'a> Net<'a> {
         let body = req.to_json();
         let mut shown = self.redactor.body(&body);
         if hide_key {
-            shown = shown.replace(&crate::protocol::sign::shorten_key(creds.api_key()), super::REDACTED);
+            shown = shown.replace(&cdc_engine::protocol::sign::shorten_key(creds.api_key()), super::REDACTED);
         }
         let headers = [("Content-Type".to_owned(), "application/json".to_owned())];
         self.exchange(step, Method::POST, &url, &headers, Some(body), shown).await

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::protocol::sign::shorten_key;
+use cdc_engine::protocol::sign::shorten_key;
 
 /// What a field that held a signature or secret shows instead.
 pub const REDACTED: &str = "<redacted>";

@@ -4,7 +4,7 @@
 //! shown; otherwise it formats only.
 
 use super::{Redactor, Report, Status};
-use crate::config::{Endpoints, Environment, RawSettings};
+use cdc_engine::config::{Endpoints, Environment, RawSettings};
 
 impl Status {
     /// The mark shown before a check.
@@ -95,7 +95,7 @@ pub(super) fn environment(raw: &RawSettings, e: &Endpoints) -> String {
 
 /// UTC milliseconds as `YYYY-MM-DDTHH:MM:SSZ`.
 pub(super) fn utc_text(ms: u64) -> String {
-    crate::protocol::utc::format_ms(ms)
+    cdc_engine::protocol::utc::format_ms(ms)
 }
 
 #[cfg(test)]

@@ -4,8 +4,8 @@
 
 use serde_json::Value;
 
-use crate::protocol::sign::{canonical_into, payload_layout};
-use crate::protocol::Credentials;
+use cdc_engine::protocol::sign::{canonical_into, payload_layout};
+use cdc_engine::protocol::Credentials;
 
 /// What the user's signature turned out to be.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,7 +4,7 @@
 //! must NOT connect.
 
 use super::{Check, Report, Status};
-use crate::config::{ConfigError, Endpoints, RawSettings};
+use cdc_engine::config::{ConfigError, Endpoints, RawSettings};
 
 /// Method names of the legacy v2 / derivatives APIs that v1 does not have.
 pub(super) const V2_METHODS: [&str; 6] = [

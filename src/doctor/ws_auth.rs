@@ -10,9 +10,9 @@ use tokio_tungstenite::tungstenite::Message;
 use super::http::explained;
 use super::network::Net;
 use super::{Check, Status};
-use crate::protocol::envelope::{heartbeat_reply, response_code};
-use crate::protocol::requests::{ApiRequest, PublicAuth};
-use crate::protocol::Credentials;
+use cdc_engine::protocol::envelope::{heartbeat_reply, response_code};
+use cdc_engine::protocol::requests::{ApiRequest, PublicAuth};
+use cdc_engine::protocol::Credentials;
 
 const NAME: &str = "WebSocket auth";
 

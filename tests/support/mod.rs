@@ -5,9 +5,9 @@
 use std::time::Duration;
 
 use cdc_engine::protocol::Credentials;
-use cdc_engine::sim::exchange::{Exchange, ExchangeConfig};
-use cdc_engine::sim::{SimConfig, SimHandle};
 use cdc_engine::ws::{SessionConfig, SessionEvent};
+use cdc_sim::exchange::{Exchange, ExchangeConfig};
+use cdc_sim::{SimConfig, SimHandle};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 pub const KEY: &str = "test_api_key_0001";
@@ -21,7 +21,7 @@ pub async fn sim(synthetic_market: bool) -> SimHandle<Exchange> {
 /// A simulator with explicit server settings.
 pub async fn sim_with(cfg: SimConfig, synthetic_market: bool) -> SimHandle<Exchange> {
     let core = Exchange::new(ExchangeConfig { synthetic_market, ..ExchangeConfig::default() });
-    cdc_engine::sim::start(cfg, core).await.expect("sim starts")
+    cdc_sim::start(cfg, core).await.expect("sim starts")
 }
 
 pub fn creds() -> Credentials {
@@ -69,7 +69,7 @@ use std::str::FromStr;
 use cdc_engine::clock::system_now_ms;
 use cdc_engine::config::Endpoints;
 use cdc_engine::engine::{EngineConfig, EngineHandle};
-use cdc_engine::sim::venue::Venue;
+use cdc_sim::venue::Venue;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 

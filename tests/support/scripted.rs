@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use cdc_engine::protocol::models::{Instrument, Order, Trade};
 use cdc_engine::protocol::requests::CreateOrder;
-use cdc_engine::strategy::{Context, Refusal, Resumed, Strategy};
+use cdc_engine::strategy::{ConfigError, Context, Refusal, Resumed, Strategy};
 
 /// What the strategy saw.
 #[derive(Debug, Default, Clone)]
@@ -30,7 +30,7 @@ pub struct Scripted {
     pub at_start: Vec<CreateOrder>,
     pub every_timer: Option<CreateOrder>,
     pub timer: Option<Duration>,
-    pub refuse_config: Option<String>,
+    pub refuse_config: Option<ConfigError>,
     pub seen: Arc<Mutex<Seen>>,
 }
 
@@ -58,7 +58,7 @@ impl Strategy for Scripted {
     fn instruments(&self) -> Vec<String> {
         self.instruments.clone()
     }
-    fn configure(&mut self, instruments: &[Instrument]) -> Result<(), String> {
+    fn configure(&mut self, instruments: &[Instrument]) -> Result<(), ConfigError> {
         self.record(|s| s.configured = instruments.to_vec());
         self.refuse_config.clone().map_or(Ok(()), Err)
     }

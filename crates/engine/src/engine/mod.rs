@@ -1,0 +1,29 @@
+//! The engine: one writer task that applies the user stream to the state, reconciles after every
+//! connect (§12), journals fills and order transitions, runs strategies and routes their orders
+//! through the risk checks. It parses no JSON itself: sessions and the REST client hand it types.
+
+mod apply;
+mod config;
+pub mod events;
+mod handle;
+mod host;
+mod intents;
+pub mod oid;
+mod own;
+pub mod reconcile;
+#[doc(hidden)]
+pub mod replay;
+mod resume;
+pub mod risk;
+pub mod router;
+pub mod summary;
+mod task;
+pub mod venue;
+
+pub use config::EngineConfig;
+pub use events::EngineEvent;
+pub use handle::{start, EngineError, EngineHandle, KillScope};
+pub use risk::{RiskLimits, RiskRefusal};
+pub use router::{PlaceOutcome, Via};
+pub use summary::RunSummary;
+pub use venue::{Unlisted, VenueError};
