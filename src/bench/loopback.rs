@@ -75,15 +75,29 @@ impl WireTrace for Probe {
 const KEY: &str = "bench_key_0001";
 const SECRET: &str = "bench_secret_0001";
 
-async fn wait_ready(rx: &mut mpsc::UnboundedReceiver<SessionEvent>, what: &str) -> Result<(), String> {
+/// Why a loopback measurement could not run: the part that failed, and how.
+#[derive(Debug, thiserror::Error)]
+#[error("{part}: {cause}")]
+pub struct LoopbackError {
+    /// The part of the set-up or the run that failed (`sim`, `user session`, `stream`, ...).
+    pub part: &'static str,
+    /// What went wrong.
+    pub cause: String,
+}
+
+fn fail(part: &'static str, cause: impl std::fmt::Display) -> LoopbackError {
+    LoopbackError { part, cause: cause.to_string() }
+}
+
+async fn wait_ready(rx: &mut mpsc::UnboundedReceiver<SessionEvent>, what: &'static str) -> Result<(), LoopbackError> {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
         match tokio::time::timeout_at(deadline, rx.recv()).await {
             Ok(Some(SessionEvent::Ready)) => return Ok(()),
-            Ok(Some(SessionEvent::AuthFailed { error, .. })) => return Err(format!("{what}: {error}")),
+            Ok(Some(SessionEvent::AuthFailed { error, .. })) => return Err(fail(what, error)),
             Ok(Some(_)) => {}
-            Ok(None) => return Err(format!("{what} session ended")),
-            Err(_) => return Err(format!("{what} session not ready within 10 s")),
+            Ok(None) => return Err(fail(what, "the session ended")),
+            Err(_) => return Err(fail(what, "the session was not ready within 10 s")),
         }
     }
 }
@@ -107,10 +121,10 @@ impl Drop for FarSide {
 
 /// Runs `serve` on a new thread with its own single-threaded runtime; `serve` reports its
 /// address (or why it could not start) and then runs until the stop signal.
-async fn far_side<T, F, Fut>(serve: F) -> Result<(T, FarSide), String>
+async fn far_side<T, F, Fut>(serve: F) -> Result<(T, FarSide), LoopbackError>
 where
     T: Send + 'static,
-    F: FnOnce(tokio::sync::oneshot::Sender<Result<T, String>>, tokio::sync::oneshot::Receiver<()>) -> Fut
+    F: FnOnce(tokio::sync::oneshot::Sender<Result<T, LoopbackError>>, tokio::sync::oneshot::Receiver<()>) -> Fut
         + Send
         + 'static,
     Fut: std::future::Future<Output = ()>,
@@ -121,17 +135,17 @@ where
         super::pin::far_side();
         match tokio::runtime::Builder::new_current_thread().enable_all().build() {
             Ok(rt) => rt.block_on(serve(ready_tx, stop_rx)),
-            Err(e) => drop(ready_tx.send(Err(format!("runtime: {e}")))),
+            Err(e) => drop(ready_tx.send(Err(fail("runtime", e)))),
         }
     });
     let side = FarSide { stop_tx: Some(stop_tx), thread: Some(thread) };
-    let ready = ready_rx.await.map_err(|_| "the far side ended before it was ready".to_owned())??;
+    let ready = ready_rx.await.map_err(|_| fail("far side", "it ended before it was ready"))??;
     Ok((ready, side))
 }
 
 /// The simulator (market stepping every `market_interval`) on its own thread; its user and
 /// market URLs.
-async fn start_sim(market_interval: Duration) -> Result<((String, String), FarSide), String> {
+async fn start_sim(market_interval: Duration) -> Result<((String, String), FarSide), LoopbackError> {
     far_side(move |ready, stop| async move {
         let mut sim_cfg = SimConfig::new(KEY, SECRET);
         sim_cfg.market_interval = market_interval;
@@ -142,7 +156,7 @@ async fn start_sim(market_interval: Duration) -> Result<((String, String), FarSi
                 let _ = stop.await;
                 sim.shutdown().await;
             }
-            Err(e) => drop(ready.send(Err(format!("sim: {e}")))),
+            Err(e) => drop(ready.send(Err(fail("sim", e)))),
         }
     })
     .await
@@ -150,9 +164,9 @@ async fn start_sim(market_interval: Duration) -> Result<((String, String), FarSi
 
 /// Tick-to-order against a simulator stepping its market every `market_interval`: `samples` submissions,
 /// each timed from the market frame's read to the create-order frame's write.
-pub async fn tick_to_order(samples: usize, market_interval: Duration) -> Result<TickFigures, String> {
+pub async fn tick_to_order(samples: usize, market_interval: Duration) -> Result<TickFigures, LoopbackError> {
     let ((user_url, market_url), sim) = start_sim(market_interval).await?;
-    let creds = Credentials::new(KEY, SECRET).map_err(|e| e.to_string())?;
+    let creds = Credentials::new(KEY, SECRET).map_err(|e| fail("credentials", e))?;
     let (market_probe, user_probe) = (Arc::new(Probe::default()), Arc::new(Probe::default()));
     let mut m = SessionConfig::market(&market_url, vec!["book.BTC_USD.10".into()]);
     m.book_subscription_type = Some(BookSubscriptionType::SnapshotAndUpdate);
@@ -164,7 +178,7 @@ pub async fn tick_to_order(samples: usize, market_interval: Duration) -> Result<
     u.wire_trace = Some(user_probe.clone());
     let (user, mut user_rx) = ws::spawn(u);
     let (market, mut market_rx) = ws::spawn(m);
-    wait_ready(&mut user_rx, "user").await?;
+    wait_ready(&mut user_rx, "user session").await?;
     let mut r = Replayer::new(vec![Box::new(QuoteOnTick::new("BTC_USD")) as Box<dyn Strategy>]);
     let (mut taken, mut legs) = (Vec::with_capacity(samples), [Vec::new(), Vec::new(), Vec::new()]);
     let deadline = Instant::now() + Duration::from_secs(30 + samples as u64 / 20);
@@ -208,14 +222,14 @@ pub async fn tick_to_order(samples: usize, market_interval: Duration) -> Result<
 
 /// Sends `frames` from a loopback WebSocket server as fast as it can and applies them on the
 /// client through a session and the full path; returns events applied per second.
-pub async fn ws_throughput(frames: Arc<Vec<Vec<u8>>>) -> Result<f64, String> {
+pub async fn ws_throughput(frames: Arc<Vec<Vec<u8>>>) -> Result<f64, LoopbackError> {
     let to_send = frames.clone();
     let (addr, server) = far_side(|ready, stop| async move {
         let listener = match tokio::net::TcpListener::bind("127.0.0.1:0").await {
             Ok(l) => l,
-            Err(e) => return drop(ready.send(Err(e.to_string()))),
+            Err(e) => return drop(ready.send(Err(fail("listen", e)))),
         };
-        let _ = ready.send(listener.local_addr().map_err(|e| e.to_string()));
+        let _ = ready.send(listener.local_addr().map_err(|e| fail("listen", e)));
         let blast = async {
             let Ok((tcp, _)) = listener.accept().await else { return };
             let Ok(mut ws) = tokio_tungstenite::accept_async(tcp).await else { return };
@@ -244,9 +258,11 @@ pub async fn ws_throughput(frames: Arc<Vec<Vec<u8>>>) -> Result<f64, String> {
                 r.apply_push(&p);
                 applied += 1;
             }
-            Ok(Some(SessionEvent::Disconnected { reason, .. })) => return Err(format!("disconnected: {reason}")),
+            Ok(Some(SessionEvent::Disconnected { reason, .. })) => {
+                return Err(fail("stream", format!("disconnected: {reason}")))
+            }
             Ok(Some(_)) => {}
-            Ok(None) | Err(_) => return Err(format!("stream stalled after {applied} events")),
+            Ok(None) | Err(_) => return Err(fail("stream", format!("stalled after {applied} events"))),
         }
     }
     let secs = first.map_or(0.0, |t| t.elapsed().as_secs_f64());
@@ -261,7 +277,7 @@ pub async fn run(
     samples: usize,
     market_interval: Duration,
     frames: Arc<Vec<Vec<u8>>>,
-) -> Result<LoopbackFigures, String> {
+) -> Result<LoopbackFigures, LoopbackError> {
     let tick = tick_to_order(samples, market_interval).await?;
     let ws_events_per_s = ws_throughput(frames).await?;
     Ok(LoopbackFigures { tick, ws_events_per_s })

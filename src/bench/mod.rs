@@ -88,7 +88,7 @@ pub enum BenchError {
     Decode(#[from] cdc_engine::protocol::DecodeError),
     /// The loopback run failed.
     #[error("loopback run failed: {0}")]
-    Loopback(String),
+    Loopback(#[from] loopback::LoopbackError),
 }
 
 /// Runs every measurement: memory first (before the mixes are allocated), then the in-process
@@ -102,9 +102,7 @@ pub async fn run(cfg: BenchConfig) -> Result<Report, BenchError> {
     drop(book);
     let sign_ns = inproc::sign_ns(20_000);
     let us = |ns: u64| ns as f64 / 1e3;
-    let lb = loopback::run(cfg.ticks, std::time::Duration::from_millis(cfg.market_ms), user.clone())
-        .await
-        .map_err(BenchError::Loopback)?;
+    let lb = loopback::run(cfg.ticks, std::time::Duration::from_millis(cfg.market_ms), user.clone()).await?;
     Ok(Report {
         frames: u.frames,
         frames_per_s: u.frames_per_s,

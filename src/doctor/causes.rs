@@ -5,6 +5,7 @@
 
 use super::{Check, Report, Status};
 use cdc_engine::config::RawSettings;
+use cdc_engine::protocol::code_names;
 
 /// The check's name.
 pub(super) const NAME: &str = "why 40101";
@@ -14,7 +15,7 @@ pub(super) const SEE_BELOW: &str = "see \"why 40101\" below: the likely causes, 
 
 /// Whether a code is the authentication failure (40101, or 10002 of the legacy v2 API).
 pub(super) fn is_auth_failure(code: i64) -> bool {
-    matches!(code, 40101 | 10002)
+    matches!(code, code_names::UNAUTHORIZED | code_names::UNAUTHORIZED_V2)
 }
 
 /// The causes that do not depend on how the request was built, most likely first.
@@ -52,12 +53,8 @@ fn numbered(items: &[String]) -> String {
 
 /// After the checks of `doctor`: the explanation, when one of doctor's own calls got 40101.
 pub(super) fn for_own_calls(report: &Report, raw: &RawSettings) -> Option<Check> {
-    let hit: Vec<&str> = report
-        .checks
-        .iter()
-        .filter(|c| c.detail.contains("code 40101") || c.detail.contains("code 10002"))
-        .map(|c| c.name.as_str())
-        .collect();
+    let hit: Vec<&str> =
+        report.checks.iter().filter(|c| c.code.is_some_and(is_auth_failure)).map(|c| c.name.as_str()).collect();
     if hit.is_empty() {
         return None;
     }
@@ -105,4 +102,28 @@ pub(super) fn for_capture(found: &[(String, Vec<String>)], codes: &[i64], env: &
         }
     };
     Some(Check::new(NAME, Status::Info, format!("{lead} {}", numbered(&causes)), None))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report_with(check: Check) -> Report {
+        Report { environment: "uat".into(), checks: vec![check], ..Report::default() }
+    }
+
+    #[test]
+    fn the_explanation_follows_the_code_a_check_got_not_its_wording() {
+        let raw = RawSettings::default();
+        let got = Check::new("private REST", Status::Fail, "HTTP 401, rejected", None).with_code(40101);
+        let why = for_own_calls(&report_with(got), &raw).expect("a 40101 is explained");
+        assert!(why.detail.starts_with("private REST answered 40101"), "{}", why.detail);
+        let v2 = Check::new("legacy", Status::Fail, "rejected", None).with_code(code_names::UNAUTHORIZED_V2);
+        assert!(for_own_calls(&report_with(v2), &raw).is_some());
+        // The words alone decide nothing: a detail quoting the code, without the code itself.
+        let quoted = Check::new("notes", Status::Info, "the last run got code 40101", None);
+        assert!(for_own_calls(&report_with(quoted), &raw).is_none());
+        let other = Check::new("private REST", Status::Fail, "HTTP 400", None).with_code(40102);
+        assert!(for_own_calls(&report_with(other), &raw).is_none());
+    }
 }

@@ -27,6 +27,20 @@ impl Reply {
     }
 }
 
+/// Why an exchange brought no answer.
+#[derive(Debug, Clone, thiserror::Error)]
+pub(super) enum HttpError {
+    /// The HTTP client could not be built (TLS set-up).
+    #[error("could not set up HTTP: {0}")]
+    Client(String),
+    /// Nothing came back: DNS, connect, TLS or the timeout.
+    #[error("could not reach {url}: {cause}")]
+    Unreachable { url: String, cause: String },
+    /// An answer began and broke off.
+    #[error("the answer from {url} broke off: {cause}")]
+    BrokeOff { url: String, cause: String },
+}
+
 /// Sends one request; `Err` carries why nothing came back.
 pub(super) async fn send(
     http: &reqwest::Client,
@@ -34,7 +48,7 @@ pub(super) async fn send(
     url: &str,
     headers: &[(String, String)],
     body: Option<String>,
-) -> Result<Reply, String> {
+) -> Result<Reply, HttpError> {
     let mut rb = http.request(verb, url);
     for (k, v) in headers {
         rb = rb.header(k.as_str(), v.as_str());
@@ -42,7 +56,7 @@ pub(super) async fn send(
     if let Some(b) = body {
         rb = rb.body(b);
     }
-    let resp = rb.send().await.map_err(|e| format!("could not reach {url}: {}", chain(&e)))?;
+    let resp = rb.send().await.map_err(|e| HttpError::Unreachable { url: url.to_owned(), cause: chain(&e) })?;
     let status = resp.status().as_u16();
     let date_ms = resp
         .headers()
@@ -51,7 +65,7 @@ pub(super) async fn send(
         .and_then(|d| httpdate::parse_http_date(d).ok())
         .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
         .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
-    let bytes = resp.bytes().await.map_err(|e| format!("the answer from {url} broke off: {}", chain(&e)))?;
+    let bytes = resp.bytes().await.map_err(|e| HttpError::BrokeOff { url: url.to_owned(), cause: chain(&e) })?;
     let body = String::from_utf8_lossy(&bytes).into_owned();
     let json = serde_json::from_str(&body).ok();
     Ok(Reply { status, date_ms, body, json })
@@ -69,8 +83,8 @@ fn chain(e: &dyn std::error::Error) -> String {
 }
 
 /// A client with the doctor's timeout.
-pub(super) fn client(timeout: Duration) -> Result<reqwest::Client, String> {
-    reqwest::Client::builder().timeout(timeout).build().map_err(|e| chain(&e))
+pub(super) fn client(timeout: Duration) -> Result<reqwest::Client, HttpError> {
+    reqwest::Client::builder().timeout(timeout).build().map_err(|e| HttpError::Client(chain(&e)))
 }
 
 /// A reason code explained for a check: its meaning and hint. For 40101 (and its v2 twin) the

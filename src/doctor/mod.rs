@@ -32,7 +32,7 @@ use cdc_engine::config::{ConfigError, RawSettings};
 
 pub use redact::{Redactor, REDACTED};
 pub use replay::{is_read_only, READ_ONLY_PRIVATE};
-pub use request::{parse_capture, parse_captured, Capture, Captured};
+pub use request::{parse_capture, parse_captured, Capture, CaptureError, Captured};
 pub use sigcheck::{match_signature, SigMatch};
 pub use urls::{is_v2_method, v1_method, v2_advice};
 
@@ -64,12 +64,22 @@ pub struct Check {
     pub detail: String,
     /// What to change, when something should change.
     pub fix: Option<String>,
+    /// The exchange's reason code, when the check got an answer with one other than 0: what
+    /// later checks decide on (never the wording of `detail`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<i64>,
 }
 
 impl Check {
     /// A check with this outcome.
     pub fn new(name: &str, status: Status, detail: impl Into<String>, fix: Option<String>) -> Self {
-        Check { name: name.to_owned(), status, detail: detail.into(), fix }
+        Check { name: name.to_owned(), status, detail: detail.into(), fix, code: None }
+    }
+
+    /// The same check, recording the reason code it got.
+    pub fn with_code(mut self, code: i64) -> Self {
+        self.code = Some(code);
+        self
     }
 }
 
@@ -201,7 +211,7 @@ pub async fn run_request(config: Result<RawSettings, ConfigError>, captured: &st
     let capture = match request::parse_capture(captured) {
         Ok(c) => c,
         Err(e) => {
-            report.push(Check::new("request", Status::Fail, e, None));
+            report.push(Check::new("request", Status::Fail, e.to_string(), None));
             let exposed = exposure::in_text(captured, "the captured text", secret.as_deref());
             exposure::put_first(&mut report, &exposed, &mut redactor);
             return report;

@@ -19,7 +19,7 @@ pub(super) struct Net<'a> {
     pub(super) endpoints: Endpoints,
     pub(super) redactor: Redactor,
     pub(super) opts: &'a Options,
-    http: Result<reqwest::Client, String>,
+    http: Result<reqwest::Client, http::HttpError>,
     transcript: Vec<Exchange>,
     next_id: u64,
 }
@@ -52,7 +52,7 @@ impl<'a> Net<'a> {
         headers: &[(String, String)],
         body: Option<String>,
         shown_body: String,
-    ) -> Result<Reply, String> {
+    ) -> Result<Reply, http::HttpError> {
         let mut shown = format!("{verb} {}", self.redactor.clean(url));
         for (k, v) in headers {
             shown.push('\n');
@@ -66,7 +66,7 @@ impl<'a> Net<'a> {
         let out = http::send(&http, verb, url, headers, body).await;
         match &out {
             Ok(r) => self.record(step, shown, Some(r.status), &r.body.clone()),
-            Err(e) => self.record(step, shown, None, e),
+            Err(e) => self.record(step, shown, None, &e.to_string()),
         }
         out
     }
@@ -75,7 +75,7 @@ impl<'a> Net<'a> {
     pub(super) async fn public_rest(&mut self, report: &mut Report) -> bool {
         let url = format!("{}/public/get-instruments", self.endpoints.rest_url);
         let check = match self.exchange("public REST", Method::GET, &url, &[], None, String::new()).await {
-            Err(e) => Check::new("public REST", Status::Fail, e, Some(reach_fix())),
+            Err(e) => Check::new("public REST", Status::Fail, e.to_string(), Some(reach_fix())),
             Ok(r) => answer_check("public REST", &r, |j| {
                 let n = j.pointer("/result/data").and_then(Value::as_array).map_or(0, Vec::len);
                 format!("{url} answered with {n} instruments")
@@ -143,7 +143,7 @@ impl<'a> Net<'a> {
             return false;
         }
         let check = match self.signed(name, "private/user-balance", creds, false).await {
-            Err(e) => Check::new(name, Status::Fail, e, Some(reach_fix())),
+            Err(e) => Check::new(name, Status::Fail, e.to_string(), Some(reach_fix())),
             Ok(r) => answer_check(name, &r, |_| "private/user-balance answered code 0: signing works".into()),
         };
         let ok = check.status == Status::Ok;
@@ -151,7 +151,13 @@ impl<'a> Net<'a> {
         ok
     }
 
-    async fn signed(&mut self, step: &str, method: &str, creds: &Credentials, hide_key: bool) -> Result<Reply, String> {
+    async fn signed(
+        &mut self,
+        step: &str,
+        method: &str,
+        creds: &Credentials,
+        hide_key: bool,
+    ) -> Result<Reply, http::HttpError> {
         let url = format!("{}/{method}", self.endpoints.rest_url);
         let mut req = Request::new(self.id(), method.to_owned(), Map::new(), self.opts.clock.now_ms());
         req.sign(creds);
@@ -183,7 +189,7 @@ impl<'a> Net<'a> {
             Ok(_) => {
                 Check::new(name, Status::Ok, "exchanging key and secret does not help: they are not swapped", None)
             }
-            Err(e) => Check::new(name, Status::Skipped, e, None),
+            Err(e) => Check::new(name, Status::Skipped, e.to_string(), None),
         };
         report.push(check);
     }
@@ -200,7 +206,7 @@ pub(super) fn answer_check(name: &str, r: &Reply, ok: impl FnOnce(&Value) -> Str
         (Some(0), Some(j)) => Check::new(name, Status::Ok, ok(j), None),
         (Some(code), _) => {
             let (detail, hint) = explained(code, Some(r.status));
-            Check::new(name, Status::Fail, format!("HTTP {}, {detail}", r.status), Some(hint))
+            Check::new(name, Status::Fail, format!("HTTP {}, {detail}", r.status), Some(hint)).with_code(code)
         }
         _ => Check::new(
             name,

@@ -113,7 +113,7 @@ pub(super) async fn replay(
     let verb = if req.verb == "GET" { Method::GET } else { Method::POST };
     let body = (!req.body.is_empty()).then(|| req.body.clone());
     let (check, code) = match net.exchange(&name, verb, &url, &kept, body, shown_body).await {
-        Err(e) => (Check::new(&name, Status::Fail, e, Some(reach_fix())), None),
+        Err(e) => (Check::new(&name, Status::Fail, e.to_string(), Some(reach_fix())), None),
         Ok(r) => {
             let answer = shorten(&net.redactor.body(&r.body), 1500);
             let mut c = answer_check(&name, &r, |_| format!("HTTP {}, code 0: the exchange accepts it", r.status));
@@ -125,21 +125,49 @@ pub(super) async fn replay(
     code
 }
 
+/// Why a captured request is not sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum NotSent {
+    /// A verb other than GET or POST.
+    Verb(String),
+    /// A URL that names no method (the path as captured).
+    NoMethod(String),
+    /// A method that is not known to be read-only.
+    NotReadOnly(String),
+    /// The URL or body holds the secret.
+    HoldsSecret,
+}
+
+impl std::fmt::Display for NotSent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NotSent::Verb(verb) => write!(f, "the verb {verb} is not one the API uses for reading"),
+            NotSent::NoMethod(path) => {
+                write!(f, "the URL {path} names no method, so what the server would run is unknown")
+            }
+            NotSent::NotReadOnly(method) => f.write_str(&refusal(method)),
+            NotSent::HoldsSecret => {
+                f.write_str("its URL or body holds a secret, and doctor never sends a secret anywhere")
+            }
+        }
+    }
+}
+
 /// Why a request may not be sent, if it may not.
-fn allowed(req: &Captured, label: &str, secret: Option<&str>) -> Result<(), String> {
+fn allowed(req: &Captured, label: &str, secret: Option<&str>) -> Result<(), NotSent> {
     if req.verb != "GET" && req.verb != "POST" {
-        return Err(format!("the verb {} is not one the API uses for reading", req.verb));
+        return Err(NotSent::Verb(req.verb.clone()));
     }
     let Some(url_method) = req.url_method() else {
-        return Err(format!("the URL {} names no method, so what the server would run is unknown", req.path()));
+        return Err(NotSent::NoMethod(req.path().to_owned()));
     };
     for m in [Some(url_method.to_owned()), req.body_method()].into_iter().flatten() {
         if !is_read_only(&m) {
-            return Err(refusal(&m));
+            return Err(NotSent::NotReadOnly(m));
         }
     }
     if exposure::in_request(req, label, secret).in_sent_parts {
-        return Err("its URL or body holds a secret, and doctor never sends a secret anywhere".into());
+        return Err(NotSent::HoldsSecret);
     }
     Ok(())
 }

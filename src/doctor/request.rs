@@ -89,9 +89,23 @@ fn is_request_line(line: &str) -> bool {
         && (rest.is_empty() || (rest.len() == 1 && rest[0].to_ascii_uppercase().starts_with("HTTP/")))
 }
 
+/// Why a capture could not be read as requests.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CaptureError {
+    /// A request's first line is not a request line (the line as found).
+    #[error("the first line {0:?} is not a request line like `POST /exchange/v1/... HTTP/1.1`")]
+    NotARequestLine(String),
+    /// No line of the text looks like a request line (its first non-empty line).
+    #[error(
+        "no request line found (the first line is {0:?}); a capture starts with a line like \
+         `POST /exchange/v1/private/user-balance HTTP/1.1`, then the headers, a blank line and the body"
+    )]
+    NoRequest(String),
+}
+
 /// Parses one request: "request line, headers, blank line, body"; CRLF or LF; an absolute URL
 /// in the request line keeps only its path (and its host in [`Captured::host`]).
-pub fn parse_captured(text: &str) -> Result<Captured, String> {
+pub fn parse_captured(text: &str) -> Result<Captured, CaptureError> {
     let text = text.trim_start_matches('\u{feff}').trim_start();
     let (head, body) = match text.find("\r\n\r\n").map(|i| (i, 4)).or_else(|| text.find("\n\n").map(|i| (i, 2))) {
         Some((i, n)) => (&text[..i], text[i + n..].trim()),
@@ -101,7 +115,7 @@ pub fn parse_captured(text: &str) -> Result<Captured, String> {
     let first = lines.next().unwrap_or_default();
     let mut parts = first.split_whitespace();
     let (Some(verb), Some(target)) = (parts.next(), parts.next()) else {
-        return Err(format!("the first line {first:?} is not a request line like `POST /exchange/v1/... HTTP/1.1`"));
+        return Err(CaptureError::NotARequestLine(first.to_owned()));
     };
     let (host, target) = match target.find("://") {
         Some(i) => {
@@ -131,7 +145,7 @@ fn split_body(body: &str) -> (String, String) {
 
 /// Parses a capture file: free text, then one or more requests, each starting at a request
 /// line. Fails when no line looks like a request line.
-pub fn parse_capture(text: &str) -> Result<Capture, String> {
+pub fn parse_capture(text: &str) -> Result<Capture, CaptureError> {
     let text = text.trim_start_matches('\u{feff}');
     let mut starts = Vec::new();
     let mut at = 0;
@@ -143,10 +157,7 @@ pub fn parse_capture(text: &str) -> Result<Capture, String> {
     }
     let Some(&first) = starts.first() else {
         let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or_default();
-        return Err(format!(
-            "no request line found (the first line is {line:?}); a capture starts with a line like \
-             `POST /exchange/v1/private/user-balance HTTP/1.1`, then the headers, a blank line and the body"
-        ));
+        return Err(CaptureError::NoRequest(line.to_owned()));
     };
     let mut requests = Vec::new();
     for (i, &s) in starts.iter().enumerate() {

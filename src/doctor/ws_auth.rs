@@ -75,7 +75,7 @@ fn outcome(v: &Value, url: &str) -> Check {
         return Check::new(NAME, Status::Ok, format!("public/auth on {url} answered code 0"), None);
     }
     let (detail, hint) = explained(code, None);
-    Check::new(NAME, Status::Fail, format!("public/auth on {url}: {detail}"), Some(hint))
+    Check::new(NAME, Status::Fail, format!("public/auth on {url}: {detail}"), Some(hint)).with_code(code)
 }
 
 fn connect_failed(net: &mut Net<'_>, url: &str, why: &str) -> Check {

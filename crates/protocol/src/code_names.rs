@@ -15,6 +15,8 @@ pub const UNAUTHORIZED: i64 = 40101;
 pub const UNAUTHORIZED_V2: i64 = 10002;
 /// 40401: not found.
 pub const NOT_FOUND: i64 = 40401;
+/// 42901: too many requests (a rate limit was met).
+pub const TOO_MANY_REQUESTS: i64 = 42901;
 
 /// The answers to a cancel of an order that had already closed (filled, or cancelled) or that
 /// the exchange no longer knows: a normal race, not a failure.
@@ -36,6 +38,7 @@ mod tests {
             (UNAUTHORIZED, "UNAUTHORIZED"),
             (UNAUTHORIZED_V2, "UNAUTHORIZED"),
             (NOT_FOUND, "NOT_FOUND"),
+            (TOO_MANY_REQUESTS, "TOO_MANY_REQUESTS"),
         ] {
             assert_eq!(lookup(code).map(|c| c.name), Some(name), "{code}");
         }

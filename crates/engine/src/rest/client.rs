@@ -13,6 +13,7 @@ use super::error::RestError;
 use super::limits::Limiter;
 use crate::backoff::{Backoff, Jitter};
 use crate::clock::Clock;
+use crate::protocol::code_names;
 use crate::protocol::codes::CodeClass;
 use crate::protocol::error::trimmed;
 use crate::protocol::requests::catalogue::writes;
@@ -121,7 +122,7 @@ impl RestClient {
                 return Err(RestError::Http { url, status, body: trimmed(&String::from_utf8_lossy(&body)) });
             }
         };
-        if response.code == 42901 {
+        if response.code == code_names::TOO_MANY_REQUESTS {
             let pause = self.limiter.too_many(method);
             tracing::warn!(method, ?pause, "42901 TOO_MANY_REQUESTS: backing off");
         } else {
