@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 
 use cdc_engine::clock::system_now_ms;
 use cdc_engine::config::Endpoints;
-use cdc_engine::protocol::{Credentials, CredentialsError, PushData};
+use cdc_engine::protocol::{Channel, Credentials, CredentialsError, PushData};
 use cdc_engine::ws::{self, SessionConfig, SessionEvent, SessionHandle};
 use cdc_sim::exchange::{Exchange, ExchangeConfig};
 use cdc_sim::{SimConfig, SimHandle};
@@ -46,7 +46,7 @@ pub async fn start(
         core.balances = balances;
     }
     let sim = cdc_sim::start(SimConfig::new(key.clone(), secret.clone()), Exchange::new(core)).await?;
-    let channels = instruments.iter().map(|i| format!("ticker.{i}")).collect();
+    let channels = instruments.iter().map(|i| Channel::ticker(i.as_str())).collect();
     let (feed, mut rx) = ws::spawn(SessionConfig::market(live_market_ws_url, channels));
     let follower = sim.clone();
     tokio::spawn(async move {
@@ -65,7 +65,7 @@ pub async fn start(
 fn follow(sim: &SimHandle<Exchange>, data: &PushData) {
     let PushData::Tickers(tickers) = data else { return };
     for t in tickers {
-        let (Some(i), Some(b), Some(k)) = (&t.i, t.b, t.k) else { continue };
+        let (Some(i), Some(b), Some(k)) = (&t.instrument, t.best_bid, t.best_ask) else { continue };
         let mid = (b + k) / Decimal::TWO;
         sim.with_venue(|x| x.set_reference_mid(i.as_str(), mid, system_now_ms()));
     }

@@ -67,6 +67,7 @@ async fn after_a_crash_the_strategy_gets_back_its_fills_and_open_orders_before_d
     let net: Decimal =
         resumed.fills.iter().map(|t| if t.side == Side::Buy { t.traded_quantity } else { -t.traded_quantity }).sum();
     assert_eq!(net, d("0.001"));
+    assert_eq!(s.positions, vec![d("0.001")], "its context shows that position from the start");
     loop {
         match tokio::time::timeout(std::time::Duration::from_secs(5), events.recv()).await {
             Ok(Some(EngineEvent::Resumed { strategy, open_orders, fills, position })) => {

@@ -6,6 +6,7 @@
 
 mod support;
 
+use cdc_engine::protocol::Channel;
 use std::str::FromStr;
 
 use cdc_engine::engine::{start, EngineError, EngineEvent, KillScope, PlaceOutcome, RiskLimits, VenueError};
@@ -162,7 +163,7 @@ async fn coins_held_before_the_run_are_no_spot_position() {
 }
 
 #[tokio::test]
-async fn two_strategies_on_one_instrument_each_hear_only_of_their_own_orders_fills_and_refusals() {
+async fn two_strategies_on_one_instrument_each_hear_only_of_their_own_orders_fills_refusals_and_position() {
     let sim = sim(false).await;
     let mut cfg = engine_cfg(&sim, None);
     cfg.risk = RiskLimits { max_order_notional: Some(d("1000")), ..RiskLimits::default() };
@@ -196,6 +197,14 @@ async fn two_strategies_on_one_instrument_each_hear_only_of_their_own_orders_fil
     }
     assert!(buyer_seen.lock().unwrap().refusals.is_empty());
     assert_eq!(seller_seen.lock().unwrap().refusals.len(), 1);
+    // Each context shows its strategy's own position, not the account's nor the other's: the
+    // buyer's bid filled whole, the seller's ask in part, the outside order is nobody's.
+    eventually(5, "each saw its whole fill", || {
+        buyer_seen.lock().unwrap().positions.last() == Some(&d("0.01"))
+            && seller_seen.lock().unwrap().positions.last() == Some(&d("-0.004"))
+    })
+    .await;
+    assert_eq!(buyer_seen.lock().unwrap().positions[0], Decimal::ZERO, "nothing at start");
     let outside_id = outside["order_id"].as_str().unwrap();
     assert!(engine.state().orders.get(outside_id).is_some(), "the engine itself follows the outside order");
     engine.shutdown(false).await.unwrap();
@@ -213,8 +222,8 @@ impl cdc_engine::strategy::Strategy for Looker {
     fn name(&self) -> &str {
         "looker"
     }
-    fn market_channels(&self) -> Vec<String> {
-        vec!["book.BTC_USD.10".into()]
+    fn market_channels(&self) -> Vec<Channel> {
+        vec![Channel::book("BTC_USD", 10)]
     }
     fn on_start(&mut self, ctx: &mut cdc_engine::strategy::Context<'_>) {
         self.seen.lock().unwrap().0 = ctx.instrument("BTC_USD").map(|i| i.price_tick_size);

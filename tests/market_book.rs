@@ -43,7 +43,7 @@ fn pump(rx: &mut UnboundedReceiver<SessionEvent>, books: &mut Books, handle: &Se
         if let SessionEvent::Push(p) = ev {
             if let Some(ch) = books.on_push(&p) {
                 gaps += 1;
-                handle.resubscribe(vec![ch.to_string()]);
+                handle.resubscribe(vec![ch]);
             }
         }
     }

@@ -4,6 +4,7 @@
 
 mod support;
 
+use cdc_engine::protocol::Channel;
 use std::time::Duration;
 
 use cdc_engine::engine::start;
@@ -23,8 +24,8 @@ impl Strategy for Watch {
         "watch"
     }
 
-    fn market_channels(&self) -> Vec<String> {
-        vec!["book.BTC_USD.10".into()]
+    fn market_channels(&self) -> Vec<Channel> {
+        vec![Channel::book("BTC_USD", 10)]
     }
 }
 

@@ -264,12 +264,12 @@ mod tests {
     fn book_mix_chains_pu_on_u() {
         let data = pushes(&book_mix(500, "BTC_USD", 50, 3));
         let PushData::BookSnapshots(s) = &data[0] else { panic!("snapshot first") };
-        let mut last = s[0].u;
+        let mut last = s[0].update_id;
         for d in &data[1..] {
             let PushData::BookDeltas(d) = d else { panic!("deltas after the snapshot") };
-            assert_eq!(d[0].pu, last);
-            assert!(d[0].u > last);
-            last = d[0].u;
+            assert_eq!(d[0].previous_update_id, last);
+            assert!(d[0].update_id > last);
+            last = d[0].update_id;
         }
     }
 }

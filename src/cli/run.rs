@@ -54,7 +54,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         let instruments = strategy
             .market_channels()
             .iter()
-            .filter_map(|c| c.split('.').nth(1).map(str::to_owned))
+            .filter_map(|c| c.instrument().map(ToString::to_string))
             .collect::<Vec<_>>();
         let p = cdc_cli::paper::start(&s.endpoints.market_ws_url, &instruments, Vec::new())
             .await

@@ -17,6 +17,9 @@ pub struct Seen {
     pub timers: u32,
     pub refusals: Vec<String>,
     pub fills: Vec<Trade>,
+    /// Its own position in each of its instruments as its context showed it: at start, then
+    /// at each of its fills (the fill included).
+    pub positions: Vec<rust_decimal::Decimal>,
     pub orders: Vec<Order>,
     /// Callbacks before `on_start` (there must be none but `configure` and `on_resume`).
     pub early: u32,
@@ -66,7 +69,11 @@ impl Strategy for Scripted {
         self.record(|s| s.resumed = Some(resumed.clone()));
     }
     fn on_start(&mut self, ctx: &mut Context<'_>) {
-        self.record(|s| s.started += 1);
+        let at = ctx.position(&self.instruments[0]);
+        self.record(|s| {
+            s.started += 1;
+            s.positions.push(at);
+        });
         for o in self.at_start.clone() {
             ctx.submit(o);
         }
@@ -75,9 +82,13 @@ impl Strategy for Scripted {
         self.before_start();
         self.record(|s| s.orders.push(order.clone()));
     }
-    fn on_fill(&mut self, _ctx: &mut Context<'_>, fill: &Trade) {
+    fn on_fill(&mut self, ctx: &mut Context<'_>, fill: &Trade) {
         self.before_start();
-        self.record(|s| s.fills.push(fill.clone()));
+        let at = ctx.position(fill.instrument_name.as_str());
+        self.record(|s| {
+            s.fills.push(fill.clone());
+            s.positions.push(at);
+        });
     }
     fn on_timer(&mut self, ctx: &mut Context<'_>) {
         self.record(|s| s.timers += 1);

@@ -5,8 +5,8 @@ use std::fmt;
 
 use crate::ids::InstrumentName;
 
-/// A subscription channel.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// A subscription channel. `"book.BTC_USD.10".into()` reads a name (as [`Channel::parse`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Channel {
     /// `user.order[.{instrument}]`
     UserOrder(Option<InstrumentName>),
@@ -96,6 +96,31 @@ impl Channel {
         }
     }
 
+    /// `book.{instrument}.{depth}`: the instrument's book, `depth` levels a side.
+    pub fn book(instrument: impl Into<InstrumentName>, depth: u32) -> Channel {
+        Channel::Book { instrument: instrument.into(), depth }
+    }
+
+    /// `ticker.{instrument}`.
+    pub fn ticker(instrument: impl Into<InstrumentName>) -> Channel {
+        Channel::Ticker(instrument.into())
+    }
+
+    /// `trade.{instrument}`: the instrument's public trades.
+    pub fn trade(instrument: impl Into<InstrumentName>) -> Channel {
+        Channel::Trade(instrument.into())
+    }
+
+    /// The instrument the channel is about, when it names one.
+    pub fn instrument(&self) -> Option<&InstrumentName> {
+        match self {
+            Channel::UserOrder(i) | Channel::UserAdvanceOrder(i) | Channel::UserTrade(i) => i.as_ref(),
+            Channel::Book { instrument, .. } | Channel::Candlestick { instrument, .. } => Some(instrument),
+            Channel::Ticker(i) | Channel::Trade(i) => Some(i),
+            _ => None,
+        }
+    }
+
     /// Whether the channel belongs on the user socket (§4.1).
     pub fn is_user(&self) -> bool {
         match self {
@@ -127,6 +152,18 @@ impl fmt::Display for Channel {
             Channel::Candlestick { timeframe, instrument } => write!(f, "candlestick.{timeframe}.{instrument}"),
             Channel::Other(name) => f.write_str(name),
         }
+    }
+}
+
+impl From<&str> for Channel {
+    fn from(name: &str) -> Self {
+        Channel::parse(name)
+    }
+}
+
+impl From<String> for Channel {
+    fn from(name: String) -> Self {
+        Channel::parse(&name)
     }
 }
 

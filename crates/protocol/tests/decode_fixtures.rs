@@ -114,7 +114,10 @@ fn book_snapshot_levels_and_sequence() {
     let b = &books[0];
     assert_eq!(b.asks, vec![level("30082.5", "0.1689", 1), level("30083.0", "0.3000", 2), level("30090.5", "1.25", 0)]);
     assert_eq!(b.bids, vec![level("30079.0", "0.0505", 1), level("30078.5", "0.7", 3), level("30070", "2", 5)]);
-    assert_eq!((b.t, b.tt, b.u), (Some(1654780033786), Some(1654780033755), Some(542048017824)));
+    assert_eq!(
+        (b.time_ms, b.last_update_ms, b.update_id),
+        (Some(1654780033786), Some(1654780033755), Some(542048017824))
+    );
 }
 
 #[test]
@@ -126,7 +129,10 @@ fn book_delta_carries_u_and_pu_and_zero_quantity_deletes() {
     assert_eq!(d.update.asks, vec![level("50126", "0", 0), level("50180", "3.279", 10)]);
     assert!(d.update.asks[0].quantity.is_zero());
     assert_eq!(d.update.bids, vec![level("50097.000000", "0.252000", 1)]);
-    assert_eq!((d.u, d.pu, d.t, d.tt), (Some(7845460002), Some(7845460001), Some(1647917463003), Some(1647917463003)));
+    assert_eq!(
+        (d.update_id, d.previous_update_id, d.time_ms, d.last_update_ms),
+        (Some(7845460002), Some(7845460001), Some(1647917463003), Some(1647917463003))
+    );
 }
 
 #[test]
@@ -134,7 +140,7 @@ fn empty_book_delta_is_the_quiet_heartbeat() {
     let PushData::BookDeltas(deltas) = push("book_delta_empty").data else { panic!("not a delta") };
     let d = &deltas[0];
     assert!(d.update.asks.is_empty() && d.update.bids.is_empty());
-    assert_eq!((d.u, d.pu), (Some(7845460002), Some(7845460002)));
+    assert_eq!((d.update_id, d.previous_update_id), (Some(7845460002), Some(7845460002)));
 }
 
 #[test]
@@ -143,14 +149,20 @@ fn ticker_fields() {
     assert_eq!(p.channel, Channel::Ticker("BTCUSD-PERP".into()));
     let PushData::Tickers(t) = p.data else { panic!("not a ticker") };
     let t = &t[0];
-    assert_eq!(t.i, Some("BTCUSD-PERP".into()));
+    assert_eq!(t.instrument, Some("BTCUSD-PERP".into()));
     assert_eq!(
-        (t.h, t.l, t.a, t.c),
+        (t.high, t.low, t.last, t.change),
         (Some(dec("51790.00")), Some(dec("47895.50")), Some(dec("51174.5")), Some(dec("0.0396")))
     );
-    assert_eq!((t.b, t.bs, t.k, t.ks), (Some(dec("51170")), Some(dec("0.1")), Some(dec("51180")), Some(dec("0.2"))));
-    assert_eq!((t.v, t.vv, t.oi), (Some(dec("879.5024")), Some(dec("26370000.12")), Some(dec("12345.12"))));
-    assert_eq!(t.t, Some(1613580710768));
+    assert_eq!(
+        (t.best_bid, t.best_bid_size, t.best_ask, t.best_ask_size),
+        (Some(dec("51170")), Some(dec("0.1")), Some(dec("51180")), Some(dec("0.2")))
+    );
+    assert_eq!(
+        (t.volume, t.volume_value, t.open_interest),
+        (Some(dec("879.5024")), Some(dec("26370000.12")), Some(dec("12345.12")))
+    );
+    assert_eq!(t.time_ms, Some(1613580710768));
 }
 
 #[test]
@@ -161,11 +173,14 @@ fn public_trades_first_batch_keeps_the_request_id() {
     let PushData::PublicTrades(t) = p.data else { panic!("not trades") };
     assert_eq!(t.len(), 2);
     assert_eq!(
-        (t[0].d.as_str(), t[0].s.clone(), t[0].p, t[0].q),
+        (t[0].trade_id.as_str(), t[0].side.clone(), t[0].price, t[0].quantity),
         ("2030407068", Side::Sell, dec("51327.5"), dec("0.0015"))
     );
-    assert_eq!((t[0].t, t[0].m.as_deref(), t[0].i.as_str()), (Some(1613581138462), Some("76423"), "BTCUSD-PERP"));
-    assert_eq!((t[1].s.clone(), t[1].m.clone(), t[1].tn.clone()), (Side::Buy, None, None));
+    assert_eq!(
+        (t[0].time_ms, t[0].match_id.as_deref(), t[0].instrument.as_str()),
+        (Some(1613581138462), Some("76423"), "BTCUSD-PERP")
+    );
+    assert_eq!((t[1].side.clone(), t[1].match_id.clone(), t[1].time_ns.clone()), (Side::Buy, None, None));
 }
 
 #[test]
@@ -175,10 +190,10 @@ fn candlestick_push() {
     let PushData::Candles(c) = p.data else { panic!("not candles") };
     assert_eq!(c.len(), 2);
     assert_eq!(
-        (c[0].o, c[0].h, c[0].l, c[0].c, c[0].v, c[0].t),
+        (c[0].open, c[0].high, c[0].low, c[0].close, c[0].volume, c[0].start_ms),
         (dec("50000"), dec("50100"), dec("49900"), dec("50050"), dec("12.5"), 1613580000000)
     );
-    assert_eq!((c[1].c, c[1].v, c[1].t), (dec("50020.5"), dec("3.042"), 1613580060000));
+    assert_eq!((c[1].close, c[1].volume, c[1].start_ms), (dec("50020.5"), dec("3.042"), 1613580060000));
 }
 
 // ---------------------------------------------------------------- user pushes

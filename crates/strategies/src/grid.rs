@@ -11,6 +11,7 @@ use cdc_engine::protocol::enums::Side;
 use cdc_engine::protocol::ids::ClientOrderId;
 use cdc_engine::protocol::models::{Instrument, Order, Trade};
 use cdc_engine::protocol::requests::{CreateOrder, OrderRef};
+use cdc_engine::protocol::Channel;
 use cdc_engine::state::book::OrderBook;
 use cdc_engine::strategy::{ConfigError, Context, Done, OwnOrders, Refusal, Resumed, Strategy};
 use rust_decimal::Decimal;
@@ -282,8 +283,8 @@ impl Strategy for Grid {
         self.act(ctx);
     }
 
-    fn market_channels(&self) -> Vec<String> {
-        vec![format!("book.{}.10", self.p.instrument)]
+    fn market_channels(&self) -> Vec<Channel> {
+        vec![Channel::book(self.p.instrument.as_str(), 10)]
     }
 }
 

@@ -7,6 +7,7 @@
 //! after a restart carries on from its earlier fills and quotes. It must NOT do I/O or read
 //! private engine state: everything it knows comes from its callbacks.
 
+use cdc_engine::protocol::Channel;
 use std::collections::HashSet;
 
 use cdc_engine::protocol::enums::{ExecInst, OrderStatus, Side};
@@ -300,8 +301,8 @@ impl Strategy for MarketMaker {
         }
     }
 
-    fn market_channels(&self) -> Vec<String> {
-        vec![format!("book.{}.10", self.p.instrument)]
+    fn market_channels(&self) -> Vec<Channel> {
+        vec![Channel::book(self.p.instrument.as_str(), 10)]
     }
 }
 

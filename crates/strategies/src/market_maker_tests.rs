@@ -34,7 +34,7 @@ fn quotes_both_sides_around_mid_on_ticks() {
     assert_eq!((bid.price, bid.quantity), (Some(d("49975")), Some(d("0.001"))));
     assert_eq!((ask.price, ask.quantity), (Some(d("50025")), Some(d("0.001"))));
     assert_eq!(bid.instrument_name.as_str(), "BTC_USD");
-    assert_eq!(m.market_channels(), vec!["book.BTC_USD.10".to_string()]);
+    assert_eq!(m.market_channels(), vec![Channel::book("BTC_USD", 10)]);
     // An unchanged book changes nothing; another instrument's book is ignored.
     assert!(h.run(|c| m.on_book(c, "BTC_USD", &book("49990", "50010"))).is_empty());
     assert!(h.run(|c| m.on_book(c, "ETH_USD", &book("2990", "3010"))).is_empty());
@@ -170,9 +170,9 @@ fn its_own_quotes_do_not_move_the_mid_it_quotes_around() {
     b.apply_snapshot(&BookSnapshot {
         bids: vec![lvl("49975", "0.001"), lvl("49990", "1")],
         asks: vec![lvl("50025", "0.003"), lvl("50030", "1")],
-        t: None,
-        tt: None,
-        u: Some(2),
+        time_ms: None,
+        last_update_ms: None,
+        update_id: Some(2),
     });
     // Own bid removed: best other bid 49990; the ask level holds someone else's 0.002 too.
     assert_eq!(m.fair_mid(&b), Some(d("50007.5")));

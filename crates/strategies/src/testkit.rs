@@ -59,7 +59,13 @@ pub fn d(s: &str) -> Decimal {
 pub fn book(bid: &str, ask: &str) -> OrderBook {
     let lvl = |p: &str| BookLevel { price: d(p), quantity: d("1"), orders: 1 };
     let mut b = OrderBook::with_depth(Some(10));
-    b.apply_snapshot(&BookSnapshot { asks: vec![lvl(ask)], bids: vec![lvl(bid)], t: Some(1), tt: None, u: Some(1) });
+    b.apply_snapshot(&BookSnapshot {
+        asks: vec![lvl(ask)],
+        bids: vec![lvl(bid)],
+        time_ms: Some(1),
+        last_update_ms: None,
+        update_id: Some(1),
+    });
     b
 }
 

@@ -7,6 +7,7 @@
 //! total already executed is not executed again). It must NOT do I/O or read private engine
 //! state.
 
+use cdc_engine::protocol::Channel;
 use std::time::Duration;
 
 use cdc_engine::protocol::enums::Side;
@@ -241,8 +242,8 @@ impl Strategy for Twap {
 
     /// The book lets the engine price market slices for its notional limit (and `--paper`
     /// follow the instrument).
-    fn market_channels(&self) -> Vec<String> {
-        vec![format!("book.{}.10", self.p.instrument)]
+    fn market_channels(&self) -> Vec<Channel> {
+        vec![Channel::book(self.p.instrument.as_str(), 10)]
     }
 }
 

@@ -10,6 +10,7 @@ use cdc_engine::strategy::{ConfigError, Context, OwnOrders, Refusal, Resumed, St
 use cdc_protocol::enums::{ExecInst, OrderStatus, Side};
 use cdc_protocol::models::{Instrument, Order, Trade};
 use cdc_protocol::requests::{CreateOrder, OrderRef};
+use cdc_protocol::Channel;
 use rust_decimal::Decimal;
 
 /// After a refusal or a rejected bid, no new bid for this long: the same order would only be
@@ -166,8 +167,8 @@ impl Strategy for DipBuyer {
         "dip_buyer"
     }
 
-    fn market_channels(&self) -> Vec<String> {
-        vec![format!("book.{}.10", self.s.instrument)]
+    fn market_channels(&self) -> Vec<Channel> {
+        vec![Channel::book(self.s.instrument.as_str(), 10)]
     }
 
     /// Takes the venue's ticks: every price and size is rounded to them, and a `qty` off the

@@ -138,7 +138,7 @@ impl Applier for Task {
     }
     fn resubscribe(&self, channel: &Channel) {
         if let Some(m) = &self.market {
-            m.resubscribe(vec![channel.to_string()]);
+            m.resubscribe(vec![channel.clone()]);
         }
     }
     fn order_finished(&mut self, order: &Order) {

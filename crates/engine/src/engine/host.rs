@@ -3,14 +3,19 @@
 //! It calls them and hands back what they asked for. It must NOT check risk, send anything or
 //! read the exchange: the engine task does that with the intents it returns.
 
+use std::collections::HashMap;
 use std::time::Duration;
+
+use rust_decimal::Decimal;
 
 use tokio::time::Instant;
 
 use super::oid::{strategy_oid, tag_of};
 use super::venue::Listed;
+use crate::protocol::enums::Side;
 use crate::protocol::ids::ClientOrderId;
 use crate::protocol::models::Trade;
+use crate::protocol::Channel;
 use crate::state::book::Books;
 use crate::state::State;
 use crate::strategy::{Context, Intent, Strategy, View};
@@ -22,6 +27,8 @@ pub(crate) struct Host {
     timers: Vec<Option<(Duration, Instant)>>,
     halted: Vec<Option<String>>,
     refusals: Vec<u32>,
+    /// Each strategy's own position by instrument: the net of its fills, earlier runs included.
+    positions: Vec<HashMap<String, Decimal>>,
     halt_after: u32,
     /// Set at the first reconciliation: nothing is called before.
     pub(crate) started: bool,
@@ -37,17 +44,33 @@ impl Host {
     /// Hosts `strategies`; one is halted after `halt_after` refusals in a row.
     pub(crate) fn new(strategies: Vec<Box<dyn Strategy>>, halt_after: u32, earlier_fills: Vec<Trade>) -> Self {
         let now = Instant::now();
-        Host {
+        let mut host = Host {
             tags: strategies.iter().map(|s| s.id()).collect(),
             timers: strategies.iter().map(|s| s.timer_interval().map(|d| (d, now + d))).collect(),
             halted: vec![None; strategies.len()],
             refusals: vec![0; strategies.len()],
+            positions: vec![HashMap::new(); strategies.len()],
             strategies,
             halt_after,
             started: false,
             stopping: false,
-            earlier_fills,
+            earlier_fills: Vec::new(),
             pre_start_fills: Vec::new(),
+        };
+        for t in &earlier_fills {
+            if let Some(i) = t.client_oid.as_ref().and_then(|c| host.owner(c.as_str())) {
+                host.own_fill(i, t);
+            }
+        }
+        host.earlier_fills = earlier_fills;
+        host
+    }
+
+    /// A new fill of strategy `i`'s order, counted into its position.
+    pub(crate) fn own_fill(&mut self, i: usize, t: &Trade) {
+        let signed = if t.side == Side::Sell { -t.traded_quantity } else { t.traded_quantity };
+        if let Some(p) = self.positions.get_mut(i) {
+            *p.entry(t.instrument_name.to_string()).or_default() += signed;
         }
     }
 
@@ -67,8 +90,8 @@ impl Host {
     }
 
     /// The market channels all of them need, sorted, each once.
-    pub(crate) fn market_channels(&self) -> Vec<String> {
-        let mut channels: Vec<String> = self.strategies.iter().flat_map(|s| s.market_channels()).collect();
+    pub(crate) fn market_channels(&self) -> Vec<Channel> {
+        let mut channels: Vec<Channel> = self.strategies.iter().flat_map(|s| s.market_channels()).collect();
         channels.sort();
         channels.dedup();
         channels
@@ -105,7 +128,7 @@ impl Host {
                     *counter += 1;
                     ClientOrderId::from(strategy_oid(tag, run, *counter))
                 };
-                let view = View { books, listed, tag };
+                let view = View { books, listed, tag, positions: &self.positions[i] };
                 let mut ctx = Context::new(state, &mut intents, &mut oids, now_ms).with_view(view);
                 f(s.as_mut(), &mut ctx);
             }

@@ -79,8 +79,11 @@ impl Task {
         if self.is_this_run(c) {
             self.summary.pnl.apply_trade(t);
         }
-        if !self.host.started && self.strategy_of(c).is_some() {
-            self.host.pre_start_fills.push(t.clone());
+        if let Some(i) = self.strategy_of(c) {
+            self.host.own_fill(i, t);
+            if !self.host.started {
+                self.host.pre_start_fills.push(t.clone());
+            }
         }
     }
 

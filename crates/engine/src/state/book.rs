@@ -43,20 +43,20 @@ impl OrderBook {
         self.asks.clear();
         set_levels(&mut self.bids, &s.bids);
         set_levels(&mut self.asks, &s.asks);
-        self.last_u = s.u;
-        self.time_ms = s.t;
+        self.last_u = s.update_id;
+        self.time_ms = s.time_ms;
         self.trim();
     }
 
     /// Applies a delta if it continues the book; on a gap the book is cleared and unusable
     /// until the next snapshot.
     pub fn apply_delta(&mut self, d: &BookDelta) -> Result<(), BookGap> {
-        match (self.last_u, d.pu, d.u) {
+        match (self.last_u, d.previous_update_id, d.update_id) {
             (Some(last), Some(pu), Some(u)) if pu == last => {
                 set_levels(&mut self.bids, &d.update.bids);
                 set_levels(&mut self.asks, &d.update.asks);
                 self.last_u = Some(u);
-                self.time_ms = d.t.or(self.time_ms);
+                self.time_ms = d.time_ms.or(self.time_ms);
                 self.trim();
                 Ok(())
             }
@@ -187,7 +187,13 @@ mod tests {
     }
 
     fn delta(pu: u64, u: u64, bids: Vec<BookLevel>, asks: Vec<BookLevel>) -> BookDelta {
-        BookDelta { update: BookLevels { asks, bids }, t: None, tt: None, u: Some(u), pu: Some(pu) }
+        BookDelta {
+            update: BookLevels { asks, bids },
+            time_ms: None,
+            last_update_ms: None,
+            update_id: Some(u),
+            previous_update_id: Some(pu),
+        }
     }
 
     #[test]
@@ -196,9 +202,9 @@ mod tests {
         b.apply_snapshot(&BookSnapshot {
             asks: vec![lvl(101, 1), lvl(102, 2)],
             bids: vec![lvl(99, 1)],
-            t: None,
-            tt: None,
-            u: Some(10),
+            time_ms: None,
+            last_update_ms: None,
+            update_id: Some(10),
         });
         b.apply_delta(&delta(10, 17, vec![lvl(100, 3)], vec![lvl(101, 0)])).unwrap();
         assert_eq!(b.best_bid(), Some((Decimal::from(100), Decimal::from(3))));

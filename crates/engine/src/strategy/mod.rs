@@ -7,13 +7,17 @@
 mod config_error;
 mod own_orders;
 
+use std::collections::HashMap;
 use std::time::Duration;
+
+use rust_decimal::Decimal;
 
 use crate::engine::oid::tag_of;
 use crate::engine::venue::Listed;
 use crate::protocol::ids::ClientOrderId;
 use crate::protocol::models::{Instrument, Order, Position, PublicTrade, Ticker, Trade};
 use crate::protocol::requests::{AmendOrder, CreateOrder, OrderRef};
+use crate::protocol::Channel;
 use crate::state::book::{Books, OrderBook};
 use crate::state::{Balance, State};
 
@@ -98,6 +102,8 @@ pub struct View<'a> {
     pub listed: &'a Listed,
     /// The strategy's tag in client ids.
     pub tag: &'a str,
+    /// The strategy's own position by instrument (see [`Context::position`]).
+    pub positions: &'a HashMap<String, Decimal>,
 }
 
 impl<'a> Context<'a> {
@@ -134,6 +140,14 @@ impl<'a> Context<'a> {
         let Some(v) = self.view else { return Vec::new() };
         let mine = |o: &Order| o.client_oid.as_ref().and_then(|c| tag_of(c.as_str())) == Some(v.tag);
         self.state.orders.open().into_iter().filter(mine).collect()
+    }
+
+    /// This strategy's own position in `instrument`: the net quantity of its own fills, earlier
+    /// runs on the same journal included (buys add, sells subtract), whatever else the account
+    /// holds or trades. Zero outside the engine. The account's positions as the exchange reports
+    /// them are in [`Context::state`].
+    pub fn position(&self, instrument: &str) -> Decimal {
+        self.view.and_then(|v| v.positions.get(instrument).copied()).unwrap_or_default()
     }
 
     /// The account's state (orders, fills, balances, positions).
@@ -248,7 +262,7 @@ pub trait Strategy: Send {
     /// before anything starts. Default: the instruments of its market channels.
     fn instruments(&self) -> Vec<String> {
         let mut v: Vec<String> =
-            self.market_channels().iter().filter_map(|c| c.split('.').nth(1).map(str::to_owned)).collect();
+            self.market_channels().iter().filter_map(|c| c.instrument().map(ToString::to_string)).collect();
         v.sort();
         v.dedup();
         v
@@ -292,7 +306,7 @@ pub trait Strategy: Send {
         None
     }
     /// The market channels the strategy needs (e.g. `book.BTC_USD.10`).
-    fn market_channels(&self) -> Vec<String> {
+    fn market_channels(&self) -> Vec<Channel> {
         Vec::new()
     }
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::clock::{Clock, SystemClock};
 use crate::protocol::enums::BookSubscriptionType;
-use crate::protocol::Credentials;
+use crate::protocol::{Channel, Credentials};
 
 /// Which server a session talks to.
 #[derive(Clone, Debug)]
@@ -30,7 +30,7 @@ pub struct SessionConfig {
     /// User or market.
     pub kind: SessionKind,
     /// Channels to keep subscribed across reconnects.
-    pub channels: Vec<String>,
+    pub channels: Vec<Channel>,
     /// Book subscription type, for `book.*` channels.
     pub book_subscription_type: Option<BookSubscriptionType>,
     /// Book update frequency in ms, for `book.*` channels.
@@ -90,7 +90,7 @@ impl SessionConfig {
     }
 
     /// A market-data session for the given channels.
-    pub fn market(url: &str, channels: Vec<String>) -> Self {
+    pub fn market(url: &str, channels: Vec<Channel>) -> Self {
         let mut c = Self::with(url, SessionKind::Market);
         c.channels = channels;
         c

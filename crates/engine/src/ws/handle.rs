@@ -10,7 +10,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::error::WsError;
 use crate::protocol::requests::ApiRequest;
-use crate::protocol::Response;
+use crate::protocol::{Channel, Response};
 
 /// What the handle asks of the session task.
 #[derive(Debug)]
@@ -66,18 +66,18 @@ impl SessionHandle {
     }
 
     /// Adds channels to the desired set and subscribes now if connected.
-    pub fn subscribe(&self, channels: Vec<String>) {
-        let _ = self.cmd_tx.send(Command::Subscribe(channels));
+    pub fn subscribe(&self, channels: Vec<Channel>) {
+        let _ = self.cmd_tx.send(Command::Subscribe(names(&channels)));
     }
 
     /// Removes channels from the desired set and unsubscribes now if connected.
-    pub fn unsubscribe(&self, channels: Vec<String>) {
-        let _ = self.cmd_tx.send(Command::Unsubscribe(channels));
+    pub fn unsubscribe(&self, channels: Vec<Channel>) {
+        let _ = self.cmd_tx.send(Command::Unsubscribe(names(&channels)));
     }
 
     /// Unsubscribes and subscribes again, e.g. for a fresh book snapshot after a gap (§5.1).
-    pub fn resubscribe(&self, channels: Vec<String>) {
-        let _ = self.cmd_tx.send(Command::Resubscribe(channels));
+    pub fn resubscribe(&self, channels: Vec<Channel>) {
+        let _ = self.cmd_tx.send(Command::Resubscribe(names(&channels)));
     }
 
     /// Drops the connection and reconnects (after the usual back-off).
@@ -100,4 +100,10 @@ impl SessionHandle {
     pub fn is_running(&self) -> bool {
         !self.cmd_tx.is_closed()
     }
+}
+
+/// The wire names of `channels`: the session tracks subscriptions by the names the exchange
+/// answers with.
+fn names(channels: &[Channel]) -> Vec<String> {
+    channels.iter().map(ToString::to_string).collect()
 }

@@ -48,7 +48,7 @@ pub fn spawn(cfg: SessionConfig) -> (SessionHandle, mpsc::UnboundedReceiver<Sess
     let session = Session {
         backoff: Backoff::new(cfg.backoff_base, cfg.backoff_cap),
         auth_backoff: Backoff::new(cfg.auth_backoff_base, cfg.auth_backoff_cap),
-        subs: Subscriptions::new(&cfg.channels),
+        subs: Subscriptions::new(&cfg.channels.iter().map(ToString::to_string).collect::<Vec<_>>()),
         cfg,
         cmd_rx,
         ev_tx,

@@ -83,14 +83,14 @@ pub struct BookSnapshot {
     #[serde(default)]
     pub bids: Vec<BookLevel>,
     /// Message time, ms.
-    #[serde(default, deserialize_with = "num::opt_u64")]
-    pub t: Option<u64>,
+    #[serde(rename = "t", default, deserialize_with = "num::opt_u64")]
+    pub time_ms: Option<u64>,
     /// Last book update time, ms.
-    #[serde(default, deserialize_with = "num::opt_u64")]
-    pub tt: Option<u64>,
+    #[serde(rename = "tt", default, deserialize_with = "num::opt_u64")]
+    pub last_update_ms: Option<u64>,
     /// Sequence number; the next delta's `pu` must equal it.
-    #[serde(default, deserialize_with = "num::opt_u64")]
-    pub u: Option<u64>,
+    #[serde(rename = "u", default, deserialize_with = "num::opt_u64")]
+    pub update_id: Option<u64>,
 }
 
 /// A book delta (channel `book.update`); an empty `update` is the quiet-book heartbeat.
@@ -105,17 +105,17 @@ pub struct BookDelta {
     #[serde(default)]
     pub update: BookLevels,
     /// Message time, ms.
-    #[serde(default, deserialize_with = "num::opt_u64")]
-    pub t: Option<u64>,
+    #[serde(rename = "t", default, deserialize_with = "num::opt_u64")]
+    pub time_ms: Option<u64>,
     /// Last book update time, ms.
-    #[serde(default, deserialize_with = "num::opt_u64")]
-    pub tt: Option<u64>,
+    #[serde(rename = "tt", default, deserialize_with = "num::opt_u64")]
+    pub last_update_ms: Option<u64>,
     /// This delta's sequence number.
-    #[serde(default, deserialize_with = "num::opt_u64")]
-    pub u: Option<u64>,
+    #[serde(rename = "u", default, deserialize_with = "num::opt_u64")]
+    pub update_id: Option<u64>,
     /// The previous delta's (or the snapshot's) `u`.
-    #[serde(default, deserialize_with = "num::opt_u64")]
-    pub pu: Option<u64>,
+    #[serde(rename = "pu", default, deserialize_with = "num::opt_u64")]
+    pub previous_update_id: Option<u64>,
 }
 
 /// A ticker row; every field may be absent or null.
@@ -128,44 +128,44 @@ pub struct BookDelta {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Ticker {
     /// Instrument.
-    #[serde(default)]
-    pub i: Option<InstrumentName>,
+    #[serde(rename = "i", default)]
+    pub instrument: Option<InstrumentName>,
     /// 24 h high.
-    #[serde(default, deserialize_with = "num::opt_decimal")]
-    pub h: Option<Decimal>,
+    #[serde(rename = "h", default, deserialize_with = "num::opt_decimal")]
+    pub high: Option<Decimal>,
     /// 24 h low.
-    #[serde(default, deserialize_with = "num::opt_decimal")]
-    pub l: Option<Decimal>,
+    #[serde(rename = "l", default, deserialize_with = "num::opt_decimal")]
+    pub low: Option<Decimal>,
     /// Last trade price.
-    #[serde(default, deserialize_with = "num::opt_decimal")]
-    pub a: Option<Decimal>,
+    #[serde(rename = "a", default, deserialize_with = "num::opt_decimal")]
+    pub last: Option<Decimal>,
     /// 24 h change (a fraction, UNCONFIRMED).
-    #[serde(default, deserialize_with = "num::opt_decimal")]
-    pub c: Option<Decimal>,
+    #[serde(rename = "c", default, deserialize_with = "num::opt_decimal")]
+    pub change: Option<Decimal>,
     /// Best bid.
-    #[serde(default, deserialize_with = "num::opt_decimal")]
-    pub b: Option<Decimal>,
+    #[serde(rename = "b", default, deserialize_with = "num::opt_decimal")]
+    pub best_bid: Option<Decimal>,
     /// Best bid size.
-    #[serde(default, deserialize_with = "num::opt_decimal")]
-    pub bs: Option<Decimal>,
+    #[serde(rename = "bs", default, deserialize_with = "num::opt_decimal")]
+    pub best_bid_size: Option<Decimal>,
     /// Best ask.
-    #[serde(default, deserialize_with = "num::opt_decimal")]
-    pub k: Option<Decimal>,
+    #[serde(rename = "k", default, deserialize_with = "num::opt_decimal")]
+    pub best_ask: Option<Decimal>,
     /// Best ask size.
-    #[serde(default, deserialize_with = "num::opt_decimal")]
-    pub ks: Option<Decimal>,
+    #[serde(rename = "ks", default, deserialize_with = "num::opt_decimal")]
+    pub best_ask_size: Option<Decimal>,
     /// 24 h volume.
-    #[serde(default, deserialize_with = "num::opt_decimal")]
-    pub v: Option<Decimal>,
+    #[serde(rename = "v", default, deserialize_with = "num::opt_decimal")]
+    pub volume: Option<Decimal>,
     /// 24 h value in USD.
-    #[serde(default, deserialize_with = "num::opt_decimal")]
-    pub vv: Option<Decimal>,
+    #[serde(rename = "vv", default, deserialize_with = "num::opt_decimal")]
+    pub volume_value: Option<Decimal>,
     /// Open interest.
-    #[serde(default, deserialize_with = "num::opt_decimal")]
-    pub oi: Option<Decimal>,
+    #[serde(rename = "oi", default, deserialize_with = "num::opt_decimal")]
+    pub open_interest: Option<Decimal>,
     /// Time, ms.
-    #[serde(default, deserialize_with = "num::opt_u64")]
-    pub t: Option<u64>,
+    #[serde(rename = "t", default, deserialize_with = "num::opt_u64")]
+    pub time_ms: Option<u64>,
 }
 
 /// A public trade; `s` is the taker's side.
@@ -177,27 +177,29 @@ pub struct Ticker {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct PublicTrade {
     /// Trade id.
-    #[serde(deserialize_with = "num::text")]
-    pub d: String,
+    #[serde(rename = "d", deserialize_with = "num::text")]
+    pub trade_id: String,
     /// Time, ms.
-    #[serde(default, deserialize_with = "num::opt_u64")]
-    pub t: Option<u64>,
+    #[serde(rename = "t", default, deserialize_with = "num::opt_u64")]
+    pub time_ms: Option<u64>,
     /// Time, ns (REST).
-    #[serde(default, deserialize_with = "num::opt_text")]
-    pub tn: Option<String>,
+    #[serde(rename = "tn", default, deserialize_with = "num::opt_text")]
+    pub time_ns: Option<String>,
     /// Price.
-    #[serde(deserialize_with = "num::decimal")]
-    pub p: Decimal,
+    #[serde(rename = "p", deserialize_with = "num::decimal")]
+    pub price: Decimal,
     /// Quantity.
-    #[serde(deserialize_with = "num::decimal")]
-    pub q: Decimal,
+    #[serde(rename = "q", deserialize_with = "num::decimal")]
+    pub quantity: Decimal,
     /// Taker side.
-    pub s: Side,
+    #[serde(rename = "s")]
+    pub side: Side,
     /// Instrument.
-    pub i: InstrumentName,
+    #[serde(rename = "i")]
+    pub instrument: InstrumentName,
     /// Match id.
-    #[serde(default, deserialize_with = "num::opt_text")]
-    pub m: Option<String>,
+    #[serde(rename = "m", default, deserialize_with = "num::opt_text")]
+    pub match_id: Option<String>,
 }
 
 /// A candle; `t` is its start, ms.
@@ -208,23 +210,23 @@ pub struct PublicTrade {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Candle {
     /// Open.
-    #[serde(deserialize_with = "num::decimal")]
-    pub o: Decimal,
+    #[serde(rename = "o", deserialize_with = "num::decimal")]
+    pub open: Decimal,
     /// High.
-    #[serde(deserialize_with = "num::decimal")]
-    pub h: Decimal,
+    #[serde(rename = "h", deserialize_with = "num::decimal")]
+    pub high: Decimal,
     /// Low.
-    #[serde(deserialize_with = "num::decimal")]
-    pub l: Decimal,
+    #[serde(rename = "l", deserialize_with = "num::decimal")]
+    pub low: Decimal,
     /// Close.
-    #[serde(deserialize_with = "num::decimal")]
-    pub c: Decimal,
+    #[serde(rename = "c", deserialize_with = "num::decimal")]
+    pub close: Decimal,
     /// Volume.
-    #[serde(deserialize_with = "num::decimal")]
-    pub v: Decimal,
+    #[serde(rename = "v", deserialize_with = "num::decimal")]
+    pub volume: Decimal,
     /// Start, ms.
-    #[serde(deserialize_with = "num::u64")]
-    pub t: u64,
+    #[serde(rename = "t", deserialize_with = "num::u64")]
+    pub start_ms: u64,
 }
 
 /// An instrument row of `public/get-instruments`. Round prices to `price_tick_size` and
