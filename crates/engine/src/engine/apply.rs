@@ -117,11 +117,11 @@ impl Applier for Task {
         &self.state
     }
     fn journal(&self) -> Option<&Journal> {
-        self.journal.as_ref()
+        self.out.journal.as_ref()
     }
     fn emit(&mut self, ev: impl FnOnce() -> EngineEvent) {
         // With no reader a send fails anyway; skip building (and cloning into) the event.
-        if self.has_readers() {
+        if self.out.has_readers() {
             Task::emit(self, ev())
         }
     }
@@ -137,7 +137,7 @@ impl Applier for Task {
         &mut self.books
     }
     fn resubscribe(&self, channel: &Channel) {
-        if let Some(m) = &self.market {
+        if let Some(m) = &self.io.market {
             m.resubscribe(vec![channel.clone()]);
         }
     }

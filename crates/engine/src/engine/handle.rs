@@ -9,7 +9,7 @@ use super::config::EngineConfig;
 use super::events::EngineEvent;
 use super::router::PlaceOutcome;
 use super::summary::RunSummary;
-use super::task::{Boot, Cmd, Task};
+use super::task::{Boot, Cmd, Parts, Task};
 use super::venue::{Listed, VenueError};
 use crate::journal::{Journal, JournalError};
 use crate::protocol::requests::{CreateOrder, OrderRef};
@@ -91,7 +91,8 @@ pub async fn start(cfg: EngineConfig, mut strategies: Vec<Box<dyn Strategy>>) ->
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
     let prefix = cfg.client_oid_prefix.clone().unwrap_or_else(|| default_prefix(cfg.clock.now_ms()));
     let boot = Boot { listed, recovered_open, earlier_fills };
-    let task = Task::new(&cfg, strategies, state.clone(), journal, rest, events.clone(), prefix.clone(), boot);
+    let parts = Parts { state: state.clone(), journal, rest, events: events.clone(), prefix: prefix.clone() };
+    let task = Task::new(&cfg, strategies, parts, boot);
     let task = Arc::new(std::sync::Mutex::new(Some(tokio::spawn(task.run(cmd_rx)))));
     Ok(EngineHandle { state, events, cmd_tx, prefix, task })
 }

@@ -7,7 +7,6 @@ use super::events::EngineEvent;
 use super::risk::RiskRefusal;
 use super::router::PlaceOutcome;
 use super::task::{Internal, Task};
-use crate::protocol::ids::ClientOrderId;
 use crate::protocol::requests::{AmendOrder, CancelAllOrders, CancelOrder, CreateOrder};
 use crate::strategy::{Context, Intent, Refusal, RefusalCause, Strategy};
 
@@ -17,12 +16,6 @@ fn counts_as_refused(cause: &RefusalCause) -> bool {
 }
 
 impl Task {
-    /// A fresh client id: the run's prefix and a counter (well under 36 characters).
-    pub(crate) fn new_oid(&mut self) -> ClientOrderId {
-        self.next_oid += 1;
-        ClientOrderId::from(super::oid::manual_oid(&self.prefix, self.next_oid))
-    }
-
     /// Calls `f` on every running strategy, then runs the intents each recorded. Nothing is
     /// called before the strategies start (the first reconciliation) or after one halted.
     pub(crate) fn dispatch(&mut self, f: impl FnMut(&mut dyn Strategy, &mut Context<'_>)) {
@@ -36,8 +29,8 @@ impl Task {
 
     fn dispatch_where(&mut self, which: impl Fn(usize) -> bool, f: impl FnMut(&mut dyn Strategy, &mut Context<'_>)) {
         let now = self.clock.now_ms();
-        let oids = (self.prefix.as_str(), &mut self.next_oid);
-        let seen = (&*self.state, &self.books, &self.listed);
+        let oids = (self.flow.prefix.as_str(), &mut self.flow.next_oid);
+        let seen = (&*self.state, &self.books, &self.flow.listed);
         let pending = self.host.call(seen, oids, now, which, f);
         for (i, intents) in pending {
             self.run_intents(Some(i), intents);
@@ -49,7 +42,7 @@ impl Task {
         for intent in intents {
             match intent {
                 Intent::Submit(mut order) => {
-                    if let Err(r) = self.on_ticks(&mut order).and_then(|_| self.check(&order)) {
+                    if let Err(r) = self.flow.on_ticks(&mut order).and_then(|_| self.check(&order)) {
                         let reason = r.to_string();
                         let refusal = Refusal { intent: Intent::Submit(order), reason, cause: RefusalCause::Risk(r) };
                         self.refuse(strategy, refusal);
@@ -67,7 +60,7 @@ impl Task {
     }
 
     fn spawn_send<R: crate::protocol::requests::ApiRequest + Send + Sync + 'static>(&self, req: R) {
-        let router = self.router.clone();
+        let router = self.flow.router.clone();
         tokio::spawn(async move {
             match router.send(&req).await {
                 Ok(()) => {}
@@ -87,23 +80,11 @@ impl Task {
         order: CreateOrder,
         reply: Option<oneshot::Sender<PlaceOutcome>>,
     ) {
-        if let Some(c) = &order.client_oid {
-            self.placed.insert(c.as_str().to_owned());
-        }
-        let (router, tx) = (self.router.clone(), self.internal_tx.clone());
-        self.inflight += 1;
+        let (router, tx) = (self.flow.sending(&order), self.internal_tx.clone());
         tokio::spawn(async move {
             let outcome = router.place(&order).await;
             let _ = tx.send(Internal::Placed { strategy, order: Box::new(order), outcome, reply });
         });
-    }
-
-    /// Puts a strategy's order on the venue's ticks (when the venue listed the instrument).
-    fn on_ticks(&self, order: &mut CreateOrder) -> Result<(), RiskRefusal> {
-        match self.listed.get(order.instrument_name.as_str()) {
-            Some(inst) => super::venue::round_to_ticks(order, inst),
-            None => Ok(()),
-        }
     }
 
     fn check(&mut self, order: &CreateOrder) -> Result<(), RiskRefusal> {
@@ -118,21 +99,21 @@ impl Task {
         } else {
             Default::default()
         };
-        let x = super::risk::Exposure { mid, inflight: self.inflight, working_same_side };
-        self.risk.check(order, &self.state, x)
+        let x = super::risk::Exposure { mid, inflight: self.flow.inflight, working_same_side };
+        self.flow.risk.check(order, &self.state, x)
     }
 
     /// Working orders are summed only where a position limit needs them (they cost a scan).
     fn risk_counts_working(&self, instrument: &str) -> bool {
-        self.risk.limits().max_position.contains_key(instrument)
+        self.flow.risk.limits().max_position.contains_key(instrument)
     }
 
     pub(crate) fn place_manual(&mut self, mut order: CreateOrder, reply: oneshot::Sender<PlaceOutcome>) {
         if order.client_oid.is_none() {
-            order.client_oid = Some(self.new_oid());
+            order.client_oid = Some(self.flow.new_oid());
         }
         if let Err(refusal) = self.check(&order) {
-            self.summary.refused += 1;
+            self.out.summary.refused += 1;
             let _ = reply.send(PlaceOutcome::Refused(refusal));
             return;
         }
@@ -142,7 +123,7 @@ impl Task {
     pub(crate) fn on_placed(&mut self, strategy: Option<usize>, order: CreateOrder, outcome: PlaceOutcome) {
         let (reason, cause) = match outcome {
             PlaceOutcome::Placed { .. } => {
-                self.summary.placed += 1;
+                self.out.summary.placed += 1;
                 if let Some(i) = strategy {
                     self.host.accepted(i);
                 }
@@ -158,7 +139,7 @@ impl Task {
         match strategy {
             Some(_) => self.refuse(strategy, refusal),
             // A manual placement's caller has the outcome already.
-            None => self.summary.refused += u64::from(counts_as_refused(&refusal.cause)),
+            None => self.out.summary.refused += u64::from(counts_as_refused(&refusal.cause)),
         }
     }
 
@@ -173,7 +154,7 @@ impl Task {
             self.dispatch_one(i, |s, ctx| s.on_refused(ctx, &refusal));
             self.count_refusal(i, counts, &refusal.reason);
         } else {
-            self.summary.refused += u64::from(counts);
+            self.out.summary.refused += u64::from(counts);
         }
     }
 

@@ -5,17 +5,21 @@
 mod apply;
 mod config;
 pub mod events;
+mod flow;
 mod handle;
 mod host;
 mod intents;
 pub mod oid;
+mod outputs;
 mod own;
 pub mod reconcile;
+mod reconciliation;
 #[doc(hidden)]
 pub mod replay;
 mod resume;
 pub mod risk;
 pub mod router;
+mod sessions;
 pub mod summary;
 mod task;
 pub mod venue;

@@ -20,12 +20,7 @@ const CONFIRM_WAIT: Duration = Duration::from_secs(10);
 impl Task {
     /// Placed by this run: through the handle or by a strategy since this run started.
     pub(crate) fn is_this_run(&self, client_oid: &str) -> bool {
-        // `{prefix}-{n}` (handle) or `{tag}-{prefix}-{n}` (strategy); no allocation per fill.
-        let after_tag = client_oid.split_once('-').map_or("", |(_, rest)| rest);
-        let is_run = |s: &str| s.strip_prefix(self.prefix.as_str()).is_some_and(|r| r.starts_with('-'));
-        self.placed.contains(client_oid)
-            || is_run(client_oid)
-            || (is_run(after_tag) && self.strategy_of(client_oid).is_some())
+        self.flow.is_this_run(client_oid, || self.strategy_of(client_oid).is_some())
     }
 
     /// The strategy whose tag the client id carries, whatever run placed it.
@@ -53,7 +48,7 @@ impl Task {
         let mut targets: Vec<OrderRef> =
             self.own_open_orders().into_iter().map(|o| OrderRef::OrderId(o.order_id.clone())).collect();
         let seen = |c: &String| self.state.orders.by_client_oid(c).is_some();
-        targets.extend(self.placed.iter().filter(|c| !seen(c)).map(|c| OrderRef::ClientOid(c.as_str().into())));
+        targets.extend(self.flow.placed.iter().filter(|c| !seen(c)).map(|c| OrderRef::ClientOid(c.as_str().into())));
         targets
     }
 
@@ -61,13 +56,13 @@ impl Task {
         let Some(c) = order.client_oid.as_ref() else { return };
         if self.is_this_run(c.as_str()) {
             match order.status {
-                OrderStatus::Canceled => self.summary.cancelled += 1,
-                OrderStatus::Filled => self.summary.filled += 1,
+                OrderStatus::Canceled => self.out.summary.cancelled += 1,
+                OrderStatus::Filled => self.out.summary.filled += 1,
                 _ => {}
             }
         }
         // Keeps the set of this run's orders bounded to those still working.
-        self.placed.remove(c.as_str());
+        self.flow.placed.remove(c.as_str());
     }
 
     pub(crate) fn fill_applied(&mut self, t: &Trade) {
@@ -75,9 +70,9 @@ impl Task {
         if !self.is_own(c) {
             return;
         }
-        self.risk.on_own_fill(t.instrument_name.as_str(), &t.side, t.traded_quantity);
+        self.flow.risk.on_own_fill(t.instrument_name.as_str(), &t.side, t.traded_quantity);
         if self.is_this_run(c) {
-            self.summary.pnl.apply_trade(t);
+            self.out.summary.pnl.apply_trade(t);
         }
         if let Some(i) = self.strategy_of(c) {
             self.host.own_fill(i, t);
@@ -89,7 +84,7 @@ impl Task {
 
     /// A refusal of strategy `i`'s order; `counts` is false when the outcome is only unknown.
     pub(crate) fn count_refusal(&mut self, i: usize, counts: bool, reason: &str) {
-        self.summary.refused += u64::from(counts);
+        self.out.summary.refused += u64::from(counts);
         if !counts {
             return;
         }
@@ -103,7 +98,7 @@ impl Task {
         let name = self.host.name(i);
         tracing::error!(strategy = %name, reason = %why, "strategy halted");
         self.host.halt(i, &why);
-        self.summary.halted.push((name.clone(), why.clone()));
+        self.out.summary.halted.push((name.clone(), why.clone()));
         let mine: Vec<Intent> = self
             .own_open_orders()
             .into_iter()
@@ -122,7 +117,7 @@ impl Task {
             return;
         }
         let cancels = targets.iter().cloned().map(|target| {
-            let router = self.router.clone();
+            let router = self.flow.router.clone();
             async move { (router.send(&CancelOrder(target.clone())).await, target) }
         });
         let results = futures::future::join_all(cancels).await;
