@@ -125,3 +125,19 @@ async fn survives_twenty_drops_in_a_row_without_hanging_requests() {
     assert!(resp.is_ok());
     handle.shutdown();
 }
+
+#[tokio::test]
+async fn after_shutdown_stopped_returns_once_the_session_task_has_ended() {
+    let sim = sim(false).await;
+    let (handle, mut rx) = spawn(user_session(&sim));
+    wait_for(&mut rx, 10, "ready", |e| matches!(e, SessionEvent::Ready)).await;
+    let ended = handle.clone();
+    assert!(
+        tokio::time::timeout(std::time::Duration::from_millis(200), ended.stopped()).await.is_err(),
+        "a live session has not stopped"
+    );
+    handle.shutdown();
+    tokio::time::timeout(std::time::Duration::from_secs(5), handle.stopped()).await.expect("stopped after shutdown");
+    // The task is gone: its event channel is closed once what it sent is read.
+    while rx.recv().await.is_some() {}
+}

@@ -6,6 +6,8 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use tokio::task::JoinSet;
+
 use super::risk::{Risk, RiskRefusal};
 use super::router::Router;
 use super::venue::Listed;
@@ -13,6 +15,9 @@ use crate::protocol::ids::ClientOrderId;
 use crate::protocol::requests::CreateOrder;
 use crate::rest::RestClient;
 use crate::ws::SessionHandle;
+
+/// How long shutdown waits for sends still running (each has its own request timeout).
+const SEND_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The order-flow part of the writer task.
 pub(crate) struct OrderFlow {
@@ -27,12 +32,40 @@ pub(crate) struct OrderFlow {
     pub(crate) inflight: usize,
     /// The venue's instruments (ticks), for rounding strategy orders.
     pub(crate) listed: Listed,
+    /// The tasks that send placements and cancels: joined at shutdown, none outlives the engine.
+    sends: JoinSet<()>,
 }
 
 impl OrderFlow {
     pub(crate) fn new(risk: Risk, user: SessionHandle, rest: Arc<RestClient>, prefix: String, listed: Listed) -> Self {
         let router = Router::new(Some(user), rest);
-        OrderFlow { risk, router, prefix, next_oid: 0, placed: HashSet::new(), inflight: 0, listed }
+        OrderFlow {
+            risk,
+            router,
+            prefix,
+            next_oid: 0,
+            placed: HashSet::new(),
+            inflight: 0,
+            listed,
+            sends: JoinSet::new(),
+        }
+    }
+
+    /// Runs a send (a placement, a cancel) in a task of its own, kept for shutdown.
+    pub(crate) fn spawn(&mut self, send: impl std::future::Future<Output = ()> + Send + 'static) {
+        // Finished sends are reaped here, so the set holds only those still running.
+        while self.sends.try_join_next().is_some() {}
+        self.sends.spawn(send);
+    }
+
+    /// Waits (bounded) for the sends still running, then stops what is left.
+    pub(crate) async fn finish_sends(&mut self) {
+        let all = async { while self.sends.join_next().await.is_some() {} };
+        if tokio::time::timeout(SEND_WAIT, all).await.is_err() {
+            tracing::warn!(left = self.sends.len(), "sends still running at shutdown were stopped");
+            self.sends.abort_all();
+            while self.sends.join_next().await.is_some() {}
+        }
     }
 
     /// A fresh client id for a handle's order: the run's prefix and a counter.

@@ -186,6 +186,12 @@ impl EngineHandle {
     pub async fn shutdown(&self, keep_orders: bool) -> Result<RunSummary, EngineError> {
         let (done, rx) = oneshot::channel();
         self.cmd_tx.send(Cmd::Shutdown { keep_orders, done }).map_err(|_| EngineError::Stopped)?;
-        rx.await.map_err(|_| EngineError::Stopped)?
+        let summary = rx.await.map_err(|_| EngineError::Stopped)?;
+        // The task returns right after answering: once it has, nothing of the engine runs.
+        let task = self.task.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(task) = task {
+            let _ = task.await;
+        }
+        summary
     }
 }

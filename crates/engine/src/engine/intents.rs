@@ -59,9 +59,9 @@ impl Task {
         }
     }
 
-    fn spawn_send<R: crate::protocol::requests::ApiRequest + Send + Sync + 'static>(&self, req: R) {
+    fn spawn_send<R: crate::protocol::requests::ApiRequest + Send + Sync + 'static>(&mut self, req: R) {
         let router = self.flow.router.clone();
-        tokio::spawn(async move {
+        self.flow.spawn(async move {
             match router.send(&req).await {
                 Ok(()) => {}
                 // The order closed before the cancel arrived: a normal race, not a problem.
@@ -81,7 +81,7 @@ impl Task {
         reply: Option<oneshot::Sender<PlaceOutcome>>,
     ) {
         let (router, tx) = (self.flow.sending(&order), self.internal_tx.clone());
-        tokio::spawn(async move {
+        self.flow.spawn(async move {
             let outcome = router.place(&order).await;
             let _ = tx.send(Internal::Placed { strategy, order: Box::new(order), outcome, reply });
         });

@@ -22,11 +22,13 @@ pub(crate) struct Reconciliation {
     recovered_open: Vec<String>,
     /// Fills are fetched from here when the state has none yet.
     started_ns: u128,
+    /// The round's fetch, stopped when the round is given up (no task outlives the engine).
+    fetch: Option<tokio::task::AbortHandle>,
 }
 
 impl Reconciliation {
     pub(crate) fn new(recovered_open: Vec<String>, started_ns: u128) -> Self {
-        Reconciliation { generation: 0, running: None, held: Vec::new(), recovered_open, started_ns }
+        Reconciliation { generation: 0, running: None, held: Vec::new(), recovered_open, started_ns, fetch: None }
     }
 
     pub(crate) fn is_running(&self) -> bool {
@@ -53,7 +55,11 @@ impl Reconciliation {
         local_open.append(&mut self.recovered_open);
         let since = state.fills.last_time_ns().unwrap_or(self.started_ns);
         tracing::info!(generation, open = local_open.len(), since_ns = since, "reconciling");
-        tokio::spawn(async move {
+        // An older round still fetching is stale: its answer would be ignored.
+        if let Some(old) = self.fetch.take() {
+            old.abort();
+        }
+        let fetch = tokio::spawn(async move {
             let mut result = reconcile::fetch(&rest, &local_open, since).await;
             // A failed reconciliation is retried a few times before the session's next connect.
             let mut retry = crate::backoff::Backoff::constant(Duration::from_secs(1));
@@ -66,11 +72,15 @@ impl Reconciliation {
             }
             let _ = tx.send(Internal::Reconciled { generation, result: Box::new(result) });
         });
+        self.fetch = Some(fetch.abort_handle());
     }
 
     /// Gives the round up (its fetch failed); the pushes held stay held for the next one.
     pub(crate) fn abandon(&mut self) {
         self.running = None;
+        if let Some(fetch) = self.fetch.take() {
+            fetch.abort();
+        }
     }
 
     /// Ends the round (done, or cut off by a drop) and hands back the pushes held meanwhile.

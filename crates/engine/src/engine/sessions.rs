@@ -9,6 +9,9 @@ use crate::protocol::enums::BookSubscriptionType;
 use crate::protocol::Channel;
 use crate::ws::{self, SessionConfig, SessionEvent, SessionHandle, SessionKind};
 
+/// How long shutdown waits for a session's task to end (it closes its socket first).
+const STOP_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// The sessions part of the writer task.
 pub(crate) struct Sessions {
     pub(crate) user: SessionHandle,
@@ -40,11 +43,20 @@ impl Sessions {
         Sessions { user, user_rx, market, market_rx }
     }
 
-    /// Stops both sessions.
-    pub(crate) fn shutdown(&self) {
+    /// Stops both sessions and waits (bounded) until their tasks have ended.
+    pub(crate) async fn shutdown(&self) {
         self.user.shutdown();
         if let Some(m) = &self.market {
             m.shutdown();
+        }
+        let both = async {
+            self.user.stopped().await;
+            if let Some(m) = &self.market {
+                m.stopped().await;
+            }
+        };
+        if tokio::time::timeout(STOP_WAIT, both).await.is_err() {
+            tracing::warn!("a session did not stop within {STOP_WAIT:?}");
         }
     }
 }

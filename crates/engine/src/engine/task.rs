@@ -278,7 +278,9 @@ impl Task {
         if !keep_orders {
             self.cancel_and_confirm().await;
         }
-        self.io.shutdown();
+        self.recon.abandon();
+        self.flow.finish_sends().await;
+        self.io.shutdown().await;
         self.out.summary.still_open = self.own_open_orders();
         if let Some(j) = self.out.journal.take() {
             j.close()?;

@@ -2,11 +2,11 @@
 //! more than its limit in any window, whatever the network latency, plus a back-off gate after
 //! a 42901. Not a retry policy: callers decide what to retry.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use crate::backoff::{Backoff, Jitter};
@@ -42,11 +42,12 @@ pub fn limit_for(method: &str) -> Limit {
 
 /// Per-method permits and back-off gates shared by all callers of one client.
 ///
-/// Each method has `count` permits. A request takes one before it is sent and gives it back
-/// one `period` after its answer (or failure). The server sees a request somewhere between
-/// its send and its answer, so at the end of any window of one `period` every request that
-/// arrived in it still holds its permit: no window can ever hold more than `count` arrivals,
-/// whatever the network does to the timing.
+/// Each method has `count` slots. A request takes one before it is sent and frees it one
+/// `period` after its answer (or failure). The server sees a request somewhere between its send
+/// and its answer, so at the end of any window of one `period` every request that arrived in it
+/// still holds its slot: no window can ever hold more than `count` arrivals, whatever the
+/// network does to the timing. A freed slot is a time stamp, not a task: nothing of the limiter
+/// runs once its client is gone.
 #[derive(Debug, Default)]
 pub struct Limiter {
     methods: Mutex<HashMap<String, Arc<MethodGate>>>,
@@ -54,9 +55,49 @@ pub struct Limiter {
 
 #[derive(Debug)]
 struct MethodGate {
-    permits: Arc<Semaphore>,
+    count: usize,
     period: Duration,
+    slots: Mutex<Slots>,
+    /// Woken when a held slot is let go.
+    freed: Notify,
     gate: Mutex<Gate>,
+}
+
+/// The slots of one method that are not free: held by a request, or let go less than a period
+/// ago (when, oldest first).
+#[derive(Debug, Default)]
+struct Slots {
+    held: usize,
+    cooling: VecDeque<Instant>,
+}
+
+impl MethodGate {
+    /// Takes a slot if one is free; else says until when none will be (`None`: until a held
+    /// one is let go).
+    fn try_take(&self) -> Result<(), Option<Instant>> {
+        let mut s = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        while s.cooling.front().is_some_and(|t| *t + self.period <= now) {
+            s.cooling.pop_front();
+        }
+        if s.held + s.cooling.len() < self.count {
+            s.held += 1;
+            return Ok(());
+        }
+        Err(s.cooling.front().map(|t| *t + self.period))
+    }
+
+    /// Lets a held slot go: free again one period from now, or at once when `unused`.
+    fn release(&self, unused: bool) {
+        {
+            let mut s = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+            s.held = s.held.saturating_sub(1);
+            if !unused {
+                s.cooling.push_back(Instant::now());
+            }
+        }
+        self.freed.notify_waiters();
+    }
 }
 
 #[derive(Debug)]
@@ -72,34 +113,26 @@ impl Default for Gate {
     }
 }
 
-/// A booked request slot; dropping it returns the slot one period later.
+/// A booked request slot; dropping it frees the slot one period later.
 #[derive(Debug)]
 pub struct Permit {
-    permit: Option<OwnedSemaphorePermit>,
-    period: Duration,
+    gate: Option<Arc<MethodGate>>,
 }
 
 impl Permit {
     /// The request was never sent after all: give the slot back now rather than a period
     /// later.
     pub fn unused(mut self) {
-        drop(self.permit.take());
+        if let Some(g) = self.gate.take() {
+            g.release(true);
+        }
     }
 }
 
 impl Drop for Permit {
     fn drop(&mut self) {
-        let Some(permit) = self.permit.take() else { return };
-        let period = self.period;
-        match tokio::runtime::Handle::try_current() {
-            Ok(rt) => {
-                rt.spawn(async move {
-                    tokio::time::sleep(period).await;
-                    drop(permit);
-                });
-            }
-            // Outside a runtime nothing else can be sending; give the slot back now.
-            Err(_) => drop(permit),
+        if let Some(g) = self.gate.take() {
+            g.release(false);
         }
     }
 }
@@ -114,9 +147,11 @@ impl Limiter {
             .or_insert_with(|| {
                 let limit = limit_for(method);
                 Arc::new(MethodGate {
-                    permits: Arc::new(Semaphore::new(limit.count)),
+                    count: limit.count,
                     // A little slack for clock granularity at either end.
                     period: limit.period + Duration::from_millis(2),
+                    slots: Mutex::new(Slots::default()),
+                    freed: Notify::new(),
                     gate: Mutex::new(Gate::default()),
                 })
             })
@@ -134,10 +169,22 @@ impl Limiter {
                 None => break,
             }
         }
-        // The semaphore is never closed, so acquiring only fails if that changes; then run
-        // without a permit rather than stall.
-        let permit = g.permits.clone().acquire_owned().await.ok();
-        Permit { permit, period: g.period }
+        loop {
+            // Registered before looking, so a slot let go in between still wakes this waiter.
+            let freed = g.freed.notified();
+            tokio::pin!(freed);
+            freed.as_mut().enable();
+            match g.try_take() {
+                Ok(()) => return Permit { gate: Some(g.clone()) },
+                Err(Some(free_at)) => {
+                    tokio::select! {
+                        _ = tokio::time::sleep_until(free_at) => {}
+                        _ = freed => {}
+                    }
+                }
+                Err(None) => freed.await,
+            }
+        }
     }
 
     /// The exchange answered 42901: hold this method back, doubling the pause each time.

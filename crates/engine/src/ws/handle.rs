@@ -31,6 +31,8 @@ pub struct SessionHandle {
     pub(crate) ids: Arc<AtomicU64>,
     pub(crate) timeout: Duration,
     pub(crate) cod_active: Arc<AtomicBool>,
+    /// Becomes `true` when the session's task has ended (its sender drops if it panicked).
+    pub(crate) ended: tokio::sync::watch::Receiver<bool>,
 }
 
 impl SessionHandle {
@@ -83,6 +85,14 @@ impl SessionHandle {
     /// Drops the connection and reconnects (after the usual back-off).
     pub fn reconnect(&self) {
         let _ = self.cmd_tx.send(Command::Reconnect);
+    }
+
+    /// Waits until the session's task has ended (after [`SessionHandle::shutdown`], or when
+    /// its event reader went away): nothing of the session runs after this returns.
+    pub async fn stopped(&self) {
+        let mut ended = self.ended.clone();
+        // An error means the task is gone without saying so (it panicked): stopped as well.
+        let _ = ended.wait_for(|e| *e).await;
     }
 
     /// Stops the session; pending requests fail with [`WsError::Disconnected`].

@@ -43,8 +43,9 @@ pub fn spawn(cfg: SessionConfig) -> (SessionHandle, mpsc::UnboundedReceiver<Sess
     // Ids start at the clock so that they stay unique across restarts of the process.
     let ids = Arc::new(AtomicU64::new(cfg.clock.now_ms()));
     let cod_active = Arc::new(AtomicBool::new(false));
+    let (ended_tx, ended) = tokio::sync::watch::channel(false);
     let handle =
-        SessionHandle { cmd_tx, ids: ids.clone(), timeout: cfg.request_timeout, cod_active: cod_active.clone() };
+        SessionHandle { cmd_tx, ids: ids.clone(), timeout: cfg.request_timeout, cod_active: cod_active.clone(), ended };
     let session = Session {
         backoff: Backoff::new(cfg.backoff_base, cfg.backoff_cap),
         auth_backoff: Backoff::new(cfg.auth_backoff_base, cfg.auth_backoff_cap),
@@ -58,7 +59,10 @@ pub fn spawn(cfg: SessionConfig) -> (SessionHandle, mpsc::UnboundedReceiver<Sess
         retry: Vec::new(),
         retry_at: None,
     };
-    tokio::spawn(session.run());
+    tokio::spawn(async move {
+        session.run().await;
+        let _ = ended_tx.send(true);
+    });
     (handle, ev_rx)
 }
 
