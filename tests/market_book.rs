@@ -5,6 +5,7 @@ mod support;
 
 use std::str::FromStr;
 use std::time::Duration;
+use tokio::sync::mpsc::Receiver;
 
 use cdc_engine::clock::system_now_ms;
 use cdc_engine::protocol::enums::BookSubscriptionType;
@@ -16,7 +17,6 @@ use cdc_sim::venue::{Level, Venue};
 use cdc_sim::SimHandle;
 use rust_decimal::Decimal;
 use support::*;
-use tokio::sync::mpsc::UnboundedReceiver;
 
 const CHANNEL: &str = "book.BTC_USD.10";
 
@@ -37,7 +37,7 @@ fn change(sim: &SimHandle<Exchange>, i: u32) {
 }
 
 /// Applies every pending event; resubscribes on a gap. Returns the number of gaps seen.
-fn pump(rx: &mut UnboundedReceiver<SessionEvent>, books: &mut Books, handle: &SessionHandle) -> usize {
+fn pump(rx: &mut Receiver<SessionEvent>, books: &mut Books, handle: &SessionHandle) -> usize {
     let mut gaps = 0;
     while let Ok(ev) = rx.try_recv() {
         if let SessionEvent::Push(p) = ev {

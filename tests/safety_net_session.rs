@@ -18,7 +18,7 @@ fn with_cod(mut cfg: SessionConfig) -> SessionConfig {
 }
 
 /// Waits for the session's cancel-on-disconnect report: (active, code, detail).
-async fn cod_report(rx: &mut tokio::sync::mpsc::UnboundedReceiver<SessionEvent>) -> (bool, Option<i64>, String) {
+async fn cod_report(rx: &mut tokio::sync::mpsc::Receiver<SessionEvent>) -> (bool, Option<i64>, String) {
     match wait_for(rx, 10, "the cancel-on-disconnect report", |e| matches!(e, SessionEvent::CancelOnDisconnect { .. }))
         .await
     {

@@ -9,11 +9,11 @@
 mod support;
 
 use std::time::Duration;
+use tokio::sync::mpsc::Receiver;
 
 use cdc_engine::ws::{spawn, SessionEvent};
 use cdc_sim::SimConfig;
 use support::*;
-use tokio::sync::mpsc::UnboundedReceiver;
 
 const STEP: Duration = Duration::from_millis(100);
 
@@ -25,7 +25,7 @@ async fn settle() {
 }
 
 /// Advances virtual time by `total` in small steps, collecting the session's events.
-async fn advance(total: Duration, rx: &mut UnboundedReceiver<SessionEvent>, seen: &mut Vec<SessionEvent>) {
+async fn advance(total: Duration, rx: &mut Receiver<SessionEvent>, seen: &mut Vec<SessionEvent>) {
     let mut passed = Duration::ZERO;
     while passed < total {
         tokio::time::advance(STEP).await;
@@ -37,7 +37,7 @@ async fn advance(total: Duration, rx: &mut UnboundedReceiver<SessionEvent>, seen
     }
 }
 
-async fn ready(rx: &mut UnboundedReceiver<SessionEvent>) {
+async fn ready(rx: &mut Receiver<SessionEvent>) {
     let mut seen = Vec::new();
     for _ in 0..300 {
         advance(STEP, rx, &mut seen).await;

@@ -89,7 +89,7 @@ fn fail(part: &'static str, cause: impl std::fmt::Display) -> LoopbackError {
     LoopbackError { part, cause: cause.to_string() }
 }
 
-async fn wait_ready(rx: &mut mpsc::UnboundedReceiver<SessionEvent>, what: &'static str) -> Result<(), LoopbackError> {
+async fn wait_ready(rx: &mut mpsc::Receiver<SessionEvent>, what: &'static str) -> Result<(), LoopbackError> {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
         match tokio::time::timeout_at(deadline, rx.recv()).await {
@@ -248,6 +248,9 @@ pub async fn ws_throughput(frames: Arc<Vec<Vec<u8>>>) -> Result<f64, LoopbackErr
     .await?;
     let mut cfg = SessionConfig::market(&format!("ws://{addr}/"), Vec::new());
     cfg.connect_pause = Duration::from_millis(1);
+    // Throughput of the whole path, every frame counted: a queue that holds them all, so none
+    // is dropped for a reader that lags behind the blast.
+    cfg.event_capacity = frames.len() + 16;
     let (session, mut rx) = ws::spawn(cfg);
     let mut r = replayer();
     let (mut applied, mut first) = (0usize, None);

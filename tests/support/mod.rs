@@ -3,12 +3,12 @@
 #![allow(dead_code)]
 
 use std::time::Duration;
+use tokio::sync::mpsc::Receiver;
 
 use cdc_engine::protocol::Credentials;
 use cdc_engine::ws::{SessionConfig, SessionEvent};
 use cdc_sim::exchange::{Exchange, ExchangeConfig};
 use cdc_sim::{SimConfig, SimHandle};
-use tokio::sync::mpsc::UnboundedReceiver;
 
 pub const KEY: &str = "test_api_key_0001";
 pub const SECRET: &str = "test_api_secret_do_not_print_0001";
@@ -37,7 +37,7 @@ pub fn user_session(sim: &SimHandle<Exchange>) -> SessionConfig {
 
 /// Waits for the first event matching `pred`, skipping others; panics after `secs`.
 pub async fn wait_for(
-    rx: &mut UnboundedReceiver<SessionEvent>,
+    rx: &mut Receiver<SessionEvent>,
     secs: u64,
     what: &str,
     mut pred: impl FnMut(&SessionEvent) -> bool,

@@ -173,7 +173,10 @@ pub enum ConfigError {
     #[error("{0} is not set: export it (see README, Credentials)")]
     Missing(&'static str),
     /// A variable has whitespace around it.
-    #[error("{0} has leading or trailing whitespace (often a pasted newline); the exchange would answer 40101")]
+    #[error(
+        "{0} has leading or trailing whitespace (often a pasted newline); the exchange would answer {code}",
+        code = crate::protocol::code_names::UNAUTHORIZED
+    )]
     Whitespace(&'static str),
     /// Credentials refused.
     #[error(transparent)]

@@ -144,7 +144,10 @@ impl Router {
     async fn confirm(&self, oid: &str) -> PlaceOutcome {
         match self.lookup(oid).await {
             Lookup::Found(o) => placed(o),
-            Lookup::NotFound => PlaceOutcome::Unknown(format!("DUPLICATE_CLORDID (204) for {oid}, yet no such order")),
+            Lookup::NotFound => PlaceOutcome::Unknown(format!(
+                "DUPLICATE_CLORDID ({}) for {oid}, yet no such order",
+                crate::protocol::code_names::DUPLICATE_CLORDID
+            )),
             Lookup::Unknown(why) => PlaceOutcome::Unknown(why),
         }
     }

@@ -15,9 +15,9 @@ const STOP_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 /// The sessions part of the writer task.
 pub(crate) struct Sessions {
     pub(crate) user: SessionHandle,
-    pub(crate) user_rx: mpsc::UnboundedReceiver<SessionEvent>,
+    pub(crate) user_rx: mpsc::Receiver<SessionEvent>,
     pub(crate) market: Option<SessionHandle>,
-    pub(crate) market_rx: Option<mpsc::UnboundedReceiver<SessionEvent>>,
+    pub(crate) market_rx: Option<mpsc::Receiver<SessionEvent>>,
 }
 
 impl Sessions {
@@ -62,7 +62,7 @@ impl Sessions {
 }
 
 /// The next market event, or never when there is no market session.
-pub(crate) async fn recv_market(rx: &mut Option<mpsc::UnboundedReceiver<SessionEvent>>) -> Option<SessionEvent> {
+pub(crate) async fn recv_market(rx: &mut Option<mpsc::Receiver<SessionEvent>>) -> Option<SessionEvent> {
     match rx {
         Some(rx) => rx.recv().await,
         None => std::future::pending().await,

@@ -58,6 +58,11 @@ pub struct SessionConfig {
     pub answer_heartbeats: bool,
     /// Wire timings for measurement (`cdc-engine bench`); `None` in real use.
     pub wire_trace: Option<Arc<dyn super::WireTrace>>,
+    /// How many events wait for the reader at most. When the reader lags that far, a market
+    /// session drops data pushes (the newest wins; a book that misses a delta sees the gap and
+    /// is fetched afresh), while a user session stops reading the socket until there is room:
+    /// an order update or a fill is never dropped.
+    pub event_capacity: usize,
 }
 
 impl SessionConfig {
@@ -79,6 +84,7 @@ impl SessionConfig {
             clock: SystemClock::new(),
             answer_heartbeats: true,
             wire_trace: None,
+            event_capacity: 4096,
         }
     }
 

@@ -33,6 +33,10 @@ pub struct SessionHandle {
     pub(crate) cod_active: Arc<AtomicBool>,
     /// Becomes `true` when the session's task has ended (its sender drops if it panicked).
     pub(crate) ended: tokio::sync::watch::Receiver<bool>,
+    /// Set by [`SessionHandle::shutdown`]: a session waiting for its reader gives up then.
+    pub(crate) stop: Arc<tokio::sync::watch::Sender<bool>>,
+    /// Market pushes dropped because the reader lagged (see `SessionConfig::event_capacity`).
+    pub(crate) shed: Arc<AtomicU64>,
 }
 
 impl SessionHandle {
@@ -95,8 +99,14 @@ impl SessionHandle {
         let _ = ended.wait_for(|e| *e).await;
     }
 
+    /// How many market pushes were dropped because the reader lagged a whole queue behind.
+    pub fn dropped_pushes(&self) -> u64 {
+        self.shed.load(Ordering::Relaxed)
+    }
+
     /// Stops the session; pending requests fail with [`WsError::Disconnected`].
     pub fn shutdown(&self) {
+        let _ = self.stop.send(true);
         let _ = self.cmd_tx.send(Command::Shutdown);
     }
 

@@ -3,7 +3,7 @@
 //! correlates answers by id, drops a server silent for the liveness period, and on any drop
 //! fails pending requests at once and reconnects with jittered back-off.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -37,15 +37,24 @@ pub(crate) enum End {
 }
 
 /// Starts a session task; returns its handle and the stream of its events.
-pub fn spawn(cfg: SessionConfig) -> (SessionHandle, mpsc::UnboundedReceiver<SessionEvent>) {
+pub fn spawn(cfg: SessionConfig) -> (SessionHandle, mpsc::Receiver<SessionEvent>) {
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
-    let (ev_tx, ev_rx) = mpsc::unbounded_channel();
+    let (ev_tx, ev_rx) = mpsc::channel(cfg.event_capacity.max(1));
+    let (stop, stop_rx) = tokio::sync::watch::channel(false);
+    let shed = Arc::new(AtomicU64::new(0));
     // Ids start at the clock so that they stay unique across restarts of the process.
     let ids = Arc::new(AtomicU64::new(cfg.clock.now_ms()));
     let cod_active = Arc::new(AtomicBool::new(false));
     let (ended_tx, ended) = tokio::sync::watch::channel(false);
-    let handle =
-        SessionHandle { cmd_tx, ids: ids.clone(), timeout: cfg.request_timeout, cod_active: cod_active.clone(), ended };
+    let handle = SessionHandle {
+        cmd_tx,
+        ids: ids.clone(),
+        timeout: cfg.request_timeout,
+        cod_active: cod_active.clone(),
+        ended,
+        stop: Arc::new(stop),
+        shed: shed.clone(),
+    };
     let session = Session {
         backoff: Backoff::new(cfg.backoff_base, cfg.backoff_cap),
         auth_backoff: Backoff::new(cfg.auth_backoff_base, cfg.auth_backoff_cap),
@@ -58,6 +67,9 @@ pub fn spawn(cfg: SessionConfig) -> (SessionHandle, mpsc::UnboundedReceiver<Sess
         connections: 0,
         retry: Vec::new(),
         retry_at: None,
+        overflow: VecDeque::new(),
+        stop: stop_rx,
+        shed,
     };
     tokio::spawn(async move {
         session.run().await;
@@ -70,7 +82,7 @@ pub fn spawn(cfg: SessionConfig) -> (SessionHandle, mpsc::UnboundedReceiver<Sess
 pub(crate) struct Session {
     pub(crate) cfg: SessionConfig,
     pub(crate) cmd_rx: mpsc::UnboundedReceiver<Command>,
-    pub(crate) ev_tx: mpsc::UnboundedSender<SessionEvent>,
+    pub(crate) ev_tx: mpsc::Sender<SessionEvent>,
     pub(crate) ids: Arc<AtomicU64>,
     /// Whether the exchange confirmed cancel-on-disconnect on the current connection.
     pub(crate) cod_active: Arc<AtomicBool>,
@@ -81,6 +93,10 @@ pub(crate) struct Session {
     /// Channels refused for a transient reason (42901), subscribed again at `retry_at`.
     pub(crate) retry: Vec<String>,
     pub(crate) retry_at: Option<Instant>,
+    /// Events that found the reader's queue full, in order; sent before anything else is read.
+    overflow: VecDeque<SessionEvent>,
+    stop: tokio::sync::watch::Receiver<bool>,
+    shed: Arc<AtomicU64>,
 }
 
 impl Session {
@@ -93,6 +109,7 @@ impl Session {
                     let retry_in = self.backoff.next_delay();
                     tracing::info!(url = %self.cfg.url, %reason, ?retry_in, "disconnected");
                     self.emit(SessionEvent::Disconnected { reason, retry_in });
+                    self.drain().await;
                     retry_in
                 }
                 End::AuthFailed(error) => {
@@ -101,6 +118,7 @@ impl Session {
                     let retry_in = self.auth_backoff.next_delay();
                     tracing::error!(url = %self.cfg.url, %error, ?retry_in, "authentication failed");
                     self.emit(SessionEvent::AuthFailed { error, retry_in });
+                    self.drain().await;
                     retry_in
                 }
             };
@@ -110,9 +128,42 @@ impl Session {
         }
     }
 
-    pub(crate) fn emit(&self, ev: SessionEvent) {
-        // The owner may have gone; the session then just keeps the connection healthy.
-        let _ = self.ev_tx.send(ev);
+    /// Hands an event to the reader. With the reader's queue full, a market push is dropped
+    /// (counted) and anything else waits in order in `overflow`, which [`Session::drain`]
+    /// sends before the next frame is read: back-pressure, never a lost fill.
+    pub(crate) fn emit(&mut self, ev: SessionEvent) {
+        let sheddable = matches!(self.cfg.kind, SessionKind::Market) && matches!(ev, SessionEvent::Push(_));
+        if !self.overflow.is_empty() {
+            if sheddable {
+                self.shed.fetch_add(1, Ordering::Relaxed);
+            } else {
+                self.overflow.push_back(ev);
+            }
+            return;
+        }
+        match self.ev_tx.try_send(ev) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(_)) if sheddable => {
+                if self.shed.fetch_add(1, Ordering::Relaxed) == 0 {
+                    tracing::warn!(url = %self.cfg.url, "market data reader lags: dropping pushes until it catches up");
+                }
+            }
+            Err(mpsc::error::TrySendError::Full(ev)) => self.overflow.push_back(ev),
+            // The owner may have gone; the session then just keeps the connection healthy.
+            Err(mpsc::error::TrySendError::Closed(_)) => {}
+        }
+    }
+
+    /// Waits until the reader took every held-back event (or the session is told to stop, or
+    /// the reader is gone).
+    pub(crate) async fn drain(&mut self) {
+        while let Some(ev) = self.overflow.pop_front() {
+            let mut stop = self.stop.clone();
+            tokio::select! {
+                sent = self.ev_tx.send(ev) => if sent.is_err() { self.overflow.clear() },
+                _ = stop.wait_for(|s| *s) => self.overflow.clear(),
+            }
+        }
     }
 
     /// Waits out a back-off pause while still serving commands; false on shutdown.
@@ -160,6 +211,11 @@ impl Session {
     async fn serve(&mut self, link: &mut super::link::Link, mut stream: SplitStream<Ws>) -> End {
         let mut last_frame = Instant::now();
         loop {
+            if !self.overflow.is_empty() {
+                self.drain().await;
+                // Time spent waiting for the reader is not the server's silence.
+                last_frame = Instant::now();
+            }
             let liveness = last_frame + self.cfg.liveness;
             let phase_deadline = link.phase_deadline();
             let pace_wake = link.pace_wake();
