@@ -7,6 +7,8 @@
 pub const DUPLICATE_CLORDID: i64 = 204;
 /// 212: no order with this id.
 pub const INVALID_ORDERID: i64 = 212;
+/// 306: not enough available balance for the order.
+pub const INSUFFICIENT_AVAILABLE_BALANCE: i64 = 306;
 /// 316: no active order matches (it closed).
 pub const NO_ACTIVE_ORDER: i64 = 316;
 /// 40101: authentication failure.
@@ -35,6 +37,7 @@ mod tests {
             (DUPLICATE_CLORDID, "DUPLICATE_CLORDID"),
             (INVALID_ORDERID, "INVALID_ORDERID"),
             (NO_ACTIVE_ORDER, "NO_ACTIVE_ORDER"),
+            (INSUFFICIENT_AVAILABLE_BALANCE, "INSUFFICIENT_AVAILABLE_BALANCE"),
             (UNAUTHORIZED, "UNAUTHORIZED"),
             (UNAUTHORIZED_V2, "UNAUTHORIZED"),
             (NOT_FOUND, "NOT_FOUND"),

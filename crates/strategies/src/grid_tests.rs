@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::testkit::*;
+use cdc_engine::protocol::code_names;
 
 fn grid(extra: &str) -> Grid {
     let t = table("lower = \"49900\"\nupper = \"50100\"\nlevels = 5\norder_qty = \"0.002\"\n", extra);
@@ -75,7 +76,10 @@ fn cancelled_or_refused_levels_free_without_replacement() {
     let (mut h, mut g) = (Harness::new(), grid(""));
     let o = ladder(&mut h, &mut g);
     assert!(h.run(|c| g.on_order(c, &update(&o[0], "1", "CANCELED", "0"))).is_empty());
-    assert!(h.run(|c| g.on_refused(c, &refusal(&o[3], "insufficient balance", Some(306)))).is_empty());
+    assert!(h
+        .run(|c| g
+            .on_refused(c, &refusal(&o[3], "insufficient balance", Some(code_names::INSUFFICIENT_AVAILABLE_BALANCE))))
+        .is_empty());
     assert_eq!(g.occupied(), vec![false, true, false, true, false]);
 }
 

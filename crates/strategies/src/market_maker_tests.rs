@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::testkit::*;
+use cdc_engine::protocol::code_names;
 
 fn mm(extra: &str) -> MarketMaker {
     let base = "spread_bps = \"10\"\norder_qty = \"0.001\"\nmax_position = \"0.003\"\n\
@@ -130,7 +131,10 @@ fn stops_when_not_live_and_resumes() {
 fn a_refusal_pauses_then_the_side_is_quoted_again() {
     let (mut h, mut m) = (Harness::new(), mm(""));
     let (bid, _) = started(&mut h, &mut m);
-    assert!(h.run(|c| m.on_refused(c, &refusal(&bid, "insufficient balance", Some(306)))).is_empty());
+    assert!(h
+        .run(|c| m
+            .on_refused(c, &refusal(&bid, "insufficient balance", Some(code_names::INSUFFICIENT_AVAILABLE_BALANCE))))
+        .is_empty());
     assert!(h.run(|c| m.on_book(c, "BTC_USD", &book("49990", "50010"))).is_empty(), "paused");
     h.now_ms += 1_500;
     let i = h.run(|c| m.on_book(c, "BTC_USD", &book("49990", "50010")));

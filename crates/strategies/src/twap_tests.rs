@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::testkit::*;
+use cdc_engine::protocol::code_names;
 use cdc_engine::protocol::enums::OrderType;
 
 fn twap(extra: &str) -> Twap {
@@ -63,7 +64,7 @@ fn working_refused_and_short_slices_are_accounted_for() {
     let s2 = tick(&mut h, &mut w).unwrap();
     assert_eq!(s2.quantity, Some(d("0.0025")));
     // Slice 2 refused: slice 3 makes it up.
-    h.run(|c| w.on_refused(c, &refusal(&s2, "insufficient balance", Some(306))));
+    h.run(|c| w.on_refused(c, &refusal(&s2, "insufficient balance", Some(code_names::INSUFFICIENT_AVAILABLE_BALANCE))));
     execute(&mut h, &mut w, &s1, "1", "0.001"); // a market order that found little liquidity
     let s3 = tick(&mut h, &mut w).unwrap();
     assert_eq!(s3.quantity, Some(d("0.0065")), "0.0075 due, 0.001 done");

@@ -124,7 +124,7 @@ impl RestClient {
         };
         if response.code == code_names::TOO_MANY_REQUESTS {
             let pause = self.limiter.too_many(method);
-            tracing::warn!(method, ?pause, "42901 TOO_MANY_REQUESTS: backing off");
+            tracing::warn!(method, ?pause, code = response.code, "TOO_MANY_REQUESTS: backing off");
         } else {
             self.limiter.succeeded(method);
         }

@@ -6,6 +6,7 @@ use std::str::FromStr;
 use serde_json::json;
 
 use super::*;
+use crate::protocol::code_names;
 use crate::state::State;
 
 fn d(s: &str) -> Decimal {
@@ -129,8 +130,17 @@ fn a_refusal_drops_the_order_but_an_unknown_outcome_keeps_it_pending_until_it_ex
     let (mut own, mut next) = (OwnOrders::default(), 0);
     let a = place(&mut own, &mut next, bid("0.001"), 1);
     let b = place(&mut own, &mut next, bid("0.002"), 2);
-    let done =
-        own.on_refused(&refused(&a, bid("0.001"), "insufficient balance", RefusalCause::Exchange(306)), 1_000).unwrap();
+    let done = own
+        .on_refused(
+            &refused(
+                &a,
+                bid("0.001"),
+                "insufficient balance",
+                RefusalCause::Exchange(code_names::INSUFFICIENT_AVAILABLE_BALANCE),
+            ),
+            1_000,
+        )
+        .unwrap();
     assert_eq!((done.oid, done.order.tag), (a, 1));
     assert!(own
         .on_refused(&refused(&b, bid("0.002"), "outcome unknown: no answer", RefusalCause::Unknown), 1_000)
