@@ -82,7 +82,7 @@ impl Backoff {
         self.failures
     }
 
-    /// The cap.
+    /// The longest delay this policy returns, however many failures came before.
     pub fn cap(&self) -> Duration {
         self.cap
     }

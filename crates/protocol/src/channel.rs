@@ -26,7 +26,7 @@ pub enum Channel {
     UserTransactions,
     /// `book.{instrument}.{depth}`
     Book {
-        /// Instrument.
+        /// The instrument whose book it is.
         instrument: InstrumentName,
         /// Depth, e.g. 10 or 50.
         depth: u32,
@@ -39,7 +39,7 @@ pub enum Channel {
     Candlestick {
         /// Timeframe, e.g. `1m`.
         timeframe: String,
-        /// Instrument.
+        /// The instrument whose candles they are.
         instrument: InstrumentName,
     },
     /// Any other channel, kept as its name.

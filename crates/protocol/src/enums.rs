@@ -104,7 +104,7 @@ wire_enum!(
 );
 
 wire_enum!(
-    /// Time in force.
+    /// How long an order may work: until cancelled, or only for what fills at once.
     TimeInForce {
         /// Rests until cancelled (the default).
         GoodTillCancel => "GOOD_TILL_CANCEL",
@@ -124,9 +124,9 @@ wire_enum!(
         SmartPostOnly => "SMART_POST_ONLY",
         /// Only reduces a position.
         ReduceOnly => "REDUCE_ONLY",
-        /// Isolated margin.
+        /// Traded on an isolated-margin position rather than the cross-margin account.
         IsolatedMargin => "ISOLATED_MARGIN",
-        /// Margin order.
+        /// A margin (borrowing) order of the spot market.
         MarginOrder => "MARGIN_ORDER",
         /// A liquidation order (responses only).
         Liquidation => "LIQUIDATION",
@@ -146,9 +146,9 @@ wire_enum!(
         Filled => "FILLED",
         /// Cancelled, possibly after partial fills.
         Canceled => "CANCELED",
-        /// Rejected.
+        /// Refused by the exchange after it was accepted for processing; nothing of it traded.
         Rejected => "REJECTED",
-        /// Expired.
+        /// It expired: its time in force or expiry ran out before it filled.
         Expired => "EXPIRED",
     }
 );

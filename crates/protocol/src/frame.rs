@@ -33,7 +33,7 @@ pub enum Frame {
 pub struct Response {
     /// The request id, or -1.
     pub id: i64,
-    /// The method.
+    /// The method answered, e.g. `private/create-order`.
     pub method: String,
     /// `0` or a reason code.
     pub code: i64,

@@ -24,7 +24,7 @@ pub enum BookMode {
 /// What one book subscriber has been sent.
 #[derive(Debug, Clone)]
 pub struct BookSub {
-    /// The instrument.
+    /// The instrument whose book is followed.
     pub instrument: String,
     /// 10 or 50.
     pub depth: usize,

@@ -37,7 +37,7 @@ pub struct Opened {
 }
 
 impl Opened {
-    /// Now.
+    /// Stamps the connection as opened at this moment (monotonic and wall clock).
     pub fn now() -> Self {
         Opened { at: Instant::now(), wall_ms: system_now_ms() }
     }

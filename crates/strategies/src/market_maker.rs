@@ -107,7 +107,7 @@ struct Basis {
     inventory: Decimal,
 }
 
-/// The market maker.
+/// One bid and one ask around the mid, shifted against its inventory (see the module docs).
 pub struct MarketMaker {
     p: MmParams,
     orders: OwnOrders<Basis>,

@@ -73,7 +73,7 @@ pub enum Leg {
     Exit,
 }
 
-/// The dip buyer.
+/// The strategy: its settings, the venue's ticks, its orders and what it saw of the market.
 pub struct DipBuyer {
     s: Settings,
     /// Price and quantity ticks, the venue's (set in `configure`).

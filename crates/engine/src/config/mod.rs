@@ -164,7 +164,7 @@ pub enum ConfigError {
     UnknownEnvironmentInFile {
         /// The file.
         path: String,
-        /// The profile.
+        /// The profile whose `environment` it is.
         profile: String,
         /// The value found.
         value: String,

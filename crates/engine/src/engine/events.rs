@@ -14,7 +14,7 @@ pub enum EngineEvent {
     Fill(Box<Trade>),
     /// A currency's balance changed.
     Balance {
-        /// Currency.
+        /// The currency whose balance changed, e.g. `USD`.
         currency: String,
         /// Its new balance.
         balance: Balance,

@@ -13,7 +13,7 @@ use crate::rest::{RestClient, RestError};
 /// What the exchange says the account is.
 #[derive(Debug, Default)]
 pub struct Snapshot {
-    /// Open orders.
+    /// Every order the exchange holds open for the account.
     pub open_orders: Vec<Order>,
     /// Orders we thought open that are not: their final state.
     pub closed: Vec<Order>,
@@ -21,7 +21,7 @@ pub struct Snapshot {
     pub trades: Vec<Trade>,
     /// The balance summary.
     pub balance: Option<BalanceSummary>,
-    /// Positions.
+    /// The account's positions as the exchange reports them (empty for a spot-only account).
     pub positions: Vec<Position>,
     /// Where `get-trades` could not return every fill (more than a page of one instrument's
     /// fills at one nanosecond): fills there may be missing. Each names the instrument and time.

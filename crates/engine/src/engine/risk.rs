@@ -62,7 +62,7 @@ pub enum RiskRefusal {
         "position in {instrument} is {held} and would reach {after} with this order and the working ones, limit {max}"
     )]
     Position {
-        /// The instrument.
+        /// The instrument whose position limit it would break.
         instrument: String,
         /// The position now.
         held: Decimal,
@@ -80,11 +80,11 @@ pub enum RiskRefusal {
     /// The quantity is below the instrument's quantity tick.
     #[error("quantity {qty} is below {instrument}'s quantity tick {tick}: the smallest order is {tick}")]
     BelowQtyTick {
-        /// The instrument.
+        /// The instrument whose tick it is.
         instrument: String,
         /// The quantity asked for.
         qty: Decimal,
-        /// The tick.
+        /// The instrument's quantity tick: the smallest order it takes.
         tick: Decimal,
     },
 }

@@ -24,7 +24,7 @@ pub struct FillRecord {
     pub quantity: Decimal,
     /// Fee as a positive cost (the wire's `fees` negated).
     pub fee: Decimal,
-    /// Fee currency.
+    /// The currency the fee was charged in (the base for a buy, the quote for a sell, usually).
     pub fee_currency: Option<String>,
     /// Fill time in ns (`create_time_ns`, else `create_time` ms scaled); `0` when the trade had
     /// no time. Stored as a SQLite INTEGER (i64), which holds ns times until the year 2262.

@@ -18,7 +18,7 @@ use crate::protocol::requests::RateClass;
 pub struct Limit {
     /// Requests allowed per period.
     pub count: usize,
-    /// The period.
+    /// The window in which at most `count` requests may arrive.
     pub period: Duration,
 }
 

@@ -27,7 +27,7 @@ pub enum ConfigError {
     /// ticks).
     #[error("{instrument}: {problem}")]
     Instrument {
-        /// The instrument.
+        /// The instrument as the strategy names it.
         instrument: String,
         /// What is wrong and what to choose instead.
         problem: String,

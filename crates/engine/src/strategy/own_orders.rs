@@ -25,7 +25,7 @@ const RECENT: usize = 256;
 /// One order of the strategy, with the strategy's own tag (e.g. a grid level).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tracked<T> {
-    /// Side.
+    /// Buy or sell, as placed.
     pub side: Side,
     /// Limit price (None: market).
     pub price: Option<Decimal>,

@@ -22,16 +22,16 @@ pub struct PositionBalance {
     /// Locked in orders.
     #[serde(default, deserialize_with = "num::decimal_or_zero")]
     pub reserved_qty: Decimal,
-    /// Market value.
+    /// What the holding is worth at the current price, in USD.
     #[serde(default, deserialize_with = "num::opt_decimal")]
     pub market_value: Option<Decimal>,
     /// Usable as collateral.
     #[serde(default, deserialize_with = "num::opt_bool")]
     pub collateral_eligible: Option<bool>,
-    /// Haircut.
+    /// The share of the market value not counted as collateral (0.1 is 10 %).
     #[serde(default, deserialize_with = "num::opt_decimal")]
     pub haircut: Option<Decimal>,
-    /// Collateral amount.
+    /// What the holding counts for as collateral, in USD: its market value less the haircut.
     #[serde(default, deserialize_with = "num::opt_decimal")]
     pub collateral_amount: Option<Decimal>,
     /// Withdrawable.
@@ -114,16 +114,16 @@ pub struct Position {
     /// Instrument type, e.g. `PERPETUAL_SWAP`.
     #[serde(default, rename = "type")]
     pub kind: Option<String>,
-    /// Cost.
+    /// What the position cost to build, in the settlement currency.
     #[serde(default, deserialize_with = "num::opt_decimal")]
     pub cost: Option<Decimal>,
-    /// Open position PnL.
+    /// Unrealised PnL of the open position, in the settlement currency.
     #[serde(default, deserialize_with = "num::opt_decimal")]
     pub open_position_pnl: Option<Decimal>,
     /// Open position cost.
     #[serde(default, deserialize_with = "num::opt_decimal")]
     pub open_pos_cost: Option<Decimal>,
-    /// Session PnL.
+    /// PnL since the exchange's current settlement session began.
     #[serde(default, deserialize_with = "num::opt_decimal")]
     pub session_pnl: Option<Decimal>,
     /// Last update, ms.

@@ -15,7 +15,7 @@ use crate::num;
 /// delta deletes the level. The order count may be `0` (a known exchange issue) or absent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BookLevel {
-    /// Price.
+    /// The level's price.
     pub price: Decimal,
     /// New absolute quantity at that price.
     pub quantity: Decimal,
@@ -127,7 +127,7 @@ pub struct BookDelta {
 /// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Ticker {
-    /// Instrument.
+    /// The instrument the row describes (`i` on the wire).
     #[serde(rename = "i", default)]
     pub instrument: Option<InstrumentName>,
     /// 24 h high.
@@ -142,16 +142,16 @@ pub struct Ticker {
     /// 24 h change (a fraction, UNCONFIRMED).
     #[serde(rename = "c", default, deserialize_with = "num::opt_decimal")]
     pub change: Option<Decimal>,
-    /// Best bid.
+    /// Highest bid price (`b`).
     #[serde(rename = "b", default, deserialize_with = "num::opt_decimal")]
     pub best_bid: Option<Decimal>,
-    /// Best bid size.
+    /// Quantity bid at the best bid (`bs`).
     #[serde(rename = "bs", default, deserialize_with = "num::opt_decimal")]
     pub best_bid_size: Option<Decimal>,
-    /// Best ask.
+    /// Lowest ask price (`k`).
     #[serde(rename = "k", default, deserialize_with = "num::opt_decimal")]
     pub best_ask: Option<Decimal>,
-    /// Best ask size.
+    /// Quantity offered at the best ask (`ks`).
     #[serde(rename = "ks", default, deserialize_with = "num::opt_decimal")]
     pub best_ask_size: Option<Decimal>,
     /// 24 h volume.
@@ -160,7 +160,7 @@ pub struct Ticker {
     /// 24 h value in USD.
     #[serde(rename = "vv", default, deserialize_with = "num::opt_decimal")]
     pub volume_value: Option<Decimal>,
-    /// Open interest.
+    /// Contracts open, for derivatives (`oi`).
     #[serde(rename = "oi", default, deserialize_with = "num::opt_decimal")]
     pub open_interest: Option<Decimal>,
     /// Time, ms.
@@ -176,7 +176,7 @@ pub struct Ticker {
 /// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct PublicTrade {
-    /// Trade id.
+    /// The exchange's id of the trade (`d`), unique per instrument.
     #[serde(rename = "d", deserialize_with = "num::text")]
     pub trade_id: String,
     /// Time, ms.
@@ -185,19 +185,19 @@ pub struct PublicTrade {
     /// Time, ns (REST).
     #[serde(rename = "tn", default, deserialize_with = "num::opt_text")]
     pub time_ns: Option<String>,
-    /// Price.
+    /// Price it traded at (`p`).
     #[serde(rename = "p", deserialize_with = "num::decimal")]
     pub price: Decimal,
-    /// Quantity.
+    /// Quantity traded (`q`), in the base currency or in contracts.
     #[serde(rename = "q", deserialize_with = "num::decimal")]
     pub quantity: Decimal,
     /// Taker side.
     #[serde(rename = "s")]
     pub side: Side,
-    /// Instrument.
+    /// The instrument traded (`i`).
     #[serde(rename = "i")]
     pub instrument: InstrumentName,
-    /// Match id.
+    /// Id of the match the trade belongs to (`m`).
     #[serde(rename = "m", default, deserialize_with = "num::opt_text")]
     pub match_id: Option<String>,
 }
@@ -209,19 +209,19 @@ pub struct PublicTrade {
 /// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Candle {
-    /// Open.
+    /// First price of the interval (`o`).
     #[serde(rename = "o", deserialize_with = "num::decimal")]
     pub open: Decimal,
-    /// High.
+    /// Highest price of the interval (`h`).
     #[serde(rename = "h", deserialize_with = "num::decimal")]
     pub high: Decimal,
-    /// Low.
+    /// Lowest price of the interval (`l`).
     #[serde(rename = "l", deserialize_with = "num::decimal")]
     pub low: Decimal,
-    /// Close.
+    /// Last price of the interval (`c`).
     #[serde(rename = "c", deserialize_with = "num::decimal")]
     pub close: Decimal,
-    /// Volume.
+    /// Quantity traded in the interval (`v`).
     #[serde(rename = "v", deserialize_with = "num::decimal")]
     pub volume: Decimal,
     /// Start, ms.
@@ -244,7 +244,7 @@ pub struct Instrument {
     /// `CCY_PAIR`, `PERPETUAL_SWAP`, `FUTURE`, ...
     #[serde(default)]
     pub inst_type: Option<String>,
-    /// Display name.
+    /// The name the exchange shows people, e.g. `BTC/USD`.
     #[serde(default)]
     pub display_name: Option<String>,
     /// Base currency.
@@ -256,7 +256,7 @@ pub struct Instrument {
     /// Price decimals.
     #[serde(default, deserialize_with = "num::opt_u64")]
     pub quote_decimals: Option<u64>,
-    /// Quantity decimals.
+    /// Decimal places a quantity may have.
     #[serde(default, deserialize_with = "num::opt_u64")]
     pub quantity_decimals: Option<u64>,
     /// Price tick.
@@ -277,7 +277,7 @@ pub struct Instrument {
     /// Underlying.
     #[serde(default)]
     pub underlying_symbol: Option<String>,
-    /// Contract size.
+    /// Base units one contract stands for (derivatives).
     #[serde(default, deserialize_with = "num::opt_decimal")]
     pub contract_size: Option<Decimal>,
 }

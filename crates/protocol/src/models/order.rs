@@ -74,7 +74,7 @@ order_and_wire! {
         /// Order type; older captures call it `type`, which decoding moves here.
         #[serde(default, deserialize_with = "OrderType::opt")]
         pub order_type: Option<OrderType>,
-        /// Time in force.
+        /// How long the order may work (`GOOD_TILL_CANCEL`, `IMMEDIATE_OR_CANCEL`, `FILL_OR_KILL`).
         #[serde(default, deserialize_with = "TimeInForce::opt")]
         pub time_in_force: Option<TimeInForce>,
         /// Buy or sell.
@@ -91,10 +91,10 @@ order_and_wire! {
         /// Ordered value.
         #[serde(default, deserialize_with = "num::opt_decimal")]
         pub order_value: Option<Decimal>,
-        /// Maker fee rate.
+        /// Fee rate charged when the order adds liquidity.
         #[serde(default, deserialize_with = "num::opt_decimal")]
         pub maker_fee_rate: Option<Decimal>,
-        /// Taker fee rate.
+        /// Fee rate charged when the order takes liquidity.
         #[serde(default, deserialize_with = "num::opt_decimal")]
         pub taker_fee_rate: Option<Decimal>,
         /// Average fill price, `0` until filled.
@@ -106,10 +106,10 @@ order_and_wire! {
         /// Cumulative filled value.
         #[serde(default, deserialize_with = "num::opt_decimal")]
         pub cumulative_value: Option<Decimal>,
-        /// Cumulative fee.
+        /// Fees charged on the order's fills so far.
         #[serde(default, deserialize_with = "num::opt_decimal")]
         pub cumulative_fee: Option<Decimal>,
-        /// Status.
+        /// Where the order is in its lifecycle (never moves backwards in the engine's state).
         pub status: OrderStatus,
         /// Reason code of a rejection or cancel, e.g. `"43012"` (also sent as `reject_reason`).
         #[serde(default, deserialize_with = "num::opt_text")]

@@ -30,7 +30,7 @@ impl OrderRef {
 pub struct CreateOrder {
     /// Instrument.
     pub instrument_name: InstrumentName,
-    /// Side.
+    /// Buy or sell.
     pub side: Side,
     /// `LIMIT` or `MARKET`.
     pub order_type: OrderType,
@@ -149,9 +149,9 @@ pub struct AmendOrder {
     pub target: OrderRef,
     /// A new client id, optional.
     pub client_oid: Option<ClientOrderId>,
-    /// New price.
+    /// The price the order should have from now on (required even when unchanged).
     pub new_price: Decimal,
-    /// New quantity.
+    /// The quantity the order should have from now on (required even when unchanged).
     pub new_quantity: Decimal,
 }
 

@@ -74,9 +74,9 @@ impl Default for ExchangeConfig {
 /// The first order id handed out; ids then increase by one (orders of the user and of the
 /// participants share the sequence).
 const FIRST_ORDER_ID: u64 = 5_755_600_460_443_882_762;
-/// The first trade id.
+/// Trade ids count up from here (ids shaped like the exchange's 19-digit ones).
 const FIRST_TRADE_ID: u64 = 5_755_600_460_443_000_001;
-/// The first match id.
+/// Match ids count up from here.
 const FIRST_MATCH_ID: u64 = 4_611_686_018_427_387_904;
 
 /// The simulated exchange: one account, the listed spot pairs, and their markets.

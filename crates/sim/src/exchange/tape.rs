@@ -22,7 +22,7 @@ pub(crate) struct PublicTrade {
     pub match_id: u64,
     /// Time in ns (`tn`; `t` is this in ms).
     pub ns: u64,
-    /// Price.
+    /// Price the trade printed at.
     pub price: Decimal,
     /// Quantity.
     pub qty: Decimal,
