@@ -69,9 +69,20 @@ impl Host {
     /// A new fill of strategy `i`'s order, counted into its position.
     pub(crate) fn own_fill(&mut self, i: usize, t: &Trade) {
         let signed = if t.side == Side::Sell { -t.traded_quantity } else { t.traded_quantity };
-        if let Some(p) = self.positions.get_mut(i) {
-            *p.entry(t.instrument_name.to_string()).or_default() += signed;
+        let Some(p) = self.positions.get_mut(i) else { return };
+        // Per fill: no allocation once the instrument is known.
+        match p.get_mut(t.instrument_name.as_str()) {
+            Some(q) => *q += signed,
+            None => drop(p.insert(t.instrument_name.to_string(), signed)),
         }
+    }
+
+    /// Strategy `i`'s own position by instrument, sorted by name.
+    pub(crate) fn positions(&self, i: usize) -> Vec<(String, Decimal)> {
+        let mut v: Vec<(String, Decimal)> =
+            self.positions.get(i).into_iter().flatten().map(|(k, q)| (k.clone(), q.normalize())).collect();
+        v.sort();
+        v
     }
 
     /// How many strategies (halted ones included).

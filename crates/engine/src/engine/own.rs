@@ -156,9 +156,8 @@ impl Task {
                 strategy = %self.host.tag(i), open = resumed.open_orders.len(), fills = resumed.fills.len(),
                 "resuming from earlier runs"
             );
-            let mut pnl = crate::pnl::Pnl::default();
-            resumed.fills.iter().for_each(|t| pnl.apply_trade(t));
-            let position = pnl.by_instrument.iter().map(|(k, p)| (k.clone(), p.position.normalize())).collect();
+            // The host has counted these fills already (journal at boot, the gap as applied).
+            let position = self.host.positions(i);
             self.dispatch_one(i, |s, ctx| s.on_resume(ctx, &resumed));
             let strategy = self.host.name(i);
             let (open_orders, fills) = (resumed.open_orders.len(), resumed.fills.len());

@@ -39,14 +39,6 @@ impl ConfigError {
     pub fn parameter(key: impl Into<String>, problem: impl Into<String>) -> Self {
         ConfigError::Parameter { key: key.into(), problem: problem.into() }
     }
-
-    /// The parameter to change, when one is to blame.
-    pub fn key(&self) -> Option<&str> {
-        match self {
-            ConfigError::UnknownParameter { key, .. } | ConfigError::Parameter { key, .. } => Some(key),
-            ConfigError::Instrument { .. } => None,
-        }
-    }
 }
 
 #[cfg(test)]
@@ -58,10 +50,9 @@ mod tests {
         let unknown =
             ConfigError::UnknownParameter { key: "sprd".into(), known: vec!["spread_bps".into(), "qty".into()] };
         assert_eq!(unknown.to_string(), "unknown parameter `sprd`; known parameters: spread_bps, qty");
-        assert_eq!(unknown.key(), Some("sprd"));
         let bad = ConfigError::parameter("qty", "must be > 0, got -1");
         assert_eq!(bad.to_string(), "qty must be > 0, got -1");
         let inst = ConfigError::Instrument { instrument: "FOO".into(), problem: "has no usable ticks".into() };
-        assert_eq!((inst.to_string().as_str(), inst.key()), ("FOO: has no usable ticks", None));
+        assert_eq!(inst.to_string(), "FOO: has no usable ticks");
     }
 }
