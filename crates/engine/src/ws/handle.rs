@@ -124,6 +124,6 @@ impl SessionHandle {
 
 /// The wire names of `channels`: the session tracks subscriptions by the names the exchange
 /// answers with.
-fn names(channels: &[Channel]) -> Vec<String> {
+pub(crate) fn names(channels: &[Channel]) -> Vec<String> {
     channels.iter().map(ToString::to_string).collect()
 }

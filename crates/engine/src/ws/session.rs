@@ -58,7 +58,7 @@ pub fn spawn(cfg: SessionConfig) -> (SessionHandle, mpsc::Receiver<SessionEvent>
     let session = Session {
         backoff: Backoff::new(cfg.backoff_base, cfg.backoff_cap),
         auth_backoff: Backoff::new(cfg.auth_backoff_base, cfg.auth_backoff_cap),
-        subs: Subscriptions::new(&cfg.channels.iter().map(ToString::to_string).collect::<Vec<_>>()),
+        subs: Subscriptions::new(&super::handle::names(&cfg.channels)),
         cfg,
         cmd_rx,
         ev_tx,
