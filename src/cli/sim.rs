@@ -43,6 +43,10 @@ pub struct SimArgs {
     /// No synthetic participants: the book only moves with your orders.
     #[arg(long)]
     quiet_market: bool,
+    /// Milliseconds between funding payments on perpetual positions (the exchange: one hour).
+    /// Smaller values run funding faster for tests and demos.
+    #[arg(long, default_value_t = 3_600_000, value_parser = clap::value_parser!(u64).range(1..))]
+    funding_interval_ms: u64,
 }
 
 /// Parsed `--balance` value.
@@ -105,8 +109,12 @@ pub async fn run(args: SimArgs) -> anyhow::Result<()> {
     if key.trim().is_empty() || secret.trim().is_empty() {
         bail!("--api-key and --api-secret must not be empty");
     }
-    let mut core =
-        ExchangeConfig { seed: args.seed, synthetic_market: !args.quiet_market, ..ExchangeConfig::default() };
+    let mut core = ExchangeConfig {
+        seed: args.seed,
+        synthetic_market: !args.quiet_market,
+        funding_interval_ms: args.funding_interval_ms,
+        ..ExchangeConfig::default()
+    };
     if let Some(Balances(b)) = args.balance {
         core.balances = b;
     }

@@ -23,6 +23,7 @@ import ccxt
 import ccxt.pro
 
 SYMBOL = "BTC/USD"
+PERP = "BTC/USD:USD"  # ccxt's unified name of BTCUSD-PERP
 TIMEOUT = 15.0  # seconds, for any single network call or wait
 
 results = []  # (name, ok, detail)
@@ -275,6 +276,50 @@ async def wait_subscribed(pro, channels):
         await asyncio.sleep(0.05)
 
 
+def open_contracts(ex):
+    return [p for p in ex.fetch_positions([PERP]) if p["contracts"]]
+
+
+def perp_checks(ex):
+    markets = ex.load_markets()
+    m = markets.get(PERP)
+    require("load_markets: BTC/USD:USD is a linear USD-settled swap",
+            m and m["swap"] and m["linear"] and m["settle"] == "USD" and m["id"] == "BTCUSD-PERP", str(m)[:300])
+    check("load_markets: the swap's contract size, tick and leverage cap",
+          m["contractSize"] == 1 and m["precision"]["price"] == 0.1 and m["limits"]["leverage"]["max"] == 100,
+          str((m["contractSize"], m["precision"], m["limits"]["leverage"])))
+    check("load_markets: ETH/USD:USD is listed too", "ETH/USD:USD" in markets)
+    require("fetch_positions: flat before trading", not open_contracts(ex))
+
+    bought = ex.create_order(PERP, "market", "buy", 0.01)
+    require("create_order (market, swap): an order id comes back", bought.get("id"), str(bought)[:300])
+    pos = wait_until("fetch_positions: the position appears", lambda: open_contracts(ex))
+    p = pos[0]
+    check("fetch_positions: long 0.01 contracts of BTC/USD:USD",
+          p["symbol"] == PERP and p["side"] == "long" and p["contracts"] == 0.01, str(p)[:300])
+
+    row = ex.fetch_balance()["info"]["result"]["data"][0]
+    fields = ["total_available_balance", "total_margin_balance", "total_initial_margin",
+              "total_maintenance_margin", "total_position_cost", "total_session_unrealized_pnl"]
+    check("fetch_balance: the margin fields, initial margin held by the position",
+          all(f in row for f in fields) and Decimal(row["total_initial_margin"]) > 0
+          and Decimal(row["total_maintenance_margin"]) > 0, str({f: row.get(f) for f in fields}))
+
+    bid = ex.fetch_ticker(PERP)["bid"]
+    stop = float(ex.price_to_precision(PERP, bid * 0.9))
+    sl = ex.create_order(PERP, "market", "sell", 0.01, None, {"stopLossPrice": stop})
+    require("create_order (stopLossPrice): an order id comes back", sl.get("id"), str(sl)[:300])
+    got = ex.fetch_order(sl["id"], PERP)
+    check("fetch_order: a STOP_LOSS waiting at its trigger price",
+          got["info"].get("order_type") == "STOP_LOSS" and Decimal(got["info"].get("ref_price", "0")) == Decimal(str(stop)),
+          str(got["info"])[:300])
+    check("fetch_open_orders: lists the stop-loss", sl["id"] in [o["id"] for o in ex.fetch_open_orders(PERP)])
+    ex.cancel_order(sl["id"], PERP)
+    ex.create_order(PERP, "market", "sell", 0.01)
+    wait_until("fetch_positions: flat after selling back", lambda: not open_contracts(ex))
+    check("fetch_positions: flat after selling back", True)
+
+
 async def ws_main(http_base, ws_base, key, secret):
     pro = configure(ccxt.pro.cryptocom({"apiKey": key, "secret": secret}), http_base, ws_base)
     pro.verbose = bool(os.environ.get("CCXT_VERBOSE"))
@@ -299,6 +344,7 @@ def main():
     rest = configure(ccxt.cryptocom({"apiKey": key, "secret": secret}), http_base, ws_base)
     for name, step in [("REST market data", lambda: rest_checks(rest)),
                        ("REST orders", lambda: order_checks(rest)),
+                       ("REST perpetuals", lambda: perp_checks(rest)),
                        ("WebSocket", lambda: asyncio.run(ws_main(http_base, ws_base, key, secret)))]:
         try:
             step()

@@ -11,9 +11,8 @@ pub enum ChanKind {
     UserTrade,
     /// `user.balance`.
     UserBalance,
-    /// `user.positions`.
-    UserPositions,
-    /// Documented user channels the simulator accepts but never feeds.
+    /// `user.positions`, `user.position_balance`, `user.advance.order[.instr]`,
+    /// `user.transactions`, `user.account_risk`: data from the venue's `channel_data`.
     UserOther,
     /// `book.{instr}.{depth}`.
     Book {
@@ -24,6 +23,9 @@ pub enum ChanKind {
     Ticker,
     /// `trade.{instr}`.
     Trade,
+    /// `mark.`, `index.`, `funding.`, `estimatedfunding.`, `settlement.{instr}`, and
+    /// `candlestick.{interval}.{instr}` (the interval in [`Channel::interval`]).
+    MarketOther,
 }
 
 /// A parsed channel name.
@@ -37,26 +39,21 @@ pub struct Channel {
     pub instrument: Option<String>,
     /// What it carries.
     pub kind: ChanKind,
+    /// A candlestick's interval, e.g. `1m`.
+    pub interval: Option<String>,
 }
 
 impl Channel {
     /// Whether it belongs on the User API server (else the Market Data server).
     pub fn is_user(&self) -> bool {
-        matches!(
-            self.kind,
-            ChanKind::UserOrder
-                | ChanKind::UserTrade
-                | ChanKind::UserBalance
-                | ChanKind::UserPositions
-                | ChanKind::UserOther
-        )
+        matches!(self.kind, ChanKind::UserOrder | ChanKind::UserTrade | ChanKind::UserBalance | ChanKind::UserOther)
     }
 }
 
 /// User channels without an instrument suffix that the docs list; fed or not.
 const USER_PLAIN: [(&str, ChanKind); 6] = [
     ("user.balance", ChanKind::UserBalance),
-    ("user.positions", ChanKind::UserPositions),
+    ("user.positions", ChanKind::UserOther),
     ("user.transactions", ChanKind::UserOther),
     ("user.account_risk", ChanKind::UserOther),
     ("user.position_balance", ChanKind::UserOther),
@@ -70,11 +67,35 @@ const USER_INSTR: [(&str, ChanKind); 3] = [
     ("user.advance.order", ChanKind::UserOther),
 ];
 
+/// Per-instrument market channels beyond books, tickers and trades (§5.5).
+const MARKET_OTHER: [&str; 5] = ["mark", "index", "funding", "estimatedfunding", "settlement"];
+
+/// Book depths accepted: 10 and 50 as documented, and 150, which older docs allowed for
+/// snapshots (§5.1; refused with deltas at subscribe time).
+pub const BOOK_DEPTHS: [usize; 3] = [10, 50, 150];
+
 /// Parses a channel name; `None` for names the exchange does not know.
 pub fn parse_channel(name: &str) -> Option<Channel> {
     let make = |family, instrument: Option<&str>, kind| {
-        Some(Channel { name: name.to_string(), family, instrument: instrument.map(str::to_string), kind })
+        Some(Channel {
+            name: name.to_string(),
+            family,
+            instrument: instrument.map(str::to_string),
+            kind,
+            interval: None,
+        })
     };
+    if let Some(rest) = name.strip_prefix("candlestick.") {
+        let (interval, instr) = rest.split_once('.')?;
+        let mut ch = make("candlestick", Some(instr), ChanKind::MarketOther)?;
+        ch.interval = Some(interval.to_string());
+        return valid_instrument(instr).then_some(ch);
+    }
+    for family in MARKET_OTHER {
+        if let Some(instr) = name.strip_prefix(family).and_then(|r| r.strip_prefix('.')) {
+            return valid_instrument(instr).then(|| make(family, Some(instr), ChanKind::MarketOther)).flatten();
+        }
+    }
     if let Some((family, kind)) = USER_PLAIN.iter().find(|(f, _)| *f == name) {
         return make(family, None, *kind);
     }
@@ -88,7 +109,7 @@ pub fn parse_channel(name: &str) -> Option<Channel> {
     }
     if let Some(rest) = name.strip_prefix("book.") {
         let (instr, depth) = rest.rsplit_once('.')?;
-        let depth: usize = depth.parse().ok().filter(|d| *d == 10 || *d == 50)?;
+        let depth: usize = depth.parse().ok().filter(|d| BOOK_DEPTHS.contains(d))?;
         return valid_instrument(instr).then(|| make("book", Some(instr), ChanKind::Book { depth })).flatten();
     }
     for (prefix, family, kind) in [("ticker.", "ticker", ChanKind::Ticker), ("trade.", "trade", ChanKind::Trade)] {
@@ -118,13 +139,27 @@ mod tests {
         assert_eq!(parse_channel("book.BTC_USD.50").map(|c| c.kind), Some(ChanKind::Book { depth: 50 }));
         assert_eq!(parse_channel("ticker.BTC_USD").map(|c| c.family), Some("ticker"));
         assert!(parse_channel("user.advance.order.BTC_USD").is_some());
+        let c = parse_channel("candlestick.1m.BTCUSD-PERP").unwrap_or_else(|| panic!("parse"));
+        assert_eq!(
+            (c.family, c.interval.as_deref(), c.instrument.as_deref()),
+            ("candlestick", Some("1m"), Some("BTCUSD-PERP"))
+        );
+        assert_eq!(parse_channel("mark.BTCUSD-PERP").map(|c| c.family), Some("mark"));
+        assert_eq!(parse_channel("book.BTC_USD.150").map(|c| c.kind), Some(ChanKind::Book { depth: 150 }));
     }
 
     #[test]
     fn refuses_unknown_shapes() {
-        for bad in
-            ["book.BTC_USD", "book.BTC_USD.150", "user.orders", "ticker.", "candles.X", "user.order.", "trade.a b"]
-        {
+        for bad in [
+            "book.BTC_USD",
+            "book.BTC_USD.20",
+            "user.orders",
+            "ticker.",
+            "candles.X",
+            "user.order.",
+            "trade.a b",
+            "mark.",
+        ] {
             assert_eq!(parse_channel(bad), None, "{bad}");
         }
     }

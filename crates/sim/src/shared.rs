@@ -91,12 +91,27 @@ impl Shared {
         }
         let conns = self.hub.all();
         let mut books_done: Vec<String> = Vec::new();
+        let mut candles_done: Vec<String> = Vec::new();
         for event in events {
             match event {
-                SimEvent::UserOrder { instrument, order } => user_push(&conns, "user.order", Some(&instrument), order),
-                SimEvent::UserTrade { instrument, trade } => user_push(&conns, "user.trade", Some(&instrument), trade),
-                SimEvent::UserBalance { balance } => user_push(&conns, "user.balance", None, balance),
-                SimEvent::PublicTrade { instrument, trade } => market_push(&conns, "trade", &instrument, trade),
+                SimEvent::UserOrder { instrument, order } => {
+                    user_push(&conns, "user.order", Some(&instrument), vec![order])
+                }
+                SimEvent::UserTrade { instrument, trade } => {
+                    user_push(&conns, "user.trade", Some(&instrument), vec![trade])
+                }
+                SimEvent::UserBalance { balance } => user_push(&conns, "user.balance", None, vec![balance]),
+                SimEvent::User { family, instrument, data } => user_push(&conns, family, instrument.as_deref(), data),
+                SimEvent::Market { channel, family, instrument, data } => {
+                    named_push(&conns, &channel, family, &instrument, None, data)
+                }
+                SimEvent::PublicTrade { instrument, trade } => {
+                    market_push(&conns, "trade", &instrument, trade);
+                    if !candles_done.contains(&instrument) {
+                        candle_pushes(&conns, venue, &instrument);
+                        candles_done.push(instrument);
+                    }
+                }
                 SimEvent::Ticker { instrument, ticker } => market_push(&conns, "ticker", &instrument, ticker),
                 SimEvent::BookChanged { instrument } => {
                     // Deltas carry the current levels, so one diff per batch says everything.
@@ -197,19 +212,63 @@ impl Shared {
 
 /// Pushes a user event to authenticated user connections subscribed to the family or to its
 /// per-instrument channel.
-fn user_push(conns: &[Arc<Conn>], family: &str, instrument: Option<&str>, data: Value) {
+fn user_push(conns: &[Arc<Conn>], family: &str, instrument: Option<&str>, data: Vec<Value>) {
     let per_instrument = instrument.map(|i| format!("{family}.{i}"));
     for conn in conns.iter().filter(|c| c.kind == Kind::User && c.is_authed()) {
         let subs = lock(&conn.subs);
         if subs.contains_key(family) {
-            conn.push(&push(json!({"subscription": family, "channel": family, "data": [&data]})));
+            conn.push(&push(json!({"subscription": family, "channel": family, "data": &data})));
         }
         if let (Some(name), Some(instr)) = (&per_instrument, instrument) {
             if subs.contains_key(name) {
                 conn.push(&push(
-                    json!({"instrument_name": instr, "subscription": name, "channel": family, "data": [&data]}),
+                    json!({"instrument_name": instr, "subscription": name, "channel": family, "data": &data}),
                 ));
             }
+        }
+    }
+}
+
+/// Pushes to market connections subscribed to exactly `channel`.
+fn named_push(
+    conns: &[Arc<Conn>],
+    channel: &str,
+    family: &str,
+    instrument: &str,
+    interval: Option<&str>,
+    data: Vec<Value>,
+) {
+    let mut result = json!({"instrument_name": instrument, "subscription": channel, "channel": family, "data": data});
+    if let Some(i) = interval {
+        result["interval"] = json!(i);
+    }
+    let frame = push(result);
+    for conn in conns.iter().filter(|c| c.kind == Kind::Market) {
+        if lock(&conn.subs).contains_key(channel) {
+            conn.push(&frame);
+        }
+    }
+}
+
+/// After trades on `instrument`: each subscribed `candlestick.{interval}.{instrument}` gets
+/// its current candle.
+fn candle_pushes(conns: &[Arc<Conn>], venue: &dyn Venue, instrument: &str) {
+    let suffix = format!(".{instrument}");
+    let mut intervals: Vec<String> = Vec::new();
+    for conn in conns.iter().filter(|c| c.kind == Kind::Market) {
+        for name in lock(&conn.subs).keys() {
+            if let Some(iv) = name.strip_prefix("candlestick.").and_then(|r| r.strip_suffix(&suffix)) {
+                if !intervals.iter().any(|i| i == iv) {
+                    intervals.push(iv.to_string());
+                }
+            }
+        }
+    }
+    let now = system_now_ms();
+    for iv in intervals {
+        if let Some(data) = venue.channel_data("candlestick", Some(instrument), Some(&iv), now) {
+            let channel = format!("candlestick.{iv}.{instrument}");
+            named_push(conns, &channel, "candlestick", instrument, Some(&iv), data);
         }
     }
 }

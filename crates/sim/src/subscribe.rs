@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use super::books::{BookMode, BookSub};
 use super::channels::{parse_channel, ChanKind, Channel};
-use super::envelope::{err_code, ok, EXCEED_MAX_SUBSCRIPTIONS, INVALID_REQUEST, UNAUTHORIZED};
+use super::envelope::{code_name, err, err_code, ok, EXCEED_MAX_SUBSCRIPTIONS, INVALID_REQUEST, UNAUTHORIZED};
 use super::hub::{lock, Conn, Kind, Sub};
 use super::shared::Shared;
 use super::venue::Venue;
@@ -59,10 +59,20 @@ pub fn subscribe(shared: &Shared, conn: &Conn, id: &Value, params: Option<&Value
 }
 
 fn subscribe_one(shared: &Shared, conn: &Conn, id: &Value, channel: &Value, opts: BookOptions) -> Value {
-    let refuse = |code| err_code(id, "subscribe", code);
+    // A refusal names the channel it refused, so a client subscribing to many knows which.
+    let named = channel.as_str().map_or_else(|| channel.to_string(), str::to_string);
+    let refuse = |code| {
+        let mut e = err(id, "subscribe", code, &format!("{}: {named}", code_name(code)), None);
+        e["channel"] = json!(named);
+        e
+    };
     let Some(ch) = channel.as_str().and_then(parse_channel) else {
         return refuse(INVALID_REQUEST);
     };
+    // Depth 150 is only served as snapshots (§5.1).
+    if ch.kind == (ChanKind::Book { depth: 150 }) && opts.mode == BookMode::Delta {
+        return refuse(INVALID_REQUEST);
+    }
     // Market data belongs on the Market server and user data on the User server (§4.1).
     if ch.is_user() != (conn.kind == Kind::User) {
         return refuse(INVALID_REQUEST);
@@ -71,7 +81,12 @@ fn subscribe_one(shared: &Shared, conn: &Conn, id: &Value, channel: &Value, opts
         return refuse(UNAUTHORIZED);
     }
     shared.run(|venue| {
-        if ch.instrument.as_deref().is_some_and(|i| !venue.is_instrument(i)) {
+        let extra = matches!(ch.kind, ChanKind::MarketOther | ChanKind::UserOther);
+        if !extra && ch.instrument.as_deref().is_some_and(|i| !venue.is_instrument(i)) {
+            return refuse(INVALID_REQUEST);
+        }
+        let now = system_now_ms();
+        if extra && venue.channel_data(ch.family, ch.instrument.as_deref(), ch.interval.as_deref(), now).is_none() {
             return refuse(INVALID_REQUEST);
         }
         let mut subs = lock(&conn.subs);
@@ -100,9 +115,15 @@ fn first_data(shared: &Shared, venue: &dyn Venue, ch: &Channel, opts: BookOption
         ChanKind::UserBalance => vec![venue.balance_json(now)],
         ChanKind::Ticker => venue.ticker_json(instr.unwrap_or_default(), now).into_iter().collect(),
         ChanKind::Trade => venue.recent_public_trades(instr.unwrap_or_default(), 50),
-        ChanKind::UserTrade | ChanKind::UserPositions | ChanKind::UserOther => Vec::new(),
+        ChanKind::UserTrade => Vec::new(),
+        ChanKind::UserOther | ChanKind::MarketOther => {
+            venue.channel_data(ch.family, instr, ch.interval.as_deref(), now).unwrap_or_default()
+        }
     };
     let mut result = json!({"subscription": ch.name, "channel": ch.family, "data": data});
+    if let Some(interval) = &ch.interval {
+        result["interval"] = json!(interval);
+    }
     if let Some(i) = instr {
         result["instrument_name"] = json!(i);
     }

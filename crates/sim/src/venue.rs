@@ -69,6 +69,27 @@ pub enum SimEvent {
         /// The ticker object.
         ticker: Value,
     },
+    /// A push on another user channel (`user.positions`, `user.advance.order`, ...), sent to
+    /// subscribers of the family and, with an instrument, of `family.instrument`.
+    User {
+        /// The channel family, e.g. `user.positions`.
+        family: &'static str,
+        /// The instrument, for channels that may carry one.
+        instrument: Option<String>,
+        /// The whole `data` array.
+        data: Vec<Value>,
+    },
+    /// A push on another market channel (`mark.X`, `funding.X`, ...).
+    Market {
+        /// The full subscription name, e.g. `mark.BTCUSD-PERP`.
+        channel: String,
+        /// The family sent as `channel`, e.g. `mark`.
+        family: &'static str,
+        /// The instrument (or index) named.
+        instrument: String,
+        /// The whole `data` array.
+        data: Vec<Value>,
+    },
 }
 
 /// One price level as the wire shows it: `[price, quantity, number_of_orders]`.
@@ -97,6 +118,16 @@ pub trait Venue: Send + 'static {
     fn ticker_json(&self, instrument: &str, now_ms: u64) -> Option<Value>;
     /// Whether the instrument is listed.
     fn is_instrument(&self, instrument: &str) -> bool;
+    /// The data of a channel beyond books, tickers, trades and orders (the perpetuals'
+    /// channels, candlesticks, the newer user channels): the first response's `data`, or
+    /// `None` when the exchange would refuse the subscription. `interval` is a candlestick's.
+    fn channel_data(
+        &self,
+        family: &str,
+        instrument: Option<&str>,
+        interval: Option<&str>,
+        now_ms: u64,
+    ) -> Option<Vec<Value>>;
     /// Everything that happened since the last call, in order.
     fn take_events(&mut self) -> Vec<SimEvent>;
 }

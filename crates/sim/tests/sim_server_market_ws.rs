@@ -88,15 +88,18 @@ async fn snapshot_mode_resends_full_books() {
 async fn ticker_and_trade_first_responses_carry_data() {
     let sim = start_sim().await;
     let mut ws = connect(&sim.market_ws_url()).await;
-    let chans =
-        json!([format!("ticker.{INSTR}"), format!("trade.{INSTR}"), "ticker.NOPE", format!("book.{INSTR}.150")]);
+    let chans = json!([format!("ticker.{INSTR}"), format!("trade.{INSTR}"), "ticker.NOPE", format!("book.{INSTR}.20")]);
     send(&mut ws, json!({"id": 4, "method": "subscribe", "params": {"channels": chans}})).await;
     let t = recv(&mut ws).await;
     assert_eq!((t["result"]["channel"].clone(), t["result"]["data"][0]["b"].clone()), (json!("ticker"), json!("100")));
     let tr = recv(&mut ws).await;
     assert_eq!(tr["result"]["data"].as_array().map(Vec::len), Some(50));
-    assert_eq!(recv(&mut ws).await["code"], 40003);
-    assert_eq!(recv(&mut ws).await["code"], 40003);
+    // Each refusal names the channel it refused.
+    for name in ["ticker.NOPE".to_string(), format!("book.{INSTR}.20")] {
+        let r = recv(&mut ws).await;
+        assert_eq!((r["code"].clone(), r["channel"].clone()), (json!(40003), json!(name)));
+        assert!(r["message"].as_str().is_some_and(|m| m.contains(&name)), "{r}");
+    }
     sim.with_venue(|v| {
         v.events.push(cdc_sim::venue::SimEvent::PublicTrade { instrument: INSTR.into(), trade: json!({"d": "x"}) })
     });
@@ -223,4 +226,23 @@ async fn subscriptions_without_id_are_served_as_ccxt_sends_them() {
     send(&mut ws, json!({"method": "public/get-book", "params": {}})).await;
     let err = recv_until(&mut ws, |v| v["method"] != "subscribe").await;
     assert_eq!((err["id"].clone(), err["method"].clone()), (json!(-1), json!("ERROR")));
+}
+
+#[tokio::test]
+async fn depth_150_is_served_as_snapshots_only_and_extra_channels_ask_the_venue() {
+    let sim = start_sim().await;
+    let mut ws = connect(&sim.market_ws_url()).await;
+    let book = format!("book.{INSTR}.150");
+    send(&mut ws, json!({"id": 1, "method": "subscribe", "params": {"channels": [&book]}})).await;
+    assert_eq!(recv(&mut ws).await["result"]["subscription"], json!(book));
+    let delta = json!({"channels": [&book], "book_subscription_type": "SNAPSHOT_AND_UPDATE"});
+    send(&mut ws, json!({"id": 2, "method": "subscribe", "params": delta})).await;
+    let r = recv(&mut ws).await;
+    assert_eq!((r["code"].clone(), r["channel"].clone()), (json!(40003), json!(book)));
+    // mark.X is served from the venue's channel data; a name the venue does not know is refused.
+    let chans = json!([format!("mark.{INSTR}"), "mark.NOPE"]);
+    send(&mut ws, json!({"id": 3, "method": "subscribe", "params": {"channels": chans}})).await;
+    let m = recv(&mut ws).await;
+    assert_eq!((m["result"]["channel"].clone(), m["result"]["data"][0]["v"].clone()), (json!("mark"), json!("100")));
+    assert_eq!(recv(&mut ws).await["channel"], json!("mark.NOPE"));
 }

@@ -47,7 +47,10 @@ pub(crate) fn apply_push<A: Applier>(a: &mut A, p: &Push) {
         }
         PushData::Positions(list) => {
             for pos in list {
-                a.state().positions.apply(pos);
+                // A push older than what a reconciliation already showed is no news.
+                if !a.state().positions.apply(pos) {
+                    continue;
+                }
                 a.emit(|| EngineEvent::Position(Box::new(pos.clone())));
                 a.dispatch(|s, ctx| s.on_position(ctx, pos));
             }

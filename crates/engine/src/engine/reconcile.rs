@@ -23,6 +23,8 @@ pub struct Snapshot {
     pub balance: Option<BalanceSummary>,
     /// The account's positions as the exchange reports them (empty for a spot-only account).
     pub positions: Vec<Position>,
+    /// When the positions were asked for (a held position changed later is not dropped).
+    pub positions_requested_ms: u64,
     /// Where `get-trades` could not return every fill (more than a page of one instrument's
     /// fills at one nanosecond): fills there may be missing. Each names the instrument and time.
     pub fill_gaps: Vec<String>,
@@ -55,6 +57,7 @@ pub async fn fetch(rest: &RestClient, local_open: &[String], since_ns: u128) -> 
     instruments.sort();
     instruments.dedup();
     (snap.trades, snap.fill_gaps) = trades_since(rest, since_ns, &instruments).await?;
+    snap.positions_requested_ms = crate::clock::system_now_ms();
     let positions: DataList<Position> = rest.call(&GetPositions::default()).await?;
     snap.positions = positions.data;
     // Balances last: the closer to going live, the fewer pushes it has to be reconciled with.

@@ -207,7 +207,9 @@ impl Task {
         for t in &snap.trades {
             self.apply_trade(t);
         }
-        self.state.positions.set_all(&snap.positions);
+        for pos in self.state.positions.merge_snapshot(&snap.positions, snap.positions_requested_ms) {
+            self.emit(EngineEvent::Position(Box::new(pos)));
+        }
         // The REST balance is newer than any balance push buffered before it arrived.
         if let Some(b) = &snap.balance {
             self.apply_balance(b);

@@ -1,11 +1,10 @@
-//! Balances per currency and positions per instrument, as the exchange last reported them.
+//! Balances per currency, as the exchange last reported them.
 //! The exchange is the source of truth for money: balances are taken from its snapshots and
 //! pushes, never computed from fills here.
 
 use rust_decimal::Decimal;
 
-use crate::protocol::ids::InstrumentName;
-use crate::protocol::models::{BalanceSummary, Position};
+use crate::protocol::models::BalanceSummary;
 
 /// One currency's balance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -22,6 +21,8 @@ pub struct Balance {
 #[derive(Debug, Default)]
 pub struct Balances {
     map: super::Map<String, Balance>,
+    /// The last summary's account-wide figures (margin, PnL), without the per-currency rows.
+    totals: std::sync::RwLock<Option<BalanceSummary>>,
 }
 
 impl Balances {
@@ -31,6 +32,8 @@ impl Balances {
         let present: std::collections::HashSet<&str> =
             s.position_balances.iter().map(|b| b.instrument_name.as_str()).collect();
         self.map.retain(|k, _| present.contains(k.as_str()));
+        let totals = BalanceSummary { position_balances: Vec::new(), ..s.clone() };
+        *self.totals.write().unwrap_or_else(|e| e.into_inner()) = Some(totals);
         for row in &s.position_balances {
             let b = Balance { total: row.quantity, reserved: row.reserved_qty, available: row.available() };
             let old = self.map.insert(row.instrument_name.clone(), b);
@@ -39,6 +42,13 @@ impl Balances {
             }
         }
         changed
+    }
+
+    /// The account-wide figures of the last summary: available and margin balance, initial
+    /// and maintenance margin, position cost, session PnL, leverage (`position_balances` is
+    /// left empty; [`Balances::all`] has the currencies).
+    pub fn margin(&self) -> Option<BalanceSummary> {
+        self.totals.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// One currency.
@@ -51,40 +61,5 @@ impl Balances {
         let mut v: Vec<_> = self.map.iter().map(|e| (e.key().clone(), *e.value())).collect();
         v.sort_by(|a, b| a.0.cmp(&b.0));
         v
-    }
-}
-
-/// Positions by instrument.
-#[derive(Debug, Default)]
-pub struct Positions {
-    map: super::Map<InstrumentName, Position>,
-}
-
-impl Positions {
-    /// Replaces all positions (a REST snapshot).
-    pub(crate) fn set_all(&self, list: &[Position]) {
-        self.map.clear();
-        for p in list {
-            self.map.insert(p.instrument_name.clone(), p.clone());
-        }
-    }
-
-    /// Applies one pushed position; a zero quantity removes it.
-    pub(crate) fn apply(&self, p: &Position) {
-        if p.quantity.is_zero() {
-            self.map.remove(&p.instrument_name);
-        } else {
-            self.map.insert(p.instrument_name.clone(), p.clone());
-        }
-    }
-
-    /// One instrument's position.
-    pub fn get(&self, instrument: &str) -> Option<Position> {
-        self.map.get(instrument).map(|p| p.clone())
-    }
-
-    /// Every position.
-    pub fn all(&self) -> Vec<Position> {
-        self.map.iter().map(|p| p.clone()).collect()
     }
 }

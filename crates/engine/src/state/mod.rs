@@ -7,6 +7,7 @@ pub mod book;
 pub mod fills;
 pub mod lifecycle;
 pub mod orders;
+pub mod positions;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -18,9 +19,10 @@ pub(crate) type IdHasher = foldhash::fast::RandomState;
 /// A concurrent map with the state's hasher.
 pub(crate) type Map<K, V> = dashmap::DashMap<K, V, IdHasher>;
 
-pub use balances::{Balance, Balances, Positions};
+pub use balances::{Balance, Balances};
 pub use fills::Fills;
 pub use orders::{Applied, Orders};
+pub use positions::Positions;
 
 /// Everything the engine knows about the account.
 #[derive(Debug)]

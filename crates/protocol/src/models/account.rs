@@ -138,4 +138,19 @@ pub struct Position {
     /// Liquidation price (WS extra).
     #[serde(default, deserialize_with = "num::opt_decimal")]
     pub liquidation_price: Option<Decimal>,
+    /// Unrealised PnL of the session (WS extra).
+    #[serde(default, deserialize_with = "num::opt_decimal")]
+    pub session_unrealized_pnl: Option<Decimal>,
+    /// Initial margin the position holds (WS extra).
+    #[serde(default, deserialize_with = "num::opt_decimal")]
+    pub pos_initial_margin: Option<Decimal>,
+    /// Maintenance margin of the position (WS extra).
+    #[serde(default, deserialize_with = "num::opt_decimal")]
+    pub pos_maintenance_margin: Option<Decimal>,
+    /// Signed value at the mark (WS extra).
+    #[serde(default, deserialize_with = "num::opt_decimal")]
+    pub market_value: Option<Decimal>,
+    /// The leverage the position uses (WS extra).
+    #[serde(default, deserialize_with = "num::opt_decimal")]
+    pub leverage: Option<Decimal>,
 }

@@ -4,6 +4,7 @@
 //! not let `reserved` exceed `quantity` (callers check `available` before reserving).
 
 use super::instruments::fixed;
+use super::margin::Totals;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -40,6 +41,11 @@ impl Account {
         self.holdings.entry(ccy.to_string()).or_default()
     }
 
+    /// Every currency held, in name order.
+    pub fn holdings(&self) -> impl Iterator<Item = (&str, Holding)> {
+        self.holdings.iter().map(|(c, h)| (c.as_str(), *h))
+    }
+
     /// The holding of a currency (zero if never held).
     pub fn holding(&self, ccy: &str) -> Holding {
         self.holdings.get(ccy).copied().unwrap_or_default()
@@ -71,16 +77,22 @@ impl Account {
         self.entry(ccy).quantity += amount;
     }
 
-    /// The `user-balance` summary row (§7.3), every amount valued in USD by `usd_price`.
-    pub fn summary_json(&self, usd_price: impl Fn(&str) -> Decimal) -> Value {
+    /// Every holding at its USD value.
+    pub fn value(&self, usd_price: impl Fn(&str) -> Decimal) -> Decimal {
+        self.holdings.iter().map(|(ccy, h)| h.quantity * usd_price(ccy)).sum()
+    }
+
+    /// What open spot orders lock, at USD value.
+    pub fn locked_value(&self, usd_price: impl Fn(&str) -> Decimal) -> Decimal {
+        self.holdings.iter().map(|(ccy, h)| h.reserved * usd_price(ccy)).sum()
+    }
+
+    /// The `user-balance` summary row (§7.3): every holding valued in USD by `usd_price`, and
+    /// the account's margin figures from `t`.
+    pub fn summary_json(&self, usd_price: impl Fn(&str) -> Decimal, t: &Totals, liquidating: bool) -> Value {
         let mut rows = Vec::new();
-        let (mut cash, mut locked, mut free) = (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
         for (ccy, h) in &self.holdings {
-            let px = usd_price(ccy);
-            let value = h.quantity * px;
-            cash += value;
-            locked += h.reserved * px;
-            free += (h.quantity - h.reserved) * px;
+            let value = h.quantity * usd_price(ccy);
             rows.push(json!({
                 "instrument_name": ccy,
                 "quantity": fixed(h.quantity, BALANCE_DECIMALS),
@@ -93,24 +105,27 @@ impl Account {
             }));
         }
         let usd = |d: Decimal| fixed(d, BALANCE_DECIMALS);
-        // Spot only: what open orders lock is the only "margin" in use.
+        let balance = t.margin_balance();
+        let leverage = if balance > Decimal::ZERO { t.notional / balance } else { Decimal::ZERO };
         json!({
             "instrument_name": "USD",
-            "total_available_balance": usd(free),
-            "total_margin_balance": usd(cash),
-            "total_initial_margin": usd(locked),
-            "total_position_im": usd(locked),
-            "total_haircut": "0",
-            "total_maintenance_margin": "0",
-            "total_position_cost": "0",
-            "total_cash_balance": usd(cash),
-            "total_collateral_value": usd(cash),
-            "total_session_unrealized_pnl": "0",
-            "total_session_realized_pnl": "0",
-            "is_liquidating": false,
-            "total_effective_leverage": "0",
+            "total_available_balance": usd(t.available()),
+            "total_margin_balance": usd(balance),
+            "total_initial_margin": usd(t.initial()),
+            // No haircuts in the model, so the documented identity IM = position IM + haircut
+            // puts everything held (positions, orders, spot locks) under position IM.
+            "total_position_im": usd(t.initial()),
+            "total_haircut": usd(Decimal::ZERO),
+            "total_maintenance_margin": usd(t.maintenance),
+            "total_position_cost": usd(t.position_cost),
+            "total_cash_balance": usd(t.collateral),
+            "total_collateral_value": usd(t.collateral),
+            "total_session_unrealized_pnl": usd(t.unrealized),
+            "total_session_realized_pnl": usd(t.session_realized),
+            "is_liquidating": liquidating,
+            "total_effective_leverage": fixed(leverage, 4),
             "position_limit": "3000000",
-            "used_position_limit": "0",
+            "used_position_limit": usd(t.notional),
             "total_isolated_cash_balance": "0",
             "isolated_positions": [],
             "position_balances": rows,

@@ -32,6 +32,16 @@ pub(crate) const INVALID_PRICE: i64 = 308;
 pub(crate) const NO_ACTIVE_ORDER: i64 = 316;
 /// 415 BELOW_MIN_ORDER_SIZE.
 pub(crate) const BELOW_MIN_ORDER_SIZE: i64 = 415;
+/// 201 NO_POSITION: close-position on a flat instrument.
+pub(crate) const NO_POSITION: i64 = 201;
+/// 226 INVALID_LEVERAGE: leverage outside 1..=the allowed maximum.
+pub(crate) const INVALID_LEVERAGE: i64 = 226;
+/// 229 INVALID_REF_PRICE: a trigger price missing, off tick, or on the wrong side.
+pub(crate) const INVALID_REF_PRICE: i64 = 229;
+/// 230 INVALID_REF_PRICE_TYPE.
+pub(crate) const INVALID_REF_PRICE_TYPE: i64 = 230;
+/// 1110 REDUCE_ONLY_REJECTED: a reduce-only order that would open or grow a position.
+pub(crate) const REDUCE_ONLY_REJECTED: i64 = 1110;
 /// 40001 BAD_REQUEST.
 pub(crate) const BAD_REQUEST: i64 = 40001;
 /// 40002 METHOD_NOT_FOUND.
@@ -63,6 +73,11 @@ pub(crate) fn name(code: i64) -> &'static str {
         INVALID_PRICE => "INVALID_PRICE",
         NO_ACTIVE_ORDER => "NO_ACTIVE_ORDER",
         BELOW_MIN_ORDER_SIZE => "BELOW_MIN_ORDER_SIZE",
+        NO_POSITION => "NO_POSITION",
+        INVALID_LEVERAGE => "INVALID_LEVERAGE",
+        INVALID_REF_PRICE => "INVALID_REF_PRICE",
+        INVALID_REF_PRICE_TYPE => "INVALID_REF_PRICE_TYPE",
+        REDUCE_ONLY_REJECTED => "REDUCE_ONLY_REJECTED",
         BAD_REQUEST => "BAD_REQUEST",
         METHOD_NOT_FOUND => "METHOD_NOT_FOUND",
         INVALID_ARGUMENT => "MISSING_OR_INVALID_ARGUMENT",

@@ -1,130 +1,22 @@
-//! `private/create-order`: validation in the documented order of codes, balance reservation,
-//! acceptance (NEW), then execution against the book (FILLED, ACTIVE, CANCELED or REJECTED).
+//! `private/create-order`: the request parsed (`request.rs`), the balance or margin held,
+//! acceptance (NEW, or PENDING for a trigger order), then execution against the book (FILLED,
+//! ACTIVE, CANCELED or REJECTED).
 //!
 //! Execution here is shared with amend (a re-priced order runs through it again); it must not
 //! render results other than the `{client_oid, order_id}` acknowledgement.
 
 use super::book::{Entry, Owner, Side};
 use super::codes::{self, reject, reject_with};
-use super::instruments::on_tick;
 use super::matching::{take, Want};
 use super::orders::{OrdType, Order, Status, Tif};
-use super::params::{decimal, text};
+use super::params::text;
+pub(super) use super::request::{check_price, check_qty, parse_client_oid, Request};
 use super::Exchange;
 use crate::venue::{ConnId, Reject};
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 
-/// `exec_inst` values the reference documents for requests.
-const EXEC_INSTS: [&str; 5] = ["POST_ONLY", "SMART_POST_ONLY", "REDUCE_ONLY", "ISOLATED_MARGIN", "MARGIN_ORDER"];
-/// The longest client_oid accepted.
-pub(super) const MAX_CLIENT_OID: usize = 36;
-
-/// A validated create-order request.
-struct Request {
-    inst: usize,
-    side: Side,
-    kind: OrdType,
-    tif: Tif,
-    exec_inst: Vec<String>,
-    price: Option<Decimal>,
-    qty: Option<Decimal>,
-    notional: Option<Decimal>,
-    client_oid: Option<String>,
-}
-
-fn parse_enum<T: Copy>(p: &Value, key: &str, values: &[(&str, T)], bad: i64) -> Result<Option<T>, Reject> {
-    let Some(raw) = text(p, key) else {
-        return Ok(None);
-    };
-    values.iter().find(|(name, _)| *name == raw).map(|(_, v)| Some(*v)).ok_or_else(|| reject(bad))
-}
-
-fn parse_exec_inst(p: &Value) -> Result<Vec<String>, Reject> {
-    let list: Vec<String> = match p.get("exec_inst") {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|v| v.as_str().map(str::to_string).ok_or_else(|| reject(codes::INVALID_EXECINST)))
-            .collect::<Result<_, _>>()?,
-        Some(_) => return Err(reject(codes::INVALID_EXECINST)),
-    };
-    let both_post = list.iter().any(|e| e == "POST_ONLY") && list.iter().any(|e| e == "SMART_POST_ONLY");
-    if both_post || list.iter().any(|e| !EXEC_INSTS.contains(&e.as_str())) {
-        return Err(reject(codes::INVALID_EXECINST));
-    }
-    Ok(list)
-}
-
-/// A client_oid param: absent is None, longer than 36 characters is 40004.
-pub(super) fn parse_client_oid(p: &Value, key: &str) -> Result<Option<String>, Reject> {
-    match text(p, key) {
-        Some(c) if c.chars().count() > MAX_CLIENT_OID => Err(reject(codes::INVALID_ARGUMENT)),
-        Some(c) if c.is_empty() => Ok(None),
-        other => Ok(other),
-    }
-}
-
-/// Checks a quantity against the instrument: on tick (213), then not below the minimum
-/// (415, which also catches zero and negative quantities).
-pub(super) fn check_qty(qty: Decimal, tick: Decimal, min: Decimal) -> Result<(), Reject> {
-    if !on_tick(qty, tick) {
-        return Err(reject(codes::INVALID_ORDERQTY));
-    }
-    if qty < min {
-        return Err(reject(codes::BELOW_MIN_ORDER_SIZE));
-    }
-    Ok(())
-}
-
-/// Checks a limit price: positive and on tick (308).
-pub(super) fn check_price(price: Decimal, tick: Decimal) -> Result<(), Reject> {
-    match price > Decimal::ZERO && on_tick(price, tick) {
-        true => Ok(()),
-        false => Err(reject(codes::INVALID_PRICE)),
-    }
-}
-
 impl Exchange {
-    fn parse_request(&self, p: &Value) -> Result<Request, Reject> {
-        let inst = self.inst_param(p)?;
-        let missing = || reject(codes::INVALID_ARGUMENT);
-        let side = parse_enum(p, "side", &[("BUY", Side::Buy), ("SELL", Side::Sell)], codes::INVALID_SIDE)?
-            .ok_or_else(missing)?;
-        let kinds = [("LIMIT", OrdType::Limit), ("MARKET", OrdType::Market)];
-        let kind = parse_enum(p, "type", &kinds, codes::INVALID_ORDTYPE)?.ok_or_else(missing)?;
-        let tifs = [("GOOD_TILL_CANCEL", Tif::Gtc), ("IMMEDIATE_OR_CANCEL", Tif::Ioc), ("FILL_OR_KILL", Tif::Fok)];
-        let tif = parse_enum(p, "time_in_force", &tifs, codes::INVALID_TIF)?.unwrap_or(Tif::Gtc);
-        let exec_inst = parse_exec_inst(p)?;
-        // POST_ONLY needs a resting order: any other TIF (or a MARKET order) is refused now.
-        if exec_inst.iter().any(|e| e == "POST_ONLY") && (tif != Tif::Gtc || kind == OrdType::Market) {
-            return Err(reject(codes::POST_ONLY_REJ));
-        }
-        let rules = self.instruments[inst];
-        let price = match kind {
-            OrdType::Limit => Some(decimal(p, "price")?.ok_or_else(missing)?),
-            OrdType::Market => None,
-        };
-        if let Some(price) = price {
-            check_price(price, rules.price_tick)?;
-        }
-        let qty = decimal(p, "quantity")?;
-        // Notional is only meaningful for a MARKET BUY; elsewhere it is ignored.
-        let notional = match (kind, side, qty) {
-            (OrdType::Market, Side::Buy, None) => Some(decimal(p, "notional")?.ok_or_else(missing)?),
-            _ => None,
-        };
-        match (qty, notional) {
-            (Some(q), _) => check_qty(q, rules.qty_tick, rules.min_qty)?,
-            (None, Some(n)) if n <= Decimal::ZERO => return Err(missing()),
-            (None, Some(_)) => {}
-            (None, None) => return Err(missing()),
-        }
-        let client_oid = parse_client_oid(p, "client_oid")?;
-        Ok(Request { inst, side, kind, tif, exec_inst, price, qty, notional, client_oid })
-    }
-
     /// A client_oid standing in for the request nonce the server never sees: the time in ms,
     /// bumped until unused.
     fn generate_client_oid(&self, now_ms: u64) -> String {
@@ -135,18 +27,7 @@ impl Exchange {
         n.to_string()
     }
 
-    /// What accepting the request locks: (currency, amount).
-    fn reservation(&self, r: &Request) -> (&'static str, Decimal) {
-        let inst = &self.instruments[r.inst];
-        match (r.side, r.price, r.qty, r.notional) {
-            (Side::Sell, _, q, _) => (inst.base, q.unwrap_or_default()),
-            (Side::Buy, Some(p), Some(q), _) => (inst.quote, p * q),
-            (Side::Buy, None, Some(q), _) => (inst.quote, self.books[r.inst].cost_to_buy(q)),
-            (Side::Buy, _, _, n) => (inst.quote, n.unwrap_or_default()),
-        }
-    }
-
-    /// `private/create-order`.
+    /// `private/create-order` (and, with the same params, `private/advanced/create-order`).
     pub(super) fn create_order(&mut self, p: &Value, conn: Option<ConnId>, now_ms: u64) -> Result<Value, Reject> {
         if let Some(c) = text(p, "client_oid") {
             *self.attempts.entry(c).or_default() += 1;
@@ -160,13 +41,28 @@ impl Exchange {
             }
             Err(r) => return Err(r),
         };
+        let id = self.place(req, conn, now_ms)?;
+        Ok(self.ack(id))
+    }
+
+    /// Checks, holds and accepts a parsed order, then executes it (a trigger order waits,
+    /// PENDING). Returns its id.
+    pub(super) fn place(&mut self, req: Request, conn: Option<ConnId>, now_ms: u64) -> Result<u64, Reject> {
         let client_oid = match req.client_oid.clone() {
             Some(c) if self.by_client_oid.contains_key(&c) => return Err(reject(codes::DUPLICATE_CLORDID)),
             Some(c) => c,
             None => self.generate_client_oid(now_ms),
         };
-        let (ccy, amount) = self.reservation(&req);
-        if !self.account.reserve(ccy, amount) {
+        if let Some(t) = req.trigger {
+            self.check_trigger_side(req.inst, req.side, &t)?;
+        }
+        // A trigger order waits for its trigger; an OTO leg for its working order.
+        let pending = req.trigger.is_some() || req.waiting_on.is_some();
+        if !pending && req.ask().reduce_only && self.reducible(req.inst, req.side).is_zero() {
+            return Err(reject(codes::REDUCE_ONLY_REJECTED));
+        }
+        let amount = if pending { Decimal::ZERO } else { self.hold_needed(&req.ask()) };
+        if !pending && !self.try_hold(req.inst, req.side, amount) {
             let ack = self.refusal_ack(client_oid);
             return Err(reject_with(codes::INSUFFICIENT_BALANCE, ack));
         }
@@ -186,20 +82,63 @@ impl Exchange {
             cum_qty: Decimal::ZERO,
             cum_value: Decimal::ZERO,
             cum_fee: Decimal::ZERO,
-            status: Status::New,
+            status: if pending { Status::Pending } else { Status::New },
             reason: None,
             reserved: amount,
             create_ns: ns,
             update_ns: ns,
             conn,
+            trigger: req.trigger,
+            list: req.list,
+            waiting_on: req.waiting_on,
         };
         self.orders.insert(id, order);
         self.open.insert(id);
         self.by_client_oid.insert(client_oid.clone(), id);
-        *self.accepted.entry(client_oid.clone()).or_default() += 1;
+        *self.accepted.entry(client_oid).or_default() += 1;
         self.emit_order(id);
-        self.execute(id, now_ms);
-        Ok(json!({ "client_oid": client_oid, "order_id": id.to_string() }))
+        if pending {
+            self.pending.insert(id);
+        } else {
+            self.execute(id, now_ms);
+        }
+        Ok(id)
+    }
+
+    /// How much of a position an order on `side` could reduce (zero on spot).
+    pub(super) fn reducible(&self, inst: usize, side: Side) -> Decimal {
+        let q = self.positions[inst].quantity;
+        match side {
+            Side::Buy => (-q).max(Decimal::ZERO),
+            Side::Sell => q.max(Decimal::ZERO),
+        }
+    }
+
+    /// A market (or, with `price`, limit GTC) order closing `inst`'s whole position, with
+    /// `exec_inst` (REDUCE_ONLY, or LIQUIDATION for the liquidator).
+    pub(super) fn close_at_market(
+        &mut self,
+        inst: usize,
+        exec_inst: Vec<String>,
+        price: Option<Decimal>,
+        now_ms: u64,
+    ) -> Result<u64, Reject> {
+        let q = self.positions[inst].quantity;
+        let req = Request {
+            inst,
+            side: if q > Decimal::ZERO { Side::Sell } else { Side::Buy },
+            kind: if price.is_some() { OrdType::Limit } else { OrdType::Market },
+            tif: Tif::Gtc,
+            exec_inst,
+            price,
+            qty: Some(q.abs()),
+            notional: None,
+            client_oid: None,
+            trigger: None,
+            list: None,
+            waiting_on: None,
+        };
+        self.place(req, None, now_ms)
     }
 
     /// The `{client_oid, order_id}` sent along with some refusals; the id is burnt.
@@ -212,6 +151,20 @@ impl Exchange {
     /// remainder (ACTIVE), otherwise ends it FILLED or CANCELED. Also refuses a POST_ONLY that
     /// would take (REJECTED 43005) and a FOK that cannot fill completely (CANCELED 43003).
     pub(super) fn execute(&mut self, id: u64, now_ms: u64) {
+        let Some(o) = self.orders.get(&id) else {
+            return;
+        };
+        if o.reduce_only() {
+            // A reduce-only order never trades past flat: it shrinks to the position, and is
+            // cancelled (1110) if nothing is left to reduce.
+            let room = self.reducible(o.inst, o.side);
+            if room.is_zero() {
+                return self.close(id, Status::Canceled, Some(codes::REDUCE_ONLY_REJECTED), now_ms);
+            }
+            if let Some(o) = self.orders.get_mut(&id).filter(|o| o.remaining() > room) {
+                o.quantity = o.cum_qty + room;
+            }
+        }
         let Some(o) = self.orders.get(&id) else {
             return;
         };
@@ -273,17 +226,19 @@ impl Exchange {
         let Some(o) = self.orders.get_mut(&id) else {
             return;
         };
-        let inst = self.instruments[o.inst];
         if let (Status::Active, Some(price)) = (o.status, o.price) {
             self.books[o.inst].remove(o.side, price, id);
             self.dirty.insert(o.inst);
         }
-        self.account.release(o.reserve_ccy(&inst), o.reserved);
+        let (inst, side, held) = (o.inst, o.side, o.reserved);
         o.reserved = Decimal::ZERO;
         o.status = status;
         o.reason = reason;
         o.update_ns = ns;
         self.open.remove(&id);
+        self.unhold(inst, side, held);
+        // Lists react to a leg's end after the current call (see `lists.rs`).
+        self.ended.push(id);
     }
 
     /// Ends an open order and tells the user (UserOrder, then UserBalance).

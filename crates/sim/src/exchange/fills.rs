@@ -65,58 +65,56 @@ impl Exchange {
         settled
     }
 
-    /// Books one fill on a user order: balances (fee in the received currency, reservation
-    /// released), cumulative fields, the fill record and its UserTrade event.
+    /// Books one fill on a user order: balances or position (fee, reservation released),
+    /// cumulative fields, the fill record and its UserTrade event.
     fn user_fill(&mut self, order_id: u64, f: &Fill, maker: bool, trade_id: u64, match_id: u64, ns: u64) {
+        let Some(order) = self.orders.get(&order_id) else {
+            return;
+        };
+        let (i, side, kind, limit, reserved, remaining) =
+            (order.inst, order.side, order.kind, order.price, order.reserved, order.remaining());
+        let inst = self.instruments[i];
+        let rate = if maker { self.cfg.maker_fee_rate } else { self.cfg.taker_fee_rate };
+        let value = f.price * f.qty;
+        let (fee, release, realized) = if inst.is_perp() {
+            let (fee, realized) = self.settle_perp_fill(i, side, f.price, f.qty, rate, ns);
+            // Margin held per contract still to fill, released as contracts fill.
+            let release = if remaining > Decimal::ZERO { reserved * f.qty / remaining } else { reserved };
+            (fee, release.min(reserved), realized)
+        } else {
+            let (fee, release) = self.settle_spot_fill(i, side, kind, limit, reserved, f, rate);
+            (fee, release, Decimal::ZERO)
+        };
         let Some(order) = self.orders.get_mut(&order_id) else {
             return;
         };
-        let inst = self.instruments[order.inst];
-        let rate = if maker { self.cfg.maker_fee_rate } else { self.cfg.taker_fee_rate };
-        let value = f.price * f.qty;
-        let round = |d: Decimal| d.round_dp_with_strategy(BALANCE_DECIMALS, RoundingStrategy::MidpointAwayFromZero);
-        let fee = match order.side {
-            Side::Buy => {
-                let fee = round(f.qty * rate);
-                // A limit BUY locked its own price per unit; anything else locked traded value.
-                let locked = match (order.kind, order.price) {
-                    (OrdType::Limit, Some(p)) => p * f.qty,
-                    _ => value,
-                };
-                let release = locked.min(order.reserved);
-                order.reserved -= release;
-                self.account.release(inst.quote, release);
-                self.account.credit(inst.quote, -value);
-                self.account.credit(inst.base, f.qty - fee);
-                fee
-            }
-            Side::Sell => {
-                let fee = round(value * rate);
-                let release = f.qty.min(order.reserved);
-                order.reserved -= release;
-                self.account.release(inst.base, release);
-                self.account.credit(inst.base, -f.qty);
-                self.account.credit(inst.quote, value - fee);
-                fee
-            }
-        };
+        order.reserved -= release;
         order.cum_qty += f.qty;
         order.cum_value += value;
         order.cum_fee += fee;
         order.update_ns = ns;
+        let mut leftover = Decimal::ZERO;
         if maker && order.remaining() <= Decimal::ZERO {
             order.status = Status::Filled;
-            self.account.release(order.reserve_ccy(&inst), order.reserved);
-            order.reserved = Decimal::ZERO;
+            leftover = std::mem::take(&mut order.reserved);
             self.open.remove(&order_id);
+            self.ended.push(order_id);
         }
+        let (client_oid, has_list) = (order.client_oid.clone(), order.list.is_some());
+        if leftover > Decimal::ZERO {
+            self.unhold(i, side, leftover);
+        }
+        if has_list {
+            self.filled_legs.push(order_id);
+        }
+        self.record_trade_txn(i, side, f.price, f.qty, fee, realized, order_id, trade_id, ns);
         let fill = UserFill {
             trade_id,
             match_id,
             order_id,
-            client_oid: order.client_oid.clone(),
-            inst: order.inst,
-            side: order.side,
+            client_oid,
+            inst: i,
+            side,
             price: f.price,
             qty: f.qty,
             fee,
@@ -126,6 +124,47 @@ impl Exchange {
         let trade = self.fill_json(&fill);
         self.fills.push(fill);
         self.events.push(SimEvent::UserTrade { instrument: inst.symbol.to_string(), trade });
+    }
+
+    /// Moves a spot fill's currencies: the fee in the received currency, the reservation
+    /// released. Returns (fee, reservation released).
+    #[allow(clippy::too_many_arguments)]
+    fn settle_spot_fill(
+        &mut self,
+        i: usize,
+        side: Side,
+        kind: OrdType,
+        limit: Option<Decimal>,
+        reserved: Decimal,
+        f: &Fill,
+        rate: Decimal,
+    ) -> (Decimal, Decimal) {
+        let inst = self.instruments[i];
+        let value = f.price * f.qty;
+        let round = |d: Decimal| d.round_dp_with_strategy(BALANCE_DECIMALS, RoundingStrategy::MidpointAwayFromZero);
+        match side {
+            Side::Buy => {
+                let fee = round(f.qty * rate);
+                // A limit BUY locked its own price per unit; anything else locked traded value.
+                let locked = match (kind, limit) {
+                    (OrdType::Limit, Some(p)) => p * f.qty,
+                    _ => value,
+                };
+                let release = locked.min(reserved);
+                self.account.release(inst.quote, release);
+                self.account.credit(inst.quote, -value);
+                self.account.credit(inst.base, f.qty - fee);
+                (fee, release)
+            }
+            Side::Sell => {
+                let fee = round(value * rate);
+                let release = f.qty.min(reserved);
+                self.account.release(inst.base, release);
+                self.account.credit(inst.base, -f.qty);
+                self.account.credit(inst.quote, value - fee);
+                (fee, release)
+            }
+        }
     }
 
     /// Emits, after the UserTrades already pushed: each changed order once, the balance if
@@ -140,6 +179,7 @@ impl Exchange {
         if balance_changed || !settled.orders.is_empty() {
             self.emit_balance();
         }
+        self.emit_positions();
         let instrument = self.instruments[settled.inst].symbol.to_string();
         for t in &settled.public {
             let trade = self.public_trade_json(settled.inst, t, false);

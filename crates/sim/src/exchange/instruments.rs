@@ -1,11 +1,33 @@
-//! The listed spot instruments, their tick rules and the decimal rendering they imply.
+//! The listed instruments (spot pairs and USD-margined perpetual swaps), their tick rules and
+//! the decimal rendering they imply.
 //!
-//! Static reference data only: this module must not hold books or balances.
+//! Static reference data only: this module must not hold books, balances or positions.
+//! Every number below that the reference does not state is an assumption about the live
+//! listing, kept here so that one edit corrects it.
 
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 
-/// One spot pair the sim lists.
+/// What kind of product an instrument is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Kind {
+    /// A spot pair (`CCY_PAIR`): fills move the base and quote holdings.
+    Spot,
+    /// A USD-margined perpetual swap: fills move a position and the USD cash (fees, realised
+    /// PnL), never the base currency.
+    Perp {
+        /// Base units per contract (quantity is in contracts).
+        contract_size: Decimal,
+        /// The most leverage a position may use.
+        max_leverage: Decimal,
+        /// The index symbol, e.g. `BTCUSD-INDEX`.
+        index: &'static str,
+        /// The spot pair whose mid the simulator uses as the index.
+        index_spot: &'static str,
+    },
+}
+
+/// One instrument the sim lists.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Instrument {
     /// e.g. `BTC_USD`.
@@ -30,9 +52,29 @@ pub(crate) struct Instrument {
     pub spacing: Decimal,
     /// Participants' quote sizes, in quantity ticks (min, max).
     pub lot_range: (u64, u64),
+    /// Spot or perpetual.
+    pub kind: Kind,
 }
 
-/// The three listed pairs.
+impl Instrument {
+    /// Whether it is a perpetual swap.
+    pub fn is_perp(&self) -> bool {
+        matches!(self.kind, Kind::Perp { .. })
+    }
+
+    /// Base units per contract (1 for spot).
+    pub fn contract_size(&self) -> Decimal {
+        match self.kind {
+            Kind::Perp { contract_size, .. } => contract_size,
+            Kind::Spot => Decimal::ONE,
+        }
+    }
+}
+
+/// The listed instruments: three spot pairs, then two perpetuals. The perpetuals' ticks,
+/// decimals and leverage follow what the live exchange lists for them (ASSUMED where the
+/// reference is silent: BTCUSD-PERP tick 0.1 and quantity step 0.0001, ETHUSD-PERP tick 0.01
+/// and quantity step 0.001, contract size 1, maximum leverage 100 and 50).
 pub(crate) fn listed() -> Vec<Instrument> {
     vec![
         Instrument {
@@ -47,6 +89,7 @@ pub(crate) fn listed() -> Vec<Instrument> {
             initial_mid: Decimal::new(50_000, 0),
             spacing: Decimal::new(50, 2),
             lot_range: (10, 5_000),
+            kind: Kind::Spot,
         },
         Instrument {
             symbol: "ETH_USD",
@@ -60,6 +103,7 @@ pub(crate) fn listed() -> Vec<Instrument> {
             initial_mid: Decimal::new(3_000, 0),
             spacing: Decimal::new(5, 2),
             lot_range: (10, 5_000),
+            kind: Kind::Spot,
         },
         Instrument {
             symbol: "CRO_USD",
@@ -73,6 +117,45 @@ pub(crate) fn listed() -> Vec<Instrument> {
             initial_mid: Decimal::new(1, 1),
             spacing: Decimal::new(1, 5),
             lot_range: (100, 50_000),
+            kind: Kind::Spot,
+        },
+        Instrument {
+            symbol: "BTCUSD-PERP",
+            base: "BTC",
+            quote: "USD",
+            quote_decimals: 1,
+            quantity_decimals: 4,
+            price_tick: Decimal::new(1, 1),
+            qty_tick: Decimal::new(1, 4),
+            min_qty: Decimal::new(1, 4),
+            initial_mid: Decimal::new(50_000, 0),
+            spacing: Decimal::new(5, 1),
+            lot_range: (10, 5_000),
+            kind: Kind::Perp {
+                contract_size: Decimal::ONE,
+                max_leverage: Decimal::from(100),
+                index: "BTCUSD-INDEX",
+                index_spot: "BTC_USD",
+            },
+        },
+        Instrument {
+            symbol: "ETHUSD-PERP",
+            base: "ETH",
+            quote: "USD",
+            quote_decimals: 2,
+            quantity_decimals: 3,
+            price_tick: Decimal::new(1, 2),
+            qty_tick: Decimal::new(1, 3),
+            min_qty: Decimal::new(1, 3),
+            initial_mid: Decimal::new(3_000, 0),
+            spacing: Decimal::new(5, 2),
+            lot_range: (10, 5_000),
+            kind: Kind::Perp {
+                contract_size: Decimal::ONE,
+                max_leverage: Decimal::from(50),
+                index: "ETHUSD-INDEX",
+                index_spot: "ETH_USD",
+            },
         },
     ]
 }
@@ -123,6 +206,28 @@ impl Instrument {
 
     /// The `public/get-instruments` row (§8).
     pub fn row_json(&self) -> Value {
+        if let Kind::Perp { contract_size, max_leverage, index, .. } = self.kind {
+            return json!({
+                "symbol": self.symbol,
+                "inst_type": "PERPETUAL_SWAP",
+                "display_name": format!("{}{} Perpetual", self.base, self.quote),
+                "base_ccy": self.base,
+                "quote_ccy": self.quote,
+                "quote_decimals": self.quote_decimals,
+                "quantity_decimals": self.quantity_decimals,
+                "price_tick_size": self.price_tick.normalize().to_string(),
+                "qty_tick_size": self.qty_tick.normalize().to_string(),
+                "max_leverage": max_leverage.normalize().to_string(),
+                "tradable": true,
+                "expiry_timestamp_ms": 0,
+                "underlying_symbol": index,
+                "contract_size": contract_size.normalize().to_string(),
+                "margin_buy_enabled": false,
+                "margin_sell_enabled": false,
+                "beta_product": false,
+                "product_type": "PERPETUAL_SWAP",
+            });
+        }
         json!({
             "symbol": self.symbol,
             "inst_type": "CCY_PAIR",

@@ -3,11 +3,12 @@
 //!
 //! Placement and execution live in `create`; this module must not match orders itself.
 
-use super::book::Side;
 use super::codes::{self, reject, reject_with};
 use super::create::{check_price, check_qty, parse_client_oid};
-use super::orders::Status;
+use super::instruments::on_tick;
+use super::orders::{OrdType, Status};
 use super::params::{decimal, integer, present, text};
+use super::reserve::Ask;
 use super::Exchange;
 use crate::venue::{ConnId, Reject};
 use rust_decimal::Decimal;
@@ -30,7 +31,8 @@ impl Exchange {
         self.by_client_oid.get(&oid).copied().ok_or_else(unknown)
     }
 
-    fn ack(&self, id: u64) -> Value {
+    /// The `{client_oid, order_id}` acknowledgement of an order.
+    pub(super) fn ack(&self, id: u64) -> Value {
         let oid = self.orders.get(&id).map(|o| o.client_oid.clone()).unwrap_or_default();
         json!({ "client_oid": oid, "order_id": id.to_string() })
     }
@@ -73,27 +75,33 @@ impl Exchange {
         let new_price = decimal(p, "new_price")?.ok_or_else(missing)?;
         let new_qty = decimal(p, "new_quantity")?.ok_or_else(missing)?;
         let new_oid = parse_client_oid(p, "client_oid")?;
+        let new_ref = decimal(p, "new_ref_price").map_err(|_| reject(codes::INVALID_REF_PRICE))?;
         self.check_amend(id, new_price, new_qty, new_oid.as_deref())?;
         let Some(o) = self.orders.get(&id) else {
             return Err(reject(codes::INVALID_ORDERID));
         };
-        let (side, rest) = (o.side, new_qty - o.cum_qty);
-        let need = match side {
-            Side::Buy => new_price * rest,
-            Side::Sell => rest,
-        };
-        let ccy = o.reserve_ccy(&self.instruments[o.inst]);
+        // A trigger that becomes a market order has no limit price to change.
+        let new_price = if o.kind == OrdType::Market { None } else { Some(new_price) };
+        if o.status == Status::Pending {
+            return self.amend_pending(id, new_price, new_qty, new_ref, new_oid, now_ms);
+        }
+        let (inst, side, rest, reduce_only) = (o.inst, o.side, new_qty - o.cum_qty, o.reduce_only());
         let (old_price, old_qty, old_reserved) = (o.price, o.quantity, o.reserved);
-        self.account.release(ccy, old_reserved);
-        if !self.account.reserve(ccy, need) {
-            self.account.reserve(ccy, old_reserved);
+        self.unhold(inst, side, old_reserved);
+        self.set_reserved(id, Decimal::ZERO);
+        let ask =
+            Ask { inst, side, kind: OrdType::Limit, price: new_price, qty: Some(rest), notional: None, reduce_only };
+        let need = self.hold_needed(&ask);
+        if !self.try_hold(inst, side, need) {
+            self.try_hold(inst, side, old_reserved);
+            self.set_reserved(id, old_reserved);
             return Err(reject_with(codes::INSUFFICIENT_BALANCE, self.ack(id)));
         }
         let ns = self.stamp(now_ms);
         let Some(o) = self.orders.get_mut(&id) else {
             return Err(reject(codes::INVALID_ORDERID));
         };
-        o.price = Some(new_price);
+        o.price = new_price;
         o.quantity = new_qty;
         o.reserved = need;
         o.update_ns = ns;
@@ -101,18 +109,65 @@ impl Exchange {
             o.client_oid = oid.clone();
             self.by_client_oid.insert(oid, id);
         }
-        let (inst, book) = (o.inst, &mut self.books[o.inst]);
+        let book = &mut self.books[inst];
         self.dirty.insert(inst);
-        if old_price == Some(new_price) && new_qty < old_qty {
-            book.set_qty(side, new_price, id, rest);
-            self.emit_order(id);
-            self.emit_balance();
-        } else {
-            if let Some(old) = old_price {
-                book.remove(side, old, id);
+        match (old_price, new_price) {
+            (Some(old), Some(new)) if old == new && new_qty < old_qty => {
+                book.set_qty(side, new, id, rest);
+                self.emit_order(id);
+                self.emit_balance();
             }
-            self.execute(id, now_ms);
+            _ => {
+                if let Some(old) = old_price {
+                    book.remove(side, old, id);
+                }
+                self.execute(id, now_ms);
+            }
         }
+        Ok(self.ack(id))
+    }
+
+    fn set_reserved(&mut self, id: u64, amount: Decimal) {
+        if let Some(o) = self.orders.get_mut(&id) {
+            o.reserved = amount;
+        }
+    }
+
+    /// Amends an order still waiting for its trigger: price, quantity and trigger price
+    /// (checked against the direction rule again); nothing is held, nothing moves in a book.
+    fn amend_pending(
+        &mut self,
+        id: u64,
+        new_price: Option<Decimal>,
+        new_qty: Decimal,
+        new_ref: Option<Decimal>,
+        new_oid: Option<String>,
+        now_ms: u64,
+    ) -> Result<Value, Reject> {
+        let Some(o) = self.orders.get(&id) else {
+            return Err(reject(codes::INVALID_ORDERID));
+        };
+        let (inst, side) = (o.inst, o.side);
+        let mut trigger = o.trigger;
+        if let (Some(t), Some(r)) = (trigger.as_mut(), new_ref) {
+            if !on_tick(r, self.instruments[inst].price_tick) || r <= Decimal::ZERO {
+                return Err(reject(codes::INVALID_REF_PRICE));
+            }
+            t.price = r;
+            self.check_trigger_side(inst, side, t)?;
+        }
+        let ns = self.stamp(now_ms);
+        if let Some(o) = self.orders.get_mut(&id) {
+            o.price = new_price;
+            o.quantity = new_qty;
+            o.trigger = trigger;
+            o.update_ns = ns;
+            if let Some(oid) = new_oid {
+                o.client_oid = oid.clone();
+                self.by_client_oid.insert(oid, id);
+            }
+        }
+        self.emit_order(id);
         Ok(self.ack(id))
     }
 
@@ -125,7 +180,10 @@ impl Exchange {
             return Err(reject(codes::INVALID_ORDSTATUS));
         }
         let rules = self.instruments[o.inst];
-        check_price(new_price, rules.price_tick)?;
+        // A STOP_LOSS / TAKE_PROFIT has no limit price; whatever is resent for it is ignored.
+        if o.kind == OrdType::Limit {
+            check_price(new_price, rules.price_tick)?;
+        }
         check_qty(new_qty, rules.qty_tick, rules.min_qty)?;
         // Nothing would be left to rest; the reference names no code for this, and 213
         // INVALID_ORDERQTY is the closest meaning ("this quantity is not acceptable").

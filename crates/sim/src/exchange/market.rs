@@ -44,6 +44,9 @@ impl Rng {
     }
 }
 
+/// How far (in ladder rungs) a perpetual's mid may stray from its index.
+const PERP_BAND_RUNGS: u64 = 4;
+
 impl Exchange {
     /// A participant sends a market order of `quantity`, taking liquidity (possibly the
     /// user's resting orders). Unknown instruments are ignored.
@@ -110,6 +113,18 @@ impl Exchange {
         self.flush_market(now_ms);
     }
 
+    /// Moves a perpetual's mark (its mid) to `mark` and holds it there, leaving the book as
+    /// it is: what triggers, margin and liquidation then see. The synthetic participants, if
+    /// any, re-quote around it at the next step. Unknown instruments are ignored.
+    pub fn set_mark(&mut self, instrument: &str, mark: Decimal, now_ms: u64) {
+        let Some(i) = self.inst_index(instrument) else { return };
+        if mark > Decimal::ZERO {
+            self.pinned[i] = true;
+            self.mids[i] = floor_tick(mark, self.instruments[i].price_tick);
+            self.flush_market(now_ms);
+        }
+    }
+
     /// One step: every instrument's mid walks, stale quotes are pulled, the ladder is
     /// refilled, and sometimes a participant takes liquidity.
     pub(super) fn market_step(&mut self, now_ms: u64) {
@@ -122,6 +137,12 @@ impl Exchange {
                 _ => self.mids[i],
             };
             self.mids[i] = mid.max(spacing * Decimal::from(RUNGS * 4));
+            if self.instruments[i].is_perp() && !self.pinned[i] {
+                // A perpetual trades close to its index: its mid walks within a few rungs.
+                let (index, band) = (self.index_price(i), spacing * Decimal::from(PERP_BAND_RUNGS));
+                self.mids[i] =
+                    floor_tick(self.mids[i].clamp(index - band, index + band), self.instruments[i].price_tick);
+            }
             self.pull_stale(i);
             self.quote_ladder(i, now_ms);
             if self.rng.percent(TAKER_PERCENT) {

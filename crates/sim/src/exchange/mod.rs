@@ -7,29 +7,44 @@
 //! (the sim verifies, it never trusts), so params are read from raw JSON here.
 
 mod account;
+mod batch;
 mod book;
 mod clock;
 mod codes;
 mod create;
+mod dispatch;
 mod fills;
+mod funding;
 mod instruments;
+mod ledger;
+mod lists;
 mod manage;
+mod margin;
 mod market;
 mod matching;
 mod orders;
 mod params;
+mod perps;
+mod position;
 mod public;
 mod queries;
+mod request;
+mod reserve;
+mod streams;
 mod tape;
 #[cfg(test)]
 mod tests;
+mod triggers;
 mod wallet;
 
 use self::account::Account;
 use self::book::Book;
+use self::funding::Schedule;
 use self::instruments::Instrument;
+use self::ledger::Txn;
 use self::market::Rng;
 use self::orders::{Order, RenderCtx, UserFill};
+pub use self::position::Position;
 use self::tape::Tape;
 use crate::venue::{ConnId, Level, Reject, SimEvent, Venue};
 use rust_decimal::Decimal;
@@ -51,6 +66,13 @@ pub struct ExchangeConfig {
     pub account_id: String,
     /// Whether participants quote and trade.
     pub synthetic_market: bool,
+    /// How often perpetual positions pay funding, in ms (an hour on the exchange; tests run
+    /// it faster).
+    pub funding_interval_ms: u64,
+    /// How often the perpetuals' session settles, in ms.
+    pub settlement_interval_ms: u64,
+    /// A fixed funding rate per interval instead of the premium-based one.
+    pub funding_rate: Option<Decimal>,
 }
 
 impl Default for ExchangeConfig {
@@ -67,6 +89,9 @@ impl Default for ExchangeConfig {
             taker_fee_rate: Decimal::new(2, 3),
             account_id: "6f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b".to_string(),
             synthetic_market: true,
+            funding_interval_ms: 3_600_000,
+            settlement_interval_ms: 86_400_000,
+            funding_rate: None,
         }
     }
 }
@@ -111,6 +136,29 @@ pub struct Exchange {
     /// While set, every stamp is this one (see [`Exchange::pin_time`]).
     pinned_ns: Option<u64>,
     rng: Rng,
+    /// Perpetual positions, by instrument index (spot entries stay flat).
+    positions: Vec<Position>,
+    /// Positions changed since the last `user.positions` push.
+    positions_dirty: BTreeSet<usize>,
+    /// A perpetual position moved during the current call (reduce-only orders are checked).
+    perp_moved: bool,
+    /// The account's leverage setting.
+    leverage: Decimal,
+    /// Set while the liquidator closes positions.
+    is_liquidating: bool,
+    /// Funding and settlement times, and what the perpetual channels last carried.
+    sched: Schedule,
+    /// Trigger orders and OTO legs waiting (may hold ids no longer pending; pruned lazily).
+    pending: BTreeSet<u64>,
+    /// Orders that ended during the current call, for the lists to react to.
+    ended: Vec<u64>,
+    /// OCO legs that fired during the current call.
+    fired_legs: Vec<u64>,
+    /// List legs that filled (partly or wholly) during the current call.
+    filled_legs: Vec<u64>,
+    /// The account's ledger, oldest first.
+    txns: Vec<Txn>,
+    next_txn: u64,
 }
 
 impl Exchange {
@@ -141,6 +189,18 @@ impl Exchange {
             next_match: FIRST_MATCH_ID,
             last_ns: 0,
             pinned_ns: None,
+            positions: vec![Position::default(); n],
+            positions_dirty: BTreeSet::new(),
+            perp_moved: false,
+            leverage: Exchange::default_leverage(),
+            is_liquidating: false,
+            sched: Schedule::new(n),
+            pending: BTreeSet::new(),
+            ended: Vec::new(),
+            fired_legs: Vec::new(),
+            filled_legs: Vec::new(),
+            txns: Vec::new(),
+            next_txn: 0,
         };
         if ex.cfg.synthetic_market {
             for i in 0..n {
@@ -150,6 +210,22 @@ impl Exchange {
         ex.dirty.clear();
         ex.events.clear();
         ex
+    }
+
+    /// The account's position in a perpetual (flat if never traded; `None` if not listed).
+    pub fn position(&self, instrument: &str) -> Option<Position> {
+        self.inst_index(instrument).map(|i| self.positions[i])
+    }
+
+    /// The account's total holding of a currency (cash, for USD).
+    pub fn holding(&self, ccy: &str) -> Decimal {
+        self.account.holding(ccy).quantity
+    }
+
+    /// Pays funding now, as if the interval had elapsed (for tests that cannot wait).
+    pub fn pay_funding_now(&mut self, now_ms: u64) {
+        self.pay_funding(now_ms);
+        self.flush_market(now_ms);
     }
 
     /// All the user's fills so far as trade objects, oldest first.
@@ -243,10 +319,20 @@ impl Exchange {
         f.json(&self.instruments[f.inst], &self.cfg.account_id)
     }
 
+    /// Pushes an order on `user.order`, and trigger and list orders on `user.advance.order`
+    /// too (ASSUMED: the exchange shows them on both; a client de-duplicates by update time).
     fn emit_order(&mut self, id: u64) {
         if let Some(o) = self.orders.get(&id) {
             let order = self.order_json(o);
             let instrument = self.instruments[o.inst].symbol.to_string();
+            if o.trigger.is_some() || o.list.is_some() {
+                let data = vec![order.clone()];
+                self.events.push(SimEvent::User {
+                    family: "user.advance.order",
+                    instrument: Some(instrument.clone()),
+                    data,
+                });
+            }
             self.events.push(SimEvent::UserOrder { instrument, order });
         }
     }
@@ -257,52 +343,30 @@ impl Exchange {
     }
 
     fn balance_row(&self) -> Value {
-        self.account.summary_json(|ccy| self.usd_price(ccy))
+        self.account.summary_json(|ccy| self.usd_price(ccy), &self.totals(), self.is_liquidating)
     }
 
-    /// USD value of one unit of `ccy`, at the synthetic mid.
+    /// USD value of one unit of `ccy`, at the synthetic mid of its spot pair.
     fn usd_price(&self, ccy: &str) -> Decimal {
         if ccy == "USD" {
             return Decimal::ONE;
         }
-        self.instruments.iter().position(|i| i.base == ccy && i.quote == "USD").map_or(Decimal::ZERO, |i| self.mids[i])
+        self.instruments
+            .iter()
+            .position(|i| i.base == ccy && i.quote == "USD" && !i.is_perp())
+            .map_or(Decimal::ZERO, |i| self.mids[i])
     }
 
-    /// Pushes BookChanged and Ticker for every instrument changed by the current call.
+    /// Runs what follows every call (triggers, lists, reduce-only, liquidation), then pushes
+    /// BookChanged and Ticker for every instrument changed by the current call.
     fn flush_market(&mut self, now_ms: u64) {
+        self.run_contingencies(now_ms);
+        self.emit_positions();
         for i in std::mem::take(&mut self.dirty) {
             let instrument = self.instruments[i].symbol.to_string();
             let ticker = self.ticker(i, now_ms, true);
             self.events.push(SimEvent::BookChanged { instrument: instrument.clone() });
             self.events.push(SimEvent::Ticker { instrument, ticker });
-        }
-    }
-
-    fn dispatch_private(
-        &mut self,
-        method: &str,
-        p: &Value,
-        conn: Option<ConnId>,
-        now_ms: u64,
-    ) -> Result<Value, Reject> {
-        match method {
-            "private/create-order" => self.create_order(p, conn, now_ms),
-            "private/cancel-order" => self.cancel_order(p, now_ms),
-            "private/cancel-all-orders" => self.cancel_all_orders(p, now_ms),
-            "private/amend-order" => self.amend_order(p, now_ms),
-            "private/create-order-list" => self.create_order_list(p, conn, now_ms),
-            "private/cancel-order-list" => self.cancel_order_list(p, now_ms),
-            "private/get-open-orders" => self.get_open_orders(p),
-            "private/get-order-detail" => self.get_order_detail(p),
-            "private/get-order-history" => self.get_order_history(p, now_ms),
-            "private/get-trades" => self.get_trades(p, now_ms),
-            "private/user-balance" => Ok(serde_json::json!({ "data": [self.balance_row()] })),
-            "private/get-positions" => Ok(serde_json::json!({ "data": [] })),
-            "private/get-accounts" => Ok(self.accounts_json()),
-            "private/get-currency-networks" => Ok(self.currency_networks(now_ms)),
-            "private/set-cancel-on-disconnect" => self.set_cancel_on_disconnect(p, conn),
-            "private/get-cancel-on-disconnect" => self.get_cancel_on_disconnect(conn),
-            _ => Err(codes::reject(codes::METHOD_NOT_FOUND)),
         }
     }
 }
@@ -327,6 +391,7 @@ impl Venue for Exchange {
         if self.cfg.synthetic_market {
             self.market_step(now_ms);
         }
+        self.perp_tick(now_ms);
         self.flush_market(now_ms);
     }
 
@@ -359,6 +424,16 @@ impl Venue for Exchange {
 
     fn is_instrument(&self, instrument: &str) -> bool {
         self.inst_index(instrument).is_some()
+    }
+
+    fn channel_data(
+        &self,
+        family: &str,
+        instrument: Option<&str>,
+        interval: Option<&str>,
+        now_ms: u64,
+    ) -> Option<Vec<Value>> {
+        self.channel_snapshot(family, instrument, interval, now_ms)
     }
 
     fn take_events(&mut self) -> Vec<SimEvent> {

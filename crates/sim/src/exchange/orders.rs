@@ -30,9 +30,104 @@ pub(crate) enum Tif {
     Fok,
 }
 
-/// Order status (§7.1); `PENDING` is never used by the sim.
+/// Which trigger an advanced order waits for (§6.13).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TriggerKind {
+    /// Market order once the reference price reaches the trigger against the position.
+    StopLoss,
+    /// Limit order, same trigger as STOP_LOSS.
+    StopLimit,
+    /// Market order once the reference price reaches the trigger in the position's favour.
+    TakeProfit,
+    /// Limit order, same trigger as TAKE_PROFIT.
+    TakeProfitLimit,
+}
+
+impl TriggerKind {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TriggerKind::StopLoss => "STOP_LOSS",
+            TriggerKind::StopLimit => "STOP_LIMIT",
+            TriggerKind::TakeProfit => "TAKE_PROFIT",
+            TriggerKind::TakeProfitLimit => "TAKE_PROFIT_LIMIT",
+        }
+    }
+
+    /// Whether it fires when the reference price rises to the trigger (else when it falls):
+    /// the direction rule of §6.13.
+    pub fn fires_on_rise(self, side: Side) -> bool {
+        let stop = matches!(self, TriggerKind::StopLoss | TriggerKind::StopLimit);
+        stop == (side == Side::Buy)
+    }
+}
+
+/// The price a trigger watches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RefType {
+    /// MARK_PRICE (the default).
+    Mark,
+    /// INDEX_PRICE.
+    Index,
+    /// LAST_PRICE.
+    Last,
+}
+
+impl RefType {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RefType::Mark => "MARK_PRICE",
+            RefType::Index => "INDEX_PRICE",
+            RefType::Last => "LAST_PRICE",
+        }
+    }
+}
+
+/// A trigger order's condition.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Trigger {
+    pub kind: TriggerKind,
+    /// The trigger price (`ref_price`).
+    pub price: Decimal,
+    pub ref_type: RefType,
+}
+
+/// An order's place in a contingent list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ListLeg {
+    /// The list's id.
+    pub id: u64,
+    pub kind: Contingency,
+    /// One of an OCO pair: when it triggers, fills or ends, the other is cancelled.
+    pub oco: bool,
+}
+
+/// Which kind of contingent list an order belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Contingency {
+    Oco,
+    Oto,
+    Otoco,
+}
+
+impl Contingency {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Contingency::Oco => "OCO",
+            Contingency::Oto => "OTO",
+            Contingency::Otoco => "OTOCO",
+        }
+    }
+}
+
+/// Order status (§7.1). `PENDING` is a trigger order waiting for its trigger (ASSUMED: the
+/// reference lists the status without saying when it is used).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Status {
+    /// A trigger order not yet triggered (not in the book, nothing reserved).
+    Pending,
     /// Accepted, not yet processed.
     New,
     /// Resting (possibly partly filled).
@@ -48,6 +143,7 @@ pub(crate) enum Status {
 impl Status {
     fn as_str(self) -> &'static str {
         match self {
+            Status::Pending => "PENDING",
             Status::New => "NEW",
             Status::Active => "ACTIVE",
             Status::Filled => "FILLED",
@@ -93,6 +189,12 @@ pub(crate) struct Order {
     pub update_ns: u64,
     /// The user WebSocket it came over, for cancel-on-disconnect.
     pub conn: Option<ConnId>,
+    /// The trigger of an advanced order.
+    pub trigger: Option<Trigger>,
+    /// The contingent list it belongs to.
+    pub list: Option<ListLeg>,
+    /// An OTO/OTOCO leg that may not trigger until this order has filled.
+    pub waiting_on: Option<u64>,
 }
 
 impl Order {
@@ -101,9 +203,14 @@ impl Order {
         self.exec_inst.iter().any(|e| e == "POST_ONLY")
     }
 
-    /// Still open (NEW or ACTIVE).
+    /// Whether `REDUCE_ONLY` was asked for.
+    pub fn reduce_only(&self) -> bool {
+        self.exec_inst.iter().any(|e| e == "REDUCE_ONLY")
+    }
+
+    /// Still open (PENDING, NEW or ACTIVE).
     pub fn is_open(&self) -> bool {
-        matches!(self.status, Status::New | Status::Active)
+        matches!(self.status, Status::Pending | Status::New | Status::Active)
     }
 
     /// Quantity not yet filled.
@@ -111,19 +218,11 @@ impl Order {
         self.quantity - self.cum_qty
     }
 
-    /// The currency fees are charged in: what the order receives.
+    /// The currency fees are charged in: what the order receives (USD on a perpetual).
     pub fn fee_ccy(&self, inst: &Instrument) -> &'static str {
         match self.side {
-            Side::Buy => inst.base,
-            Side::Sell => inst.quote,
-        }
-    }
-
-    /// The currency the order locks while open: quote for BUY, base for SELL.
-    pub fn reserve_ccy(&self, inst: &Instrument) -> &'static str {
-        match self.side {
-            Side::Buy => inst.quote,
-            Side::Sell => inst.base,
+            Side::Buy if !inst.is_perp() => inst.base,
+            _ => inst.quote,
         }
     }
 
@@ -141,7 +240,11 @@ impl Order {
             "account_id": ctx.account_id,
             "order_id": self.id.to_string(),
             "client_oid": self.client_oid,
-            "order_type": match self.kind { OrdType::Limit => "LIMIT", OrdType::Market => "MARKET" },
+            "order_type": match (self.trigger, self.kind) {
+                (Some(t), _) => t.kind.as_str(),
+                (None, OrdType::Limit) => "LIMIT",
+                (None, OrdType::Market) => "MARKET",
+            },
             "time_in_force": match self.tif {
                 Tif::Gtc => "GOOD_TILL_CANCEL",
                 Tif::Ioc => "IMMEDIATE_OR_CANCEL",
@@ -174,6 +277,15 @@ impl Order {
         }
         if let (Some(n), Some(map)) = (self.notional, o.as_object_mut()) {
             map.insert("notional".into(), Value::String(inst.value(n)));
+        }
+        if let (Some(t), Some(map)) = (self.trigger, o.as_object_mut()) {
+            map.insert("ref_price".into(), Value::String(inst.price(t.price)));
+            map.insert("ref_price_type".into(), Value::String(t.ref_type.as_str().into()));
+            map.insert("trigger_price".into(), Value::String(inst.price(t.price)));
+        }
+        if let (Some(leg), Some(map)) = (self.list, o.as_object_mut()) {
+            map.insert("list_id".into(), Value::String(leg.id.to_string()));
+            map.insert("contingency_type".into(), Value::String(leg.kind.as_str().into()));
         }
         o
     }
@@ -215,7 +327,10 @@ impl UserFill {
             "traded_price": inst.price(self.price),
             "traded_quantity": inst.qty(self.qty),
             "fees": fees,
-            "fee_instrument_name": match self.side { Side::Buy => inst.base, Side::Sell => inst.quote },
+            "fee_instrument_name": match self.side {
+                Side::Buy if !inst.is_perp() => inst.base,
+                _ => inst.quote,
+            },
             "order_id": self.order_id.to_string(),
             "trade_id": self.trade_id.to_string(),
             "trade_match_id": self.match_id.to_string(),

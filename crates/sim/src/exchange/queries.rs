@@ -16,7 +16,7 @@ const DAY_NS: u64 = 86_400 * 1_000_000_000;
 /// The `[start, end)` window in ns of a history request: end defaults to now (`latest_ns`
 /// is the newest stamp handed out, which can run ahead of `now_ms` within a busy
 /// millisecond), start to one day before end; either may be sent in ms or ns.
-fn window(p: &Value, now_ms: u64, latest_ns: u64) -> Result<(u64, u64), Reject> {
+pub(super) fn window(p: &Value, now_ms: u64, latest_ns: u64) -> Result<(u64, u64), Reject> {
     let now_ns = now_ms.saturating_add(1).saturating_mul(1_000_000);
     let end = time_ns(p, "end_time")?.unwrap_or(now_ns.max(latest_ns.saturating_add(1)));
     let start = time_ns(p, "start_time")?.unwrap_or(end.saturating_sub(DAY_NS));
@@ -24,7 +24,7 @@ fn window(p: &Value, now_ms: u64, latest_ns: u64) -> Result<(u64, u64), Reject> 
 }
 
 /// The `limit` param: default 100, at most 100, at least 1.
-fn limit(p: &Value) -> Result<usize, Reject> {
+pub(super) fn limit(p: &Value) -> Result<usize, Reject> {
     Ok(integer(p, "limit")?.unwrap_or(MAX_LIMIT).clamp(1, MAX_LIMIT) as usize)
 }
 

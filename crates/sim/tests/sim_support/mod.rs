@@ -116,6 +116,15 @@ impl Venue for FakeVenue {
             .collect()
     }
 
+    fn channel_data(&self, family: &str, instrument: Option<&str>, _iv: Option<&str>, _now: u64) -> Option<Vec<Value>> {
+        // The newer user channels start empty; of the market ones only the fake instrument's
+        // mark exists, and everything else is refused.
+        if family.starts_with("user.") {
+            return Some(Vec::new());
+        }
+        (family == "mark" && instrument == Some(INSTR)).then(|| vec![json!({"v": "100", "t": 1})])
+    }
+
     fn ticker_json(&self, instrument: &str, _now_ms: u64) -> Option<Value> {
         Some(json!({"i": instrument, "b": "100", "k": "101", "t": 1}))
     }

@@ -1,9 +1,11 @@
 //! Behaviour tests of the exchange core, driven through its public API (`Venue` and the
 //! inherent helpers) exactly as the server and the chaos harness use it.
 
+mod advanced;
 mod history;
 mod manage;
 mod market;
+mod perps;
 mod placement;
 mod public;
 
@@ -55,18 +57,39 @@ pub(super) fn holding(ex: &Exchange, ccy: &str) -> (String, String) {
     (r["quantity"].as_str().unwrap().to_string(), r["reserved_qty"].as_str().unwrap().to_string())
 }
 
-/// The kinds of the events, in order, as short names.
+/// The kinds of the original events (orders, fills, balances, market), in order, as short
+/// names; the newer channels' events are left out (see [`pushes`]).
 pub(super) fn kinds(events: &[SimEvent]) -> Vec<&'static str> {
     events
         .iter()
-        .map(|e| match e {
-            SimEvent::UserOrder { .. } => "order",
-            SimEvent::UserTrade { .. } => "trade",
-            SimEvent::UserBalance { .. } => "balance",
-            SimEvent::PublicTrade { .. } => "public",
-            SimEvent::BookChanged { .. } => "book",
-            SimEvent::Ticker { .. } => "ticker",
+        .filter_map(|e| match e {
+            SimEvent::UserOrder { .. } => Some("order"),
+            SimEvent::UserTrade { .. } => Some("trade"),
+            SimEvent::UserBalance { .. } => Some("balance"),
+            SimEvent::PublicTrade { .. } => Some("public"),
+            SimEvent::BookChanged { .. } => Some("book"),
+            SimEvent::Ticker { .. } => Some("ticker"),
+            SimEvent::User { .. } | SimEvent::Market { .. } => None,
         })
+        .collect()
+}
+
+/// The events without the newer channels' pushes, so positions in the list stay those of
+/// orders, fills, balances and market events.
+pub(super) fn core(events: Vec<SimEvent>) -> Vec<SimEvent> {
+    events.into_iter().filter(|e| !matches!(e, SimEvent::User { .. } | SimEvent::Market { .. })).collect()
+}
+
+/// The data of every push on user channel `family` among events, in order.
+pub(super) fn pushes(events: &[SimEvent], family: &str) -> Vec<Value> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            SimEvent::User { family: f, data, .. } if *f == family => Some(data.clone()),
+            SimEvent::Market { family: f, data, .. } if *f == family => Some(data.clone()),
+            _ => None,
+        })
+        .flatten()
         .collect()
 }
 

@@ -10,7 +10,7 @@ fn taker_and_maker_fills_settle_exact_balances_after_fees() {
     ex.take_events();
     let ack = create(&mut ex, limit("BUY", "50010.00", "0.1", "t1")).unwrap();
     assert_eq!(ack["client_oid"], "t1");
-    let events = ex.take_events();
+    let events = core(ex.take_events());
     assert_eq!(kinds(&events), ["order", "trade", "order", "balance", "public", "book", "ticker"]);
     let SimEvent::UserTrade { trade, .. } = &events[1] else { panic!() };
     assert_eq!(trade["traded_price"], "50000.00");
@@ -33,7 +33,7 @@ fn taker_and_maker_fills_settle_exact_balances_after_fees() {
     assert_eq!(holding(&ex, "BTC").1, "0.05000000");
     ex.take_events();
     ex.inject_taker("BTC_USD", true, d("0.02"), T0 + 5);
-    let events = ex.take_events();
+    let events = core(ex.take_events());
     assert_eq!(kinds(&events), ["trade", "order", "balance", "public", "book", "ticker"]);
     let SimEvent::UserTrade { trade, .. } = &events[0] else { panic!() };
     assert_eq!(trade["fees"], "-1.00200000");
@@ -128,7 +128,7 @@ fn ioc_fok_and_market_remainders_end_canceled() {
 fn resting_order_goes_new_then_active_with_full_objects() {
     let mut ex = quiet();
     create(&mut ex, limit("BUY", "40000.00", "0.5", "rest")).unwrap();
-    let events = ex.take_events();
+    let events = core(ex.take_events());
     let updates = order_updates(&events);
     let statuses: Vec<&str> = updates.iter().map(|o| o["status"].as_str().unwrap()).collect();
     assert_eq!(statuses, ["NEW", "ACTIVE"]);

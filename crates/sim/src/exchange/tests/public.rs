@@ -11,7 +11,11 @@ fn instruments_rows_carry_the_reference_fields() {
     let mut ex = quiet();
     let r = public(&mut ex, "public/get-instruments", json!({})).unwrap();
     let rows = r["data"].as_array().unwrap();
-    assert_eq!(rows.len(), 3);
+    assert_eq!(rows.len(), 5);
+    let perp = rows.iter().find(|r| r["symbol"] == "BTCUSD-PERP").unwrap();
+    assert_eq!((perp["inst_type"].as_str(), perp["quote_ccy"].as_str()), (Some("PERPETUAL_SWAP"), Some("USD")));
+    assert_eq!((perp["contract_size"].as_str(), perp["underlying_symbol"].as_str()), (Some("1"), Some("BTCUSD-INDEX")));
+    assert_eq!((perp["price_tick_size"].as_str(), perp["max_leverage"].as_str()), (Some("0.1"), Some("100")));
     let btc = rows.iter().find(|r| r["symbol"] == "BTC_USD").unwrap();
     for field in [
         "inst_type",
@@ -86,7 +90,7 @@ fn trades_tickers_and_candles_from_the_tape() {
     assert_eq!(t["c"], "-0.0002");
     assert!(t.get("bs").is_none(), "REST rows lack bs/ks");
     let all = public(&mut ex, "public/get-tickers", json!({})).unwrap();
-    assert_eq!(all["data"].as_array().unwrap().len(), 3);
+    assert_eq!(all["data"].as_array().unwrap().len(), 5);
     let c = json!({"instrument_name": "BTC_USD", "timeframe": "1m"});
     let c = public(&mut ex, "public/get-candlestick", c).unwrap();
     assert_eq!(c["interval"], "1m");

@@ -19,7 +19,9 @@ fn every_validation_code() {
     let unknown = create(&mut ex, with("instrument_name", json!("DOGE_USD"))).unwrap_err();
     assert_eq!((unknown.code, unknown.message.as_str()), (40004, "Invalid instrument_name"));
     assert_eq!(code_of(&mut ex, with("side", json!("HOLD"))), 220);
-    assert_eq!(code_of(&mut ex, with("type", json!("STOP_LOSS"))), 218);
+    assert_eq!(code_of(&mut ex, with("type", json!("TRAILING_STOP"))), 218);
+    // A trigger type without its trigger price.
+    assert_eq!(code_of(&mut ex, with("type", json!("STOP_LOSS"))), 229);
     assert_eq!(code_of(&mut ex, with("time_in_force", json!("GTD"))), 221);
     assert_eq!(code_of(&mut ex, with("price", json!("50000.001"))), 308);
     assert_eq!(code_of(&mut ex, with("quantity", json!("0.00015"))), 213);
