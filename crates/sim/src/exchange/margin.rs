@@ -139,6 +139,11 @@ impl Exchange {
     /// Liquidates when the margin balance is below maintenance: cancels every perpetual
     /// order, then closes every position at market. Returns whether it did.
     pub(super) fn check_liquidation(&mut self, now_ms: u64) -> bool {
+        // Runs after every call: with no position there is nothing to liquidate, and the
+        // totals (a walk over the open orders) need not be computed at all.
+        if self.positions.iter().all(|p| p.quantity.is_zero()) {
+            return false;
+        }
         let t = self.totals();
         if t.maintenance.is_zero() || t.margin_balance() >= t.maintenance {
             return false;
