@@ -85,22 +85,23 @@ fn subscribe_one(shared: &Shared, conn: &Conn, id: &Value, channel: &Value, opts
         if !extra && ch.instrument.as_deref().is_some_and(|i| !venue.is_instrument(i)) {
             return refuse(INVALID_REQUEST);
         }
-        let now = system_now_ms();
-        if extra && venue.channel_data(ch.family, ch.instrument.as_deref(), ch.interval.as_deref(), now).is_none() {
-            return refuse(INVALID_REQUEST);
-        }
+
         let mut subs = lock(&conn.subs);
         if !subs.contains_key(&ch.name) && subs.len() >= MAX_SUBSCRIPTIONS {
             return refuse(EXCEED_MAX_SUBSCRIPTIONS);
         }
-        let (result, book) = first_data(shared, venue, &ch, opts);
+        // The newer channels exist when the venue has data for them.
+        let Some((result, book)) = first_data(shared, venue, &ch, opts) else {
+            return refuse(INVALID_REQUEST);
+        };
         subs.insert(ch.name.clone(), Sub { book });
         ok(id, "subscribe", result)
     })
 }
 
-/// The first response's `result` and, for books, the subscriber's book state.
-fn first_data(shared: &Shared, venue: &dyn Venue, ch: &Channel, opts: BookOptions) -> (Value, Option<BookSub>) {
+/// The first response's `result` and, for books, the subscriber's book state; `None` when
+/// the venue does not know the channel.
+fn first_data(shared: &Shared, venue: &dyn Venue, ch: &Channel, opts: BookOptions) -> Option<(Value, Option<BookSub>)> {
     let now = system_now_ms();
     let instr = ch.instrument.as_deref();
     let data: Vec<Value> = match ch.kind {
@@ -109,7 +110,7 @@ fn first_data(shared: &Shared, venue: &dyn Venue, ch: &Channel, opts: BookOption
             let (bids, asks) = venue.book_levels(instr, depth).unwrap_or_default();
             let mut book = BookSub::new(instr, depth, opts.mode, opts.interval);
             let result = book.snapshot(&ch.name, bids, asks, shared.next_u(), now);
-            return (result, Some(book));
+            return Some((result, Some(book)));
         }
         ChanKind::UserOrder => venue.open_orders_json(instr),
         ChanKind::UserBalance => vec![venue.balance_json(now)],
@@ -117,7 +118,7 @@ fn first_data(shared: &Shared, venue: &dyn Venue, ch: &Channel, opts: BookOption
         ChanKind::Trade => venue.recent_public_trades(instr.unwrap_or_default(), 50),
         ChanKind::UserTrade => Vec::new(),
         ChanKind::UserOther | ChanKind::MarketOther => {
-            venue.channel_data(ch.family, instr, ch.interval.as_deref(), now).unwrap_or_default()
+            venue.channel_data(ch.family, instr, ch.interval.as_deref(), now)?
         }
     };
     let mut result = json!({"subscription": ch.name, "channel": ch.family, "data": data});
@@ -127,7 +128,7 @@ fn first_data(shared: &Shared, venue: &dyn Venue, ch: &Channel, opts: BookOption
     if let Some(i) = instr {
         result["instrument_name"] = json!(i);
     }
-    (result, None)
+    Some((result, None))
 }
 
 /// Handles `unsubscribe`: one response for the request.

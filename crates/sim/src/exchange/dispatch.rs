@@ -35,7 +35,7 @@ impl Exchange {
             "private/advanced/get-order-history" => self.get_order_history(p, now_ms),
             "private/batch-order-request" => self.batch_order_request(p, conn, now_ms),
             "private/close-position" => self.close_position(p, now_ms),
-            "private/change-account-leverage" => self.change_account_leverage(p, now_ms),
+            "private/change-account-leverage" => self.change_account_leverage(p),
             "private/get-fee-rate" => Ok(self.get_fee_rate()),
             "private/get-instrument-fee-rate" => self.get_instrument_fee_rate(p),
             "private/get-transactions" => self.get_transactions(p, now_ms),

@@ -55,6 +55,7 @@ impl Exchange {
             match self.place(req.clone(), conn, now_ms) {
                 Ok(id) => placed.push(id),
                 Err(e) => {
+                    self.lists.insert(list_id, placed.clone());
                     let open: Vec<u64> =
                         placed.into_iter().filter(|id| self.orders.get(id).is_some_and(|o| o.is_open())).collect();
                     for id in open {
@@ -64,6 +65,7 @@ impl Exchange {
                 }
             }
         }
+        self.lists.insert(list_id, placed);
         Ok(json!({ "list_id": list_id.to_string() }))
     }
 
@@ -73,17 +75,15 @@ impl Exchange {
             return Err(bad());
         }
         let id = integer(p, "list_id").map_err(|_| bad())?.ok_or_else(bad)?;
-        match self.orders.values().any(|o| o.list.is_some_and(|l| l.id == id)) {
+        match self.lists.contains_key(&id) {
             true => Ok(id),
             false => Err(reject(codes::INVALID_ORDERID)),
         }
     }
 
+    /// The list's orders, in placement order.
     fn list_orders(&self, list_id: u64) -> Vec<u64> {
-        let mut ids: Vec<u64> =
-            self.orders.values().filter(|o| o.list.is_some_and(|l| l.id == list_id)).map(|o| o.id).collect();
-        ids.sort_unstable();
-        ids
+        self.lists.get(&list_id).cloned().unwrap_or_default()
     }
 
     /// `cancel-oco` / `cancel-oto` / `cancel-otoco`: every open leg of the list cancelled;
@@ -148,6 +148,11 @@ impl Exchange {
     /// An OTO working order ended: filled, its legs start waiting for their triggers (a
     /// plain leg is placed at once); otherwise they are cancelled.
     fn settle_children(&mut self, id: u64, now_ms: u64) -> bool {
+        let Some(leg) = self.orders.get(&id).and_then(|o| o.list) else { return false };
+        // Only the first leg of an OTO or OTOCO has legs waiting on it.
+        if leg.kind == Contingency::Oco || self.lists.get(&leg.id).and_then(|l| l.first()) != Some(&id) {
+            return false;
+        }
         let filled = self.orders.get(&id).is_some_and(|o| o.status == Status::Filled);
         let children: Vec<u64> = self
             .pending

@@ -85,12 +85,11 @@ impl Exchange {
         if o.status == Status::Pending {
             return self.amend_pending(id, new_price, new_qty, new_ref, new_oid, now_ms);
         }
-        let (inst, side, rest, reduce_only) = (o.inst, o.side, new_qty - o.cum_qty, o.reduce_only());
+        let (inst, side, rest) = (o.inst, o.side, new_qty - o.cum_qty);
         let (old_price, old_qty, old_reserved) = (o.price, o.quantity, o.reserved);
+        let ask = Ask { price: new_price, qty: Some(rest), ..o.ask() };
         self.unhold(inst, side, old_reserved);
         self.set_reserved(id, Decimal::ZERO);
-        let ask =
-            Ask { inst, side, kind: OrdType::Limit, price: new_price, qty: Some(rest), notional: None, reduce_only };
         let need = self.hold_needed(&ask);
         if !self.try_hold(inst, side, need) {
             self.try_hold(inst, side, old_reserved);
@@ -105,10 +104,7 @@ impl Exchange {
         o.quantity = new_qty;
         o.reserved = need;
         o.update_ns = ns;
-        if let Some(oid) = new_oid {
-            o.client_oid = oid.clone();
-            self.by_client_oid.insert(oid, id);
-        }
+        self.rename(id, new_oid);
         let book = &mut self.books[inst];
         self.dirty.insert(inst);
         match (old_price, new_price) {
@@ -125,6 +121,13 @@ impl Exchange {
             }
         }
         Ok(self.ack(id))
+    }
+
+    /// Gives an amended order its new client_oid, if the amend sent one.
+    fn rename(&mut self, id: u64, new_oid: Option<String>) {
+        let (Some(oid), Some(o)) = (new_oid, self.orders.get_mut(&id)) else { return };
+        o.client_oid = oid.clone();
+        self.by_client_oid.insert(oid, id);
     }
 
     fn set_reserved(&mut self, id: u64, amount: Decimal) {
@@ -162,11 +165,8 @@ impl Exchange {
             o.quantity = new_qty;
             o.trigger = trigger;
             o.update_ns = ns;
-            if let Some(oid) = new_oid {
-                o.client_oid = oid.clone();
-                self.by_client_oid.insert(oid, id);
-            }
         }
+        self.rename(id, new_oid);
         self.emit_order(id);
         Ok(self.ack(id))
     }

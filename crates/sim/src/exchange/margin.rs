@@ -19,7 +19,7 @@ use super::Exchange;
 use rust_decimal::Decimal;
 
 /// Maintenance margin as a share of initial margin (ASSUMED).
-const MAINTENANCE_SHARE: Decimal = Decimal::from_parts(5, 0, 0, false, 1);
+pub(crate) const MAINTENANCE_SHARE: Decimal = Decimal::from_parts(5, 0, 0, false, 1);
 /// The account leverage a new account starts with (ASSUMED).
 pub(crate) const DEFAULT_LEVERAGE: Decimal = Decimal::from_parts(10, 0, 0, false, 0);
 
@@ -92,12 +92,7 @@ impl Exchange {
 
     /// The margin a new perpetual order needs: none for the part that reduces the position.
     pub(super) fn order_margin(&self, i: usize, side: Side, qty: Decimal, price: Decimal) -> Decimal {
-        let pos = self.positions[i].quantity;
-        let reducing = match side {
-            Side::Buy => (-pos).max(Decimal::ZERO),
-            Side::Sell => pos.max(Decimal::ZERO),
-        };
-        self.im_for(i, (qty - reducing).max(Decimal::ZERO), price)
+        self.im_for(i, (qty - self.reducible(i, side)).max(Decimal::ZERO), price)
     }
 
     /// The account's margin figures now.

@@ -156,6 +156,8 @@ pub struct Exchange {
     fired_legs: Vec<u64>,
     /// List legs that filled (partly or wholly) during the current call.
     filled_legs: Vec<u64>,
+    /// Each contingent list's orders, in placement order.
+    lists: HashMap<u64, Vec<u64>>,
     /// The account's ledger, oldest first.
     txns: Vec<Txn>,
     next_txn: u64,
@@ -192,13 +194,14 @@ impl Exchange {
             positions: vec![Position::default(); n],
             positions_dirty: BTreeSet::new(),
             perp_moved: false,
-            leverage: Exchange::default_leverage(),
+            leverage: margin::DEFAULT_LEVERAGE,
             is_liquidating: false,
             sched: Schedule::new(n),
             pending: BTreeSet::new(),
             ended: Vec::new(),
             fired_legs: Vec::new(),
             filled_legs: Vec::new(),
+            lists: HashMap::new(),
             txns: Vec::new(),
             next_txn: 0,
         };

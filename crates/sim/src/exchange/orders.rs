@@ -6,6 +6,7 @@ use super::account::BALANCE_DECIMALS;
 use super::book::Side;
 use super::clock::date;
 use super::instruments::{fixed, Instrument};
+use super::reserve::Ask;
 use crate::venue::ConnId;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
@@ -164,6 +165,15 @@ pub(crate) struct RenderCtx<'a> {
     pub taker_rate: Decimal,
 }
 
+/// The currency a fill's fee is charged in: what the order receives on spot (the base for a
+/// BUY, the quote for a SELL), USD on a perpetual.
+pub(crate) fn fee_ccy(inst: &Instrument, side: Side) -> &'static str {
+    match side {
+        Side::Buy if !inst.is_perp() => inst.base,
+        _ => inst.quote,
+    }
+}
+
 /// One user order.
 #[derive(Debug, Clone)]
 pub(crate) struct Order {
@@ -218,11 +228,21 @@ impl Order {
         self.quantity - self.cum_qty
     }
 
-    /// The currency fees are charged in: what the order receives (USD on a perpetual).
+    /// The currency fees are charged in (see [`fee_ccy`]).
     pub fn fee_ccy(&self, inst: &Instrument) -> &'static str {
-        match self.side {
-            Side::Buy if !inst.is_perp() => inst.base,
-            _ => inst.quote,
+        fee_ccy(inst, self.side)
+    }
+
+    /// What it asks of the account for its unfilled part, to hold balance or margin.
+    pub fn ask(&self) -> Ask {
+        Ask {
+            inst: self.inst,
+            side: self.side,
+            kind: self.kind,
+            price: self.price,
+            qty: Some(self.remaining()),
+            notional: None,
+            reduce_only: self.reduce_only(),
         }
     }
 
@@ -327,10 +347,7 @@ impl UserFill {
             "traded_price": inst.price(self.price),
             "traded_quantity": inst.qty(self.qty),
             "fees": fees,
-            "fee_instrument_name": match self.side {
-                Side::Buy if !inst.is_perp() => inst.base,
-                _ => inst.quote,
-            },
+            "fee_instrument_name": fee_ccy(inst, self.side),
             "order_id": self.order_id.to_string(),
             "trade_id": self.trade_id.to_string(),
             "trade_match_id": self.match_id.to_string(),

@@ -9,7 +9,7 @@ use super::account::BALANCE_DECIMALS;
 use super::book::Side;
 use super::codes::{self, reject};
 use super::instruments::fixed;
-use super::margin::{Totals, DEFAULT_LEVERAGE};
+use super::margin::{Totals, MAINTENANCE_SHARE};
 use super::params::{decimal, text};
 use super::Exchange;
 use crate::venue::{Reject, SimEvent};
@@ -73,7 +73,7 @@ impl Exchange {
             "session_pnl": usd(p.session_realized_pnl),
             "session_unrealized_pnl": usd(upnl),
             "pos_initial_margin": usd(im),
-            "pos_maintenance_margin": usd(im / Decimal::TWO),
+            "pos_maintenance_margin": usd(im * MAINTENANCE_SHARE),
             "market_value": usd(p.quantity * mark * cs),
             "mark_price": inst.price(mark),
             "entry_price": inst.price(p.entry_price(cs)),
@@ -116,15 +116,22 @@ impl Exchange {
         let t = self.totals();
         let changed: Vec<usize> = std::mem::take(&mut self.positions_dirty).into_iter().collect();
         let data: Vec<Value> = changed.iter().map(|i| self.position_json(*i, &t)).collect();
+        let combined = self.position_balance_json(data.clone());
+        self.events.push(SimEvent::User { family: "user.positions", instrument: None, data });
+        self.events.push(SimEvent::User { family: "user.position_balance", instrument: None, data: vec![combined] });
+    }
+
+    /// The `user.position_balance` item (§7.5): the holdings and `positions`.
+    pub(super) fn position_balance_json(&self, positions: Vec<Value>) -> Value {
         let ms = self.last_ns / 1_000_000;
         let balances: Vec<Value> = self
             .account
             .holdings()
-            .map(|(ccy, h)| json!({"instrument_name": ccy, "quantity": fixed(h.quantity, BALANCE_DECIMALS), "update_timestamp_ms": ms}))
+            .map(|(ccy, h)| {
+                json!({"instrument_name": ccy, "quantity": fixed(h.quantity, BALANCE_DECIMALS), "update_timestamp_ms": ms})
+            })
             .collect();
-        let combined = json!({"balances": balances, "positions": data.clone(), "isolated_positions": []});
-        self.events.push(SimEvent::User { family: "user.positions", instrument: None, data });
-        self.events.push(SimEvent::User { family: "user.position_balance", instrument: None, data: vec![combined] });
+        json!({"balances": balances, "positions": positions, "isolated_positions": []})
     }
 
     /// `private/close-position`: a reduce-only order for the whole position, at market or at
@@ -148,7 +155,7 @@ impl Exchange {
 
     /// `private/change-account-leverage`: a whole number from 1 to 100 (226 otherwise); a
     /// change that would leave the account short of margin is 306.
-    pub(super) fn change_account_leverage(&mut self, p: &Value, now_ms: u64) -> Result<Value, Reject> {
+    pub(super) fn change_account_leverage(&mut self, p: &Value) -> Result<Value, Reject> {
         if let Some(acct) = text(p, "account_id") {
             if acct != self.cfg.account_id {
                 return Err(reject(codes::INVALID_ARGUMENT));
@@ -164,7 +171,6 @@ impl Exchange {
             self.leverage = before;
             return Err(reject(codes::INSUFFICIENT_BALANCE));
         }
-        let _ = now_ms;
         for i in 0..self.instruments.len() {
             if self.instruments[i].is_perp() && !self.positions[i].quantity.is_zero() {
                 self.positions_dirty.insert(i);
@@ -173,10 +179,5 @@ impl Exchange {
         self.emit_positions();
         self.emit_balance();
         Ok(Value::Null)
-    }
-
-    /// The account leverage a fresh account has.
-    pub(super) fn default_leverage() -> Decimal {
-        DEFAULT_LEVERAGE
     }
 }

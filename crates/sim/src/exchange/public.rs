@@ -5,9 +5,9 @@
 
 use super::book::Side;
 use super::codes::{self, reject};
-use super::instruments::fixed;
+use super::instruments::{fixed, Instrument};
 use super::params::{integer, present, text, time_ns};
-use super::tape::{Period, PublicTrade};
+use super::tape::{Candle, Period, PublicTrade};
 use super::Exchange;
 use crate::venue::Reject;
 use rust_decimal::Decimal;
@@ -18,6 +18,14 @@ const TRADES_DEFAULT: u64 = 25;
 const TRADES_MAX: u64 = 150;
 const CANDLES_DEFAULT: u64 = 25;
 const CANDLES_MAX: u64 = 300;
+
+/// A candle as REST and the candlestick channel show it: `{o, h, l, c, v, t}`.
+pub(super) fn candle_json(inst: &Instrument, start_ms: u64, c: &Candle) -> Value {
+    json!({
+        "o": inst.price(c.open), "h": inst.price(c.high), "l": inst.price(c.low),
+        "c": inst.price(c.close), "v": inst.qty(c.volume), "t": start_ms,
+    })
+}
 
 impl Exchange {
     pub(super) fn dispatch_public(&mut self, method: &str, p: &Value, now_ms: u64) -> Result<Value, Reject> {
@@ -84,16 +92,8 @@ impl Exchange {
         let end = time_ns(p, "end_ts")?.map_or(now_ms.saturating_add(1), to_ms);
         let start = if present(p, "start_ts") { time_ns(p, "start_ts")?.map_or(0, to_ms) } else { 0 };
         let inst = &self.instruments[i];
-        let data: Vec<Value> = self.tapes[i]
-            .candles(period, start, end, count)
-            .iter()
-            .map(|(t, c)| {
-                json!({
-                    "o": inst.price(c.open), "h": inst.price(c.high), "l": inst.price(c.low),
-                    "c": inst.price(c.close), "v": inst.qty(c.volume), "t": t,
-                })
-            })
-            .collect();
+        let data: Vec<Value> =
+            self.tapes[i].candles(period, start, end, count).iter().map(|(t, c)| candle_json(inst, *t, c)).collect();
         Ok(json!({ "interval": name, "instrument_name": inst.symbol, "data": data }))
     }
 

@@ -8,9 +8,10 @@
 //! instrument, a spot pair on a perpetual channel, an unknown interval).
 
 use super::instruments::Kind;
+use super::public::candle_json;
 use super::tape::Period;
 use super::Exchange;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 impl Exchange {
     /// The perpetual a `mark.X`/`index.X`/... channel names: a perpetual symbol, or for
@@ -39,25 +40,10 @@ impl Exchange {
                 let period = Period::parse(interval?)?;
                 let inst = &self.instruments[i];
                 let last = self.tapes[i].candles(period, 0, now_ms.saturating_add(1), 1);
-                Some(
-                    last.iter()
-                        .map(|(t, c)| {
-                            json!({
-                                "o": inst.price(c.open), "h": inst.price(c.high), "l": inst.price(c.low),
-                                "c": inst.price(c.close), "v": inst.qty(c.volume), "t": t,
-                            })
-                        })
-                        .collect(),
-                )
+                Some(last.iter().map(|(t, c)| candle_json(inst, *t, c)).collect())
             }
             "user.positions" => Some(self.positions_json(None)),
-            "user.position_balance" => {
-                let balances: Vec<Value> =
-                    self.balance_row()["position_balances"].as_array().cloned().unwrap_or_default();
-                Some(vec![
-                    json!({"balances": balances, "positions": self.positions_json(None), "isolated_positions": []}),
-                ])
-            }
+            "user.position_balance" => Some(vec![self.position_balance_json(self.positions_json(None))]),
             "user.account_risk" => Some(vec![self.balance_row()]),
             "user.advance.order" => {
                 let only = match instrument {

@@ -7,7 +7,6 @@
 
 use super::codes::{self, reject};
 use super::orders::{RefType, Status, Trigger};
-use super::reserve::Ask;
 use super::Exchange;
 use crate::venue::Reject;
 use rust_decimal::Decimal;
@@ -66,15 +65,7 @@ impl Exchange {
         let Some(o) = self.orders.get(&id).filter(|o| o.status == Status::Pending) else {
             return;
         };
-        let ask = Ask {
-            inst: o.inst,
-            side: o.side,
-            kind: o.kind,
-            price: o.price,
-            qty: Some(o.remaining()),
-            notional: None,
-            reduce_only: o.reduce_only(),
-        };
+        let ask = o.ask();
         if ask.reduce_only && self.reducible(ask.inst, ask.side).is_zero() {
             return self.close(id, Status::Canceled, Some(codes::REDUCE_ONLY_REJECTED), now_ms);
         }
