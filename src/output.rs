@@ -59,8 +59,31 @@ pub fn balance_json(currency: &str, b: &Balance) -> Value {
 
 /// A position as a JSON line object.
 pub fn position_json(p: &Position) -> Value {
+    let text = |d: Option<Decimal>| d.map(|d| d.to_string());
     json!({"type": "position", "instrument_name": p.instrument_name.as_str(), "quantity": p.quantity.to_string(),
-        "cost": p.cost.map(|c| c.to_string()), "time": ms_or_null(p.update_timestamp_ms)})
+        "cost": text(p.cost), "entry_price": text(entry_price(p)), "mark_price": text(p.mark_price),
+        "unrealized_pnl": text(p.open_position_pnl), "session_pnl": text(p.session_pnl),
+        "liquidation_price": text(p.liquidation_price), "initial_margin": text(p.pos_initial_margin),
+        "time": ms_or_null(p.update_timestamp_ms)})
+}
+
+/// The average entry price the position's cost implies (contract size 1), if it has one.
+pub fn entry_price(p: &Position) -> Option<Decimal> {
+    p.cost.filter(|_| !p.quantity.is_zero()).map(|c| (c / p.quantity).round_dp(8).normalize())
+}
+
+/// A position as one line: quantity, entry, mark and unrealised PnL where known.
+pub fn position_line(p: &Position) -> String {
+    let opt = |label: &str, d: Option<Decimal>| d.map(|d| format!("  {label} {}", d.normalize())).unwrap_or_default();
+    format!(
+        "POSITION {} {}{}{}{}{}",
+        p.instrument_name,
+        qty(&p.quantity),
+        opt("entry", entry_price(p)),
+        opt("mark", p.mark_price),
+        opt("unrealised", p.open_position_pnl),
+        opt("liquidation", p.liquidation_price)
+    )
 }
 
 /// An engine event as a JSON line object, or `None` for events readers need not see.
@@ -116,7 +139,7 @@ pub fn event_line(ev: &EngineEvent) -> String {
             qty(&balance.available),
             qty(&balance.reserved)
         ),
-        EngineEvent::Position(p) => format!("POSITION {} {}", p.instrument_name, qty(&p.quantity)),
+        EngineEvent::Position(p) => position_line(p),
         EngineEvent::Connection { live: true, detail } => format!("LIVE     {detail}"),
         EngineEvent::Connection { live: false, detail } => format!("OFFLINE  {detail}"),
         EngineEvent::Refused(r) => format!("REFUSED  {}", r.reason),

@@ -1,6 +1,6 @@
-//! `tail`, `balance` and `orders` run as a user runs them, against the simulator: their output
-//! is checked line by line (`--json` parses, fills appear exactly once) and never contains the
-//! secret.
+//! `tail`, `balance`, `positions` and `orders` run as a user runs them, against the simulator:
+//! their output is checked line by line (`--json` parses, fills appear exactly once) and never
+//! contains the secret.
 
 mod support;
 
@@ -240,4 +240,35 @@ async fn the_balance_total_says_what_it_is() {
         "the total is explained: {text}"
     );
     assert_aligned(text.lines().take_while(|l| !l.starts_with("available")).collect::<Vec<_>>().join("\n").as_str(), 1);
+}
+
+#[tokio::test]
+async fn positions_prints_a_table_and_json_with_the_margin_figures() {
+    let sim = sim(false).await;
+    let out = command(&sim, &["positions"]).output().await.expect("runs");
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("no open positions"));
+    sim.with_venue(|x| {
+        x.inject_maker("BTCUSD-PERP", false, Decimal::from(50_001), Decimal::ONE, cdc_engine::clock::system_now_ms());
+        let buy =
+            serde_json::json!({"instrument_name": "BTCUSD-PERP", "side": "BUY", "type": "MARKET", "quantity": "0.1"});
+        cdc_sim::venue::Venue::private(x, "private/create-order", &buy, None, cdc_engine::clock::system_now_ms())
+            .expect("bought");
+    });
+
+    let out = command(&sim, &["positions", "--json"]).output().await.expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines = json_lines(&out.stdout);
+    let p = &lines[0];
+    assert_eq!((p["type"].as_str(), p["instrument_name"].as_str()), (Some("position"), Some("BTCUSD-PERP")));
+    assert_eq!(Decimal::from_str(p["quantity"].as_str().unwrap_or_default()).ok(), Decimal::from_str("0.1").ok());
+    assert_eq!(p["entry_price"], "50001");
+    let m = lines.last().expect("a margin line");
+    assert_eq!(m["type"], "margin");
+    assert!(Decimal::from_str(m["initial_margin"].as_str().unwrap_or("0")).is_ok_and(|im| im > Decimal::ZERO), "{m}");
+
+    let out = command(&sim, &["positions"]).output().await.expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("INSTRUMENT") && text.contains("BTCUSD-PERP") && text.contains("50001"), "{text}");
+    assert!(text.contains("margin (USD): available"), "{text}");
 }

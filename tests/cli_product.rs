@@ -119,6 +119,8 @@ async fn the_secret_appears_in_no_output_of_any_command() {
         vec!["sign".into(), "--method".into(), "private/user-balance".into()],
         vec!["balance".into()],
         vec!["balance".into(), "--json".into()],
+        vec!["positions".into()],
+        vec!["positions".into(), "--json".into()],
         vec!["orders".into(), "--history".into()],
         vec!["tail".into(), "--json".into(), "--duration".into(), "2".into()],
         vec!["tail".into(), "--duration".into(), "2".into()],

@@ -1,6 +1,7 @@
 //! The engine on a perpetual against the simulator: positions from pushes, a stop-loss of an
 //! OCO firing when the mark crosses it (the fill, the flat position, the other leg cancelled),
-//! and funding reaching the engine's balances.
+//! funding reaching the engine's balances and PnL, and positions, balances and PnL equal to
+//! the simulator's through twenty drops and a thousand perpetual fills.
 
 mod support;
 
@@ -102,6 +103,77 @@ async fn funding_paid_by_the_simulator_reaches_the_engine_balances_and_margin() 
     sim.with_venue(|x| x.pay_funding_now(system_now_ms()));
     // A long of 1 at mark 50000 pays 50000 × 0.0001 = 5 USD.
     eventually(10, "the funding payment in the engine's USD", || usd(&engine) == Some(before - d("5"))).await;
+    // The engine's own PnL counts it too, from the user.transactions push.
+    let funding = || engine.state().pnl.get(PERP).map(|p| p.funding);
+    eventually(10, "the funding payment in the engine's PnL", || funding() == Some(d("-5"))).await;
     converge(&engine, &sim, 10).await;
+    engine.shutdown(false).await.expect("clean stop");
+}
+
+/// Rests `n` perpetual buys of 0.002 and `n` sells of 0.001 around 50000 (as another client),
+/// then lets participants take them all: 2n fills that leave the account longer each round.
+fn perp_round(sim: &SimHandle<Exchange>, round: usize, n: usize, mut between: impl FnMut(usize)) {
+    for i in 0..n {
+        let (bid, ask) = (49_900 - (i % 7) as i64, 50_100 + (i % 7) as i64);
+        for (side, px, qty, tag) in [("BUY", bid, "0.002", "b"), ("SELL", ask, "0.001", "s")] {
+            let oid = format!("p{round}{tag}{i}");
+            direct(
+                sim,
+                "private/create-order",
+                json!({"instrument_name": PERP, "side": side, "type": "LIMIT",
+                "price": format!("{px}.0"), "quantity": qty, "client_oid": oid}),
+            );
+        }
+    }
+    between(0);
+    sim.with_venue(|x| x.inject_taker(PERP, false, d("0.002") * Decimal::from(n as u64), system_now_ms()));
+    between(1);
+    sim.with_venue(|x| x.inject_taker(PERP, true, d("0.001") * Decimal::from(n as u64), system_now_ms()));
+    between(2);
+}
+
+#[tokio::test]
+async fn through_twenty_drops_and_a_thousand_perpetual_fills_positions_balances_and_pnl_equal_the_simulator() {
+    // Only the user's orders in the book, so every participant taker fills them.
+    let core = Exchange::new(ExchangeConfig {
+        synthetic_market: false,
+        funding_rate: Some(d("0.0001")),
+        ..ExchangeConfig::default()
+    });
+    let sim = cdc_sim::start(SimConfig::new(KEY, SECRET), core).await.expect("sim starts");
+    let engine = start(engine_cfg(&sim, None), Vec::new()).await.expect("engine starts");
+    converge(&engine, &sim, 10).await;
+    let mut drops = 0;
+    for round in 0..22 {
+        eventually(30, "live again", || engine.state().is_live()).await;
+        // Drop before the fills, between the two sweeps, or after them; every fourth round
+        // funding is paid while the engine is away.
+        let at = round % 3;
+        perp_round(&sim, round, 25, |step| {
+            if step == at {
+                sim.faults().drop_connections();
+                drops += 1;
+                if round % 4 == 1 {
+                    sim.with_venue(|x| x.pay_funding_now(system_now_ms()));
+                }
+            }
+        });
+        if round % 4 == 3 {
+            sim.with_venue(|x| x.pay_funding_now(system_now_ms()));
+        }
+    }
+    assert!(drops >= 20);
+    converge(&engine, &sim, 90).await;
+    let fills = engine.state().fills.total();
+    assert!(fills >= 1000, "{fills} fills");
+    let at_sim = sim.with_venue(|x| x.position(PERP)).expect("listed");
+    let mine = engine.state().positions.get(PERP).expect("an open position");
+    assert_eq!((mine.quantity, mine.cost), (at_sim.quantity, Some(at_sim.cost)), "the position");
+    let pnl = engine.state().pnl.get(PERP).expect("the engine's PnL");
+    assert_eq!(pnl.position, at_sim.quantity, "the engine's own position from its fills");
+    assert_eq!(pnl.realised.round_dp(8), at_sim.realized_pnl.round_dp(8), "realised PnL");
+    assert!(at_sim.funding < Decimal::ZERO, "a long paid funding: {}", at_sim.funding);
+    assert_eq!(pnl.funding, at_sim.funding, "funding, including what was paid during drops");
+    assert_eq!(pnl.fees.get("USD").copied().unwrap_or_default(), at_sim.fees, "fees");
     engine.shutdown(false).await.expect("clean stop");
 }

@@ -7,6 +7,7 @@ mod common;
 mod demo;
 mod doctor;
 mod journal;
+mod positions;
 mod queries;
 mod run;
 mod sign;
@@ -43,6 +44,8 @@ enum Command {
     Run(run::RunArgs),
     /// Show balances (REST).
     Balance(queries::BalanceArgs),
+    /// Show open positions with entry, mark, unrealised PnL and margin (REST).
+    Positions(positions::PositionsArgs),
     /// Show open orders, or finished ones with --history (REST).
     Orders(queries::OrdersArgs),
     /// Cancel one order by --order-id or --client-oid, then confirm its final state (REST).
@@ -79,6 +82,7 @@ pub fn main() -> ExitCode {
         Command::Run(args) => block_on(run::run(args)),
         Command::Balance(args) => block_on(queries::balance(args)),
         Command::Orders(args) => block_on(queries::orders(args)),
+        Command::Positions(args) => block_on(positions::positions(args)),
         Command::Cancel(args) => block_on(cancel::cancel(args)),
         Command::CancelAll(args) => block_on(cancel::cancel_all(args)),
         Command::Journal(args) => journal::run(args),

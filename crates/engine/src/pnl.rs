@@ -29,6 +29,8 @@ pub struct InstrumentPnl {
     pub notional: Decimal,
     /// Fees paid by currency (positive: paid; a rebate is negative).
     pub fees: BTreeMap<String, Decimal>,
+    /// Funding received on a perpetual position (negative: paid), in its settlement currency.
+    pub funding: Decimal,
 }
 
 impl InstrumentPnl {
@@ -79,13 +81,21 @@ impl Pnl {
     /// Applies a fill as the exchange reports it (`fees` negative means charged).
     pub fn apply_trade(&mut self, t: &Trade) {
         let ccy = t.fee_instrument_name.as_deref().unwrap_or("?");
-        self.by_instrument.entry(t.instrument_name.to_string()).or_default().apply(
-            &t.side,
-            t.traded_price,
-            t.traded_quantity,
-            -t.fees,
-            ccy,
-        );
+        self.with(t.instrument_name.as_str(), |p| p.apply(&t.side, t.traded_price, t.traded_quantity, -t.fees, ccy));
+    }
+
+    /// Adds a funding payment (`amount` received; negative when paid) to `instrument`.
+    pub fn apply_funding(&mut self, instrument: &str, amount: Decimal) {
+        self.with(instrument, |p| p.funding += amount);
+    }
+
+    /// Runs `f` on the instrument's figures, created on first use (no allocation once they
+    /// exist: this runs for every fill).
+    fn with(&mut self, instrument: &str, f: impl FnOnce(&mut InstrumentPnl)) {
+        match self.by_instrument.get_mut(instrument) {
+            Some(p) => f(p),
+            None => f(self.by_instrument.entry(instrument.to_owned()).or_default()),
+        }
     }
 
     /// Figures of one instrument, if it traded.

@@ -188,6 +188,8 @@ pub enum DataKind {
     PublicTrades,
     /// [`crate::models::Candle`]
     Candles,
+    /// [`crate::models::Transaction`]
+    Transactions,
     /// Not modelled; kept raw.
     Other,
 }
@@ -205,6 +207,8 @@ pub fn data_kind(channel: Option<&str>, subscription: Option<&str>) -> DataKind 
         DataKind::Balances
     } else if key == "user.positions" {
         DataKind::Positions
+    } else if key == "user.transactions" {
+        DataKind::Transactions
     } else if key == "book.update" {
         DataKind::BookDelta
     } else if key == "book" || (channel.is_none() && is("book")) {

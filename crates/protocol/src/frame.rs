@@ -12,7 +12,9 @@ use crate::channel::{data_kind, Channel, DataKind};
 use crate::envelope::Envelope;
 use crate::error::{trimmed, DecodeError, MAX_FRAME_BYTES};
 use crate::ids::InstrumentName;
-use crate::models::{BalanceSummary, BookDelta, BookSnapshot, Candle, Order, Position, PublicTrade, Ticker, Trade};
+use crate::models::{
+    BalanceSummary, BookDelta, BookSnapshot, Candle, Order, Position, PublicTrade, Ticker, Trade, Transaction,
+};
 
 /// One incoming frame, classified.
 #[derive(Debug)]
@@ -96,6 +98,8 @@ pub enum PushData {
     PublicTrades(Vec<PublicTrade>),
     /// `candlestick`
     Candles(Vec<Candle>),
+    /// `user.transactions`
+    Transactions(Vec<Transaction>),
     /// A channel we do not model, kept as raw JSON text.
     Other(String),
 }
@@ -214,6 +218,7 @@ fn decode_data(kind: DataKind, raw: &str, channel: &str) -> Result<PushData, Dec
         DataKind::Tickers => PushData::Tickers(list(raw, channel)?),
         DataKind::PublicTrades => PushData::PublicTrades(list(raw, channel)?),
         DataKind::Candles => PushData::Candles(list(raw, channel)?),
+        DataKind::Transactions => PushData::Transactions(list(raw, channel)?),
         DataKind::Other => PushData::Other(raw.to_owned()),
     })
 }

@@ -148,6 +148,7 @@ impl<'de> DeserializeSeed<'de> for DataSeed {
             DataKind::Tickers => PushData::Tickers(list(d)?),
             DataKind::PublicTrades => PushData::PublicTrades(list(d)?),
             DataKind::Candles => PushData::Candles(list(d)?),
+            DataKind::Transactions => PushData::Transactions(list(d)?),
             // A null `data` is a pure ack to the general decoder, not a push.
             DataKind::Other => match <&RawValue>::deserialize(d)?.get() {
                 "null" => return Err(not_mine()),

@@ -55,6 +55,11 @@ pub(crate) fn apply_push<A: Applier>(a: &mut A, p: &Push) {
                 a.dispatch(|s, ctx| s.on_position(ctx, pos));
             }
         }
+        PushData::Transactions(list) => {
+            for t in list {
+                a.state().pnl.apply_transaction(t);
+            }
+        }
         _ => tracing::debug!(channel = %p.channel, "push ignored by the engine"),
     }
 }
@@ -75,6 +80,7 @@ pub(crate) fn apply_trade<A: Applier>(a: &mut A, t: &Trade) {
     if !a.state().fills.insert(t) {
         return;
     }
+    a.state().pnl.apply_trade(t);
     if let Some(j) = a.journal() {
         j.append_fill(FillRecord::from_trade(t));
     }

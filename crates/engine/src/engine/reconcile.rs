@@ -6,8 +6,10 @@
 use std::collections::HashSet;
 
 use crate::protocol::envelope::DataList;
-use crate::protocol::models::{BalanceSummary, Order, Position, Trade};
-use crate::protocol::requests::{GetOpenOrders, GetOrderDetail, GetPositions, GetTrades, OrderRef, UserBalance};
+use crate::protocol::models::{BalanceSummary, Order, Position, Trade, Transaction};
+use crate::protocol::requests::{
+    GetOpenOrders, GetOrderDetail, GetPositions, GetTrades, GetTransactions, OrderRef, UserBalance,
+};
 use crate::rest::{RestClient, RestError};
 
 /// What the exchange says the account is.
@@ -25,6 +27,8 @@ pub struct Snapshot {
     pub positions: Vec<Position>,
     /// When the positions were asked for (a held position changed later is not dropped).
     pub positions_requested_ms: u64,
+    /// Funding payments since the last known fill (the engine counts each journal_id once).
+    pub funding: Vec<Transaction>,
     /// Where `get-trades` could not return every fill (more than a page of one instrument's
     /// fills at one nanosecond): fills there may be missing. Each names the instrument and time.
     pub fill_gaps: Vec<String>,
@@ -57,6 +61,7 @@ pub async fn fetch(rest: &RestClient, local_open: &[String], since_ns: u128) -> 
     instruments.sort();
     instruments.dedup();
     (snap.trades, snap.fill_gaps) = trades_since(rest, since_ns, &instruments).await?;
+    snap.funding = funding_since(rest, since_ns).await?;
     snap.positions_requested_ms = crate::clock::system_now_ms();
     let positions: DataList<Position> = rest.call(&GetPositions::default()).await?;
     snap.positions = positions.data;
@@ -171,4 +176,19 @@ impl Fills {
         });
         self.all
     }
+}
+
+/// Funding entries since `since_ns` (a day back when nothing is known yet): a payment made
+/// while the engine was away happened after the last fill it knew, so this window holds it.
+/// One page of 100: funding comes hourly per position, far fewer than that between two
+/// reconciliations.
+async fn funding_since(rest: &RestClient, since_ns: u128) -> Result<Vec<Transaction>, RestError> {
+    let req = GetTransactions {
+        journal_type: Some("FUNDING".to_owned()),
+        start_time: (since_ns > 0).then(|| u64::try_from(since_ns).unwrap_or(u64::MAX)),
+        limit: Some(100),
+        ..GetTransactions::default()
+    };
+    let page: DataList<Transaction> = rest.call(&req).await?;
+    Ok(page.data)
 }

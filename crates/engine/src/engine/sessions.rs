@@ -27,6 +27,8 @@ impl Sessions {
         let mut user_cfg = SessionConfig::user(&cfg.endpoints.user_ws_url, cfg.creds.clone());
         user_cfg.kind = SessionKind::User { creds: cfg.creds.clone(), cancel_on_disconnect };
         user_cfg.channels.push(Channel::UserPositions);
+        // Funding payments reach the engine's PnL through the ledger channel (§7.5).
+        user_cfg.channels.push(Channel::UserTransactions);
         user_cfg.connect_pause = cfg.connect_pause;
         user_cfg.request_timeout = cfg.request_timeout;
         user_cfg.clock = cfg.clock.clone();

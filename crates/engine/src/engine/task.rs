@@ -207,6 +207,9 @@ impl Task {
         for t in &snap.trades {
             self.apply_trade(t);
         }
+        for t in &snap.funding {
+            self.state.pnl.apply_transaction(t);
+        }
         for pos in self.state.positions.merge_snapshot(&snap.positions, snap.positions_requested_ms) {
             self.emit(EngineEvent::Position(Box::new(pos)));
         }

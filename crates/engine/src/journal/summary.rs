@@ -167,6 +167,8 @@ impl Acc {
             volume: all.volume - before.volume,
             notional: all.notional - before.notional,
             fees,
+            // The journal holds fills only; funding is not journalled.
+            funding: rust_decimal::Decimal::ZERO,
         };
         debug_assert_eq!(pnl.fills, self.window_fills);
         InstrumentSummary {

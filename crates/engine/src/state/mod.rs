@@ -2,6 +2,7 @@
 //! dashboard, metrics) read while the engine task writes. Writers are `pub(crate)`: nothing but
 //! the engine task writes. Nothing here does I/O.
 
+pub mod account_pnl;
 pub mod balances;
 pub mod book;
 pub mod fills;
@@ -19,6 +20,7 @@ pub(crate) type IdHasher = foldhash::fast::RandomState;
 /// A concurrent map with the state's hasher.
 pub(crate) type Map<K, V> = dashmap::DashMap<K, V, IdHasher>;
 
+pub use account_pnl::AccountPnl;
 pub use balances::{Balance, Balances};
 pub use fills::Fills;
 pub use orders::{Applied, Orders};
@@ -35,6 +37,8 @@ pub struct State {
     pub balances: Balances,
     /// Positions by instrument.
     pub positions: Positions,
+    /// The engine's own PnL from the fills and funding it saw.
+    pub pnl: AccountPnl,
     live: AtomicBool,
 }
 
@@ -46,6 +50,7 @@ impl State {
             fills: Fills::new(fill_window),
             balances: Balances::default(),
             positions: Positions::default(),
+            pnl: AccountPnl::default(),
             live: AtomicBool::new(false),
         }
     }

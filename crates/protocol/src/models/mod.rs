@@ -3,11 +3,13 @@
 //! are ignored. Models only decode and describe; they hold no business rules.
 
 mod account;
+mod ledger;
 mod market;
 mod order;
 mod trade;
 
 pub use account::{BalanceSummary, Position, PositionBalance};
+pub use ledger::Transaction;
 pub use market::{BookDelta, BookLevel, BookLevels, BookSnapshot, Candle, Instrument, PublicTrade, Ticker};
 pub use order::Order;
 pub use trade::Trade;

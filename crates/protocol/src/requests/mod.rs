@@ -10,8 +10,8 @@ pub use catalogue::{MethodInfo, RateClass, CATALOGUE};
 pub use orders::{AmendOrder, CancelAllOrders, CancelOrder, CancelOrderList, CreateOrder, CreateOrderList, OrderRef};
 pub use queries::{
     GetAccounts, GetBook, GetCancelOnDisconnect, GetCandlestick, GetInstruments, GetOpenOrders, GetOrderDetail,
-    GetOrderHistory, GetPositions, GetPublicTrades, GetTickers, GetTrades, PublicAuth, SetCancelOnDisconnect,
-    Subscribe, Unsubscribe, UserBalance,
+    GetOrderHistory, GetPositions, GetPublicTrades, GetTickers, GetTrades, GetTransactions, PublicAuth,
+    SetCancelOnDisconnect, Subscribe, Unsubscribe, UserBalance,
 };
 
 use rust_decimal::Decimal;

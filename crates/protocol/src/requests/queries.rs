@@ -99,6 +99,34 @@ time_window!(
     "private/get-trades",
     History
 );
+/// `private/get-transactions`: ledger entries, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct GetTransactions {
+    /// Instrument filter.
+    pub instrument_name: Option<InstrumentName>,
+    /// Only this journal type, e.g. `FUNDING`.
+    pub journal_type: Option<String>,
+    /// Inclusive start, ms or ns.
+    pub start_time: Option<u64>,
+    /// Exclusive end, ms or ns.
+    pub end_time: Option<u64>,
+    /// At most 100.
+    pub limit: Option<u64>,
+}
+
+impl ApiRequest for GetTransactions {
+    const METHOD: &'static str = "private/get-transactions";
+    fn params(&self) -> Map<String, Value> {
+        Params::default()
+            .opt_text("instrument_name", self.instrument_name.as_ref())
+            .opt_text("journal_type", self.journal_type.as_ref())
+            .opt_text("start_time", self.start_time)
+            .opt_text("end_time", self.end_time)
+            .opt_int("limit", self.limit)
+            .done()
+    }
+}
+
 no_params!(
     /// `private/user-balance`.
     UserBalance,
