@@ -116,6 +116,18 @@ wire_enum!(
 );
 
 wire_enum!(
+    /// The price a trigger order watches (§6.13).
+    RefPriceType {
+        /// The mark price (the exchange's default).
+        MarkPrice => "MARK_PRICE",
+        /// The index price.
+        IndexPrice => "INDEX_PRICE",
+        /// The last traded price.
+        LastPrice => "LAST_PRICE",
+    }
+);
+
+wire_enum!(
     /// Execution instruction.
     ExecInst {
         /// Rejected rather than taking liquidity; needs GTC.

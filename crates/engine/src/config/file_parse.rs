@@ -13,7 +13,8 @@ use crate::engine::RiskLimits;
 
 const PROFILE_KEYS: [&str; 8] =
     ["env", "rest_url", "user_ws_url", "market_ws_url", "api_key", "api_secret", "journal", "risk"];
-const RISK_KEYS: [&str; 4] = ["max_order_notional", "max_open_orders", "max_orders_per_sec", "max_position"];
+const RISK_KEYS: [&str; 5] =
+    ["max_order_notional", "max_open_orders", "max_orders_per_sec", "max_position", "max_leverage"];
 
 struct Ctx<'a> {
     path: &'a str,
@@ -137,6 +138,7 @@ fn read_risk(cx: &Ctx, at: &str, r: &Table) -> Result<RiskLimits, ConfigError> {
         match key.as_str() {
             "max_order_notional" => limits.max_order_notional = Some(decimal(cx, &here, v)?),
             "max_open_orders" => limits.max_open_orders = Some(count(cx, &here, v)?),
+            "max_leverage" => limits.max_leverage = Some(decimal(cx, &here, v)?),
             "max_orders_per_sec" => {
                 let n = count(cx, &here, v)?;
                 limits.max_orders_per_sec = Some(u32::try_from(n).map_err(|_| cx.invalid(&here, "is too large"))?);

@@ -7,7 +7,7 @@ use super::events::EngineEvent;
 use super::risk::RiskRefusal;
 use super::router::PlaceOutcome;
 use super::task::{Internal, Task};
-use crate::protocol::requests::{AmendOrder, CancelAllOrders, CancelOrder, CreateOrder};
+use crate::protocol::requests::{AmendOrder, CancelAllOrders, CancelOrder, ClosePosition, CreateOco, CreateOrder};
 use crate::strategy::{Context, Intent, Refusal, RefusalCause, Strategy};
 
 /// Whether a refusal is the checks' or the exchange's (not a delivery problem).
@@ -55,6 +55,25 @@ impl Task {
                 Intent::CancelAll(i) => {
                     self.spawn_send(CancelAllOrders { instrument_name: i.map(Into::into), kind: None })
                 }
+                Intent::ClosePosition { instrument, price } => {
+                    self.spawn_send(ClosePosition { instrument_name: instrument.into(), price })
+                }
+                Intent::Oco(mut legs) => {
+                    // Both legs pass the checks, or neither is sent.
+                    let checked = legs.iter_mut().try_for_each(|l| self.flow.on_ticks(l).and_then(|_| self.check(l)));
+                    if let Err(r) = checked {
+                        let reason = r.to_string();
+                        self.refuse(
+                            strategy,
+                            Refusal { intent: Intent::Oco(legs), reason, cause: RefusalCause::Risk(r) },
+                        );
+                        continue;
+                    }
+                    // Sent once, never retried: a lost answer shows in the next reconciliation,
+                    // as the legs' client_oids do.
+                    let [first, second] = *legs;
+                    self.spawn_send(CreateOco { legs: [first, second] });
+                }
             }
         }
     }
@@ -66,9 +85,9 @@ impl Task {
                 Ok(()) => {}
                 // The order closed before the cancel arrived: a normal race, not a problem.
                 Err((Some(code), e)) if crate::protocol::code_names::already_closed(code) => {
-                    tracing::debug!(method = R::METHOD, error = %e, "order already closed")
+                    tracing::debug!(method = req.method(), error = %e, "order already closed")
                 }
-                Err((_, e)) => tracing::warn!(method = R::METHOD, error = %e, "request failed"),
+                Err((_, e)) => tracing::warn!(method = req.method(), error = %e, "request failed"),
             }
         });
     }
@@ -93,7 +112,8 @@ impl Task {
         let working_same_side = if self.risk_counts_working(instrument) {
             self.own_open_orders()
                 .iter()
-                .filter(|o| o.instrument_name.as_str() == instrument && o.side == order.side)
+                // Reduce-only orders (protective stops among them) can only shrink a position.
+                .filter(|o| o.instrument_name.as_str() == instrument && o.side == order.side && !o.is_reduce_only())
                 .map(|o| o.remaining())
                 .sum()
         } else {

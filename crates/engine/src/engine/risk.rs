@@ -30,6 +30,10 @@ pub struct RiskLimits {
     pub max_position: HashMap<String, Decimal>,
     /// Most new orders per second.
     pub max_orders_per_sec: Option<u32>,
+    /// Largest account leverage a new order may bring: Σ |position value at the mark| plus the
+    /// order's own value, over the margin balance the exchange last reported. Reduce-only
+    /// orders are never held back by it.
+    pub max_leverage: Option<Decimal>,
 }
 
 /// Why an order may not go out: the engine's own refusal, before anything is sent.
@@ -71,6 +75,17 @@ pub enum RiskRefusal {
         /// The limit.
         max: Decimal,
     },
+    /// `max_leverage` would be exceeded.
+    #[error("account leverage would reach {after} with this order, limit max_leverage = {max}")]
+    Leverage {
+        /// Exposure over margin balance with the order.
+        after: Decimal,
+        /// The limit.
+        max: Decimal,
+    },
+    /// `max_leverage` is set but the exchange has not reported a margin balance yet.
+    #[error("no margin balance reported yet to check max_leverage against")]
+    NoMarginBalance,
     /// `max_orders_per_sec` reached.
     #[error("more than {max} orders in one second")]
     Rate {
@@ -166,8 +181,13 @@ impl Risk {
                 return Err(RiskRefusal::OpenOrders { open, max });
             }
         }
-        if let Some(max) = l.max_position.get(order.instrument_name.as_str()) {
+        // A reduce-only order can only shrink a position: position and leverage limits exist
+        // to stop the opposite, so they never hold it back.
+        if let Some(max) = l.max_position.get(order.instrument_name.as_str()).filter(|_| !order.is_reduce_only()) {
             self.check_position(order, state, x, *max)?;
+        }
+        if let Some(max) = l.max_leverage.filter(|_| !order.is_reduce_only()) {
+            check_leverage(order, state, x, max)?;
         }
         if let Some(max) = l.max_orders_per_sec {
             let now = Instant::now();
@@ -192,6 +212,30 @@ impl Risk {
         }
         Ok(())
     }
+}
+
+/// The leverage limit (see [`RiskLimits::max_leverage`]).
+fn check_leverage(order: &CreateOrder, state: &State, x: Exposure, max: Decimal) -> Result<(), RiskRefusal> {
+    let balance = state.balances.margin().and_then(|m| m.total_margin_balance).filter(|b| *b > Decimal::ZERO);
+    let Some(balance) = balance else { return Err(RiskRefusal::NoMarginBalance) };
+    let held: Decimal = state
+        .positions
+        .all()
+        .iter()
+        .map(|p| match (p.market_value, p.mark_price) {
+            (Some(v), _) => v.abs(),
+            (None, Some(m)) => (p.quantity * m).abs(),
+            (None, None) => p.cost.unwrap_or_default().abs(),
+        })
+        .sum();
+    let price = order.price.or(order.ref_price).or(x.mid);
+    let own = order.notional.or_else(|| Some(price? * order.quantity?));
+    let Some(own) = own else { return Err(RiskRefusal::Unpriced) };
+    let after = (held + own) / balance;
+    if after > max {
+        return Err(RiskRefusal::Leverage { after: after.round_dp(4), max });
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -274,5 +318,69 @@ mod position_tests {
         r.on_own_fill("BTC_USD", &Side::Buy, d("0.7"));
         assert!(r.check(&order(Side::Sell, "0.1"), &state, Exposure::default()).is_ok());
         assert!(r.check(&order(Side::Buy, "0.1"), &state, Exposure::default()).is_err());
+    }
+}
+
+#[cfg(test)]
+mod perp_tests {
+    use super::*;
+    use crate::protocol::models::{BalanceSummary, Position};
+
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap_or_else(|_| panic!("{s}"))
+    }
+
+    fn state_long_one_btc(margin_balance: &str) -> State {
+        let state = State::default();
+        let p: Position = serde_json::from_str(
+            r#"{"instrument_name":"BTCUSD-PERP","quantity":"1","market_value":"50000","update_timestamp_ms":1}"#,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        state.positions.apply(&p);
+        let json = format!(r#"{{"total_margin_balance":"{margin_balance}","position_balances":[]}}"#);
+        let b: BalanceSummary = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}"));
+        state.balances.set_summary(&b);
+        state
+    }
+
+    fn buy(qty: &str) -> CreateOrder {
+        CreateOrder::limit("BTCUSD-PERP", Side::Buy, d("50000"), d(qty), "x")
+    }
+
+    #[test]
+    fn reduce_only_orders_pass_the_position_and_leverage_limits() {
+        let state = state_long_one_btc("20000");
+        let mut limits = RiskLimits { max_leverage: Some(d("3")), ..Default::default() };
+        limits.max_position.insert("BTCUSD-PERP".into(), d("1"));
+        let mut r = Risk::new(limits);
+        // Long 1 at the limit: another buy breaks max_position.
+        let e = r.check(&buy("0.1"), &state, Exposure::default()).unwrap_err();
+        assert!(matches!(e, RiskRefusal::Position { .. }), "{e}");
+        // A protective stop (reduce-only) is not new exposure.
+        let stop = CreateOrder::trigger(
+            "BTCUSD-PERP",
+            Side::Sell,
+            crate::protocol::enums::OrderType::StopLoss,
+            d("1"),
+            d("45000"),
+            None,
+            "x",
+        )
+        .reduce_only();
+        assert!(r.check(&stop, &state, Exposure::default()).is_ok());
+        assert!(r.check(&buy("0.1").reduce_only(), &state, Exposure::default()).is_ok());
+    }
+
+    #[test]
+    fn max_leverage_counts_positions_at_their_value_and_the_new_order() {
+        let state = state_long_one_btc("20000");
+        let mut r = Risk::new(RiskLimits { max_leverage: Some(d("3")), ..Default::default() });
+        // 50000 held + 5000 ordered over 20000 = 2.75.
+        assert!(r.check(&buy("0.1"), &state, Exposure::default()).is_ok());
+        // 50000 + 15000 over 20000 = 3.25.
+        let e = r.check(&buy("0.3"), &state, Exposure::default()).unwrap_err();
+        assert_eq!(e, RiskRefusal::Leverage { after: d("3.25"), max: d("3") });
+        let mut fresh = Risk::new(RiskLimits { max_leverage: Some(d("3")), ..Default::default() });
+        assert_eq!(fresh.check(&buy("0.1"), &State::default(), Exposure::default()), Err(RiskRefusal::NoMarginBalance));
     }
 }

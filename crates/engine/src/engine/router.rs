@@ -112,15 +112,14 @@ impl Router {
     async fn place_rest(&self, order: &CreateOrder, oid: &str) -> PlaceOutcome {
         // At most two sends; every one after the first follows a lookup that found nothing.
         for attempt in 0..2 {
-            let err = match self.rest.send_once(CreateOrder::METHOD, order.params()).await {
+            let err = match self.rest.send_once(order.method(), order.params()).await {
                 Ok(a) if a.response.is_ok() => {
                     let ack: Option<OrderAck> = a.response.result().ok();
                     return PlaceOutcome::Placed { order_id: ack.and_then(|a| a.order_id), via: Via::Rest };
                 }
                 Ok(a) if a.response.code == DUPLICATE_CLORDID => return self.confirm(oid).await,
                 Ok(a) => {
-                    let e =
-                        ExchangeError::new(CreateOrder::METHOD, a.response.code, a.response.message, Some(a.status));
+                    let e = ExchangeError::new(order.method(), a.response.code, a.response.message, Some(a.status));
                     if e.class() != CodeClass::Transient {
                         return PlaceOutcome::Rejected(Box::new(e));
                     }
@@ -172,13 +171,13 @@ impl Router {
                 Err(e) => return Err((None, e.to_string())),
             }
         }
-        self.rest.send(R::METHOD, req.params()).await.map(|_| ()).map_err(|e| (e.code(), e.to_string()))
+        self.rest.send(req.method(), req.params()).await.map(|_| ()).map_err(|e| (e.code(), e.to_string()))
     }
 
     /// One request over the socket, within the REST budget of its method (see the module
     /// docs). A request that never left gives its permit back at once.
     async fn over_ws<R: ApiRequest>(&self, ws: &SessionHandle, req: &R) -> Result<Response, WsError> {
-        let permit = self.rest.limiter().acquire(R::METHOD).await;
+        let permit = self.rest.limiter().acquire(req.method()).await;
         let result = ws.call(req).await;
         if matches!(result, Err(WsError::NotConnected | WsError::Closed)) {
             permit.unused();

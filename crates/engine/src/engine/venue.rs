@@ -139,6 +139,10 @@ pub fn round_to_ticks(order: &mut CreateOrder, inst: &Instrument) -> Result<(), 
         let steps = if order.side == Side::Sell { steps.ceil() } else { steps.floor() };
         order.price = Some((steps * pt).normalize());
     }
+    // A trigger price goes to the nearest tick: neither direction is safer in general.
+    if let Some(r) = order.ref_price.filter(|_| pt > Decimal::ZERO) {
+        order.ref_price = Some(((r / pt).round() * pt).normalize());
+    }
     if let Some(q) = order.quantity.filter(|_| qt > Decimal::ZERO) {
         let rounded = ((q / qt).floor() * qt).normalize();
         if rounded.is_zero() {

@@ -67,7 +67,7 @@ impl RestClient {
 
     /// Calls a typed request and decodes its result; a non-zero code is an error.
     pub async fn call<R: ApiRequest, T: DeserializeOwned>(&self, req: &R) -> Result<T, RestError> {
-        let answer = self.send(R::METHOD, req.params()).await?;
+        let answer = self.send(req.method(), req.params()).await?;
         Ok(answer.response.result()?)
     }
 

@@ -25,6 +25,9 @@ pub use config_error::ConfigError;
 pub use own_orders::{Done, OwnOrders, Tracked};
 
 /// What a strategy asks the engine to do.
+// Submit is the common intent and lies on the tick-to-order path: kept inline rather than
+// boxed, so that placing an order costs no allocation of its own.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Intent {
     /// Place an order (its `client_oid` is always set by the context).
@@ -35,6 +38,16 @@ pub enum Intent {
     Amend(AmendOrder),
     /// Cancel every order of an instrument (or all).
     CancelAll(Option<String>),
+    /// Close an instrument's whole position with a reduce-only order: at market, or at the
+    /// limit price given.
+    ClosePosition {
+        /// The instrument.
+        instrument: String,
+        /// A limit price; `None` for market.
+        price: Option<Decimal>,
+    },
+    /// Place an OCO pair (its `client_oid`s always set by the context).
+    Oco(Box<[CreateOrder; 2]>),
 }
 
 /// Why the engine did not send an intent.
@@ -187,6 +200,24 @@ impl<'a> Context<'a> {
     /// Cancels every order of an instrument, or all of them.
     pub fn cancel_all(&mut self, instrument: Option<&str>) {
         self.intents.push(Intent::CancelAll(instrument.map(str::to_owned)));
+    }
+
+    /// Closes an instrument's whole position with a reduce-only order, at market (`None`) or
+    /// at a limit price. The exchange places the order; it reaches the strategy as an update
+    /// like any other, without this strategy's tag.
+    pub fn close_position(&mut self, instrument: &str, price: Option<Decimal>) {
+        self.intents.push(Intent::ClosePosition { instrument: instrument.to_owned(), price });
+    }
+
+    /// Places two orders as an OCO pair (e.g. a take-profit and a stop-loss on an open
+    /// position, both [`CreateOrder::reduce_only`]): when one triggers or fills, the exchange
+    /// cancels the other. Returns the client ids the legs will carry.
+    pub fn submit_oco(&mut self, mut first: CreateOrder, mut second: CreateOrder) -> [ClientOrderId; 2] {
+        let ids = [(self.oids)(), (self.oids)()];
+        first.client_oid = Some(ids[0].clone());
+        second.client_oid = Some(ids[1].clone());
+        self.intents.push(Intent::Oco(Box::new([first, second])));
+        ids
     }
 }
 

@@ -68,7 +68,7 @@ impl SessionHandle {
 
     /// [`SessionHandle::request`] for a typed request.
     pub async fn call<R: ApiRequest>(&self, req: &R) -> Result<Response, WsError> {
-        self.request(R::METHOD, req.params()).await
+        self.request(req.method(), req.params()).await
     }
 
     /// Adds channels to the desired set and subscribes now if connected.

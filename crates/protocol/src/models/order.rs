@@ -165,6 +165,11 @@ impl Order {
     pub fn remaining(&self) -> Decimal {
         (self.quantity - self.cumulative_quantity).max(Decimal::ZERO)
     }
+
+    /// Whether it carries REDUCE_ONLY (it can only shrink a position).
+    pub fn is_reduce_only(&self) -> bool {
+        self.exec_inst.contains(&crate::enums::ExecInst::ReduceOnly)
+    }
 }
 
 #[cfg(test)]

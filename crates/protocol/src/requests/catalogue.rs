@@ -6,10 +6,10 @@
 //! Facts only: the numbers of each limit and what to do about a write belong to `rest`.
 
 use super::{
-    AmendOrder, ApiRequest, CancelAllOrders, CancelOrder, CancelOrderList, CreateOrder, CreateOrderList, GetAccounts,
-    GetBook, GetCancelOnDisconnect, GetCandlestick, GetInstruments, GetOpenOrders, GetOrderDetail, GetOrderHistory,
-    GetPositions, GetPublicTrades, GetTickers, GetTrades, PublicAuth, SetCancelOnDisconnect, Subscribe, Unsubscribe,
-    UserBalance,
+    AmendOrder, ApiRequest, CancelAllOrders, CancelOco, CancelOrder, CancelOrderList, ClosePosition, CreateOco,
+    CreateOrder, CreateOrderList, GetAccounts, GetBook, GetCancelOnDisconnect, GetCandlestick, GetInstruments,
+    GetOpenOrders, GetOrderDetail, GetOrderHistory, GetPositions, GetPublicTrades, GetTickers, GetTrades,
+    GetTransactions, PublicAuth, SetCancelOnDisconnect, Subscribe, Unsubscribe, UserBalance, ADVANCED_CREATE_ORDER,
 };
 
 /// The §10 rate-limit class a method falls under.
@@ -66,6 +66,12 @@ impl MethodInfo {
 /// Every typed request's facts.
 pub const CATALOGUE: &[MethodInfo] = &[
     MethodInfo::of::<CreateOrder>(),
+    // A trigger CreateOrder goes here instead (`ApiRequest::method`): a write, never retried.
+    MethodInfo { method: ADVANCED_CREATE_ORDER, rate: RateClass::OrderEntry, writes: true },
+    MethodInfo::of::<CreateOco>(),
+    MethodInfo::of::<CancelOco>(),
+    MethodInfo::of::<ClosePosition>(),
+    MethodInfo::of::<GetTransactions>(),
     MethodInfo::of::<CancelOrder>(),
     MethodInfo::of::<CancelAllOrders>(),
     MethodInfo::of::<AmendOrder>(),
@@ -140,10 +146,14 @@ mod tests {
         assert_eq!(
             writes,
             [
+                "private/advanced/cancel-oco",
+                "private/advanced/create-oco",
+                "private/advanced/create-order",
                 "private/amend-order",
                 "private/cancel-all-orders",
                 "private/cancel-order",
                 "private/cancel-order-list",
+                "private/close-position",
                 "private/create-order",
                 "private/create-order-list",
                 "private/set-cancel-on-disconnect",

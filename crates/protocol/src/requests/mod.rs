@@ -1,13 +1,18 @@
 //! Typed requests for every method the engine uses (§6.1–§6.12, §8, §4.4). Each produces its
 //! params object with decimals as strings (§2.1), ready to be signed and sent as is.
 
+mod advanced;
 pub mod catalogue;
 mod orders;
 mod queries;
 
 pub use catalogue::{MethodInfo, RateClass, CATALOGUE};
 
-pub use orders::{AmendOrder, CancelAllOrders, CancelOrder, CancelOrderList, CreateOrder, CreateOrderList, OrderRef};
+pub use advanced::{CancelOco, CreateOco};
+pub use orders::{
+    AmendOrder, CancelAllOrders, CancelOrder, CancelOrderList, ClosePosition, CreateOrder, CreateOrderList, OrderRef,
+    ADVANCED_CREATE_ORDER,
+};
 pub use queries::{
     GetAccounts, GetBook, GetCancelOnDisconnect, GetCandlestick, GetInstruments, GetOpenOrders, GetOrderDetail,
     GetOrderHistory, GetPositions, GetPublicTrades, GetTickers, GetTrades, GetTransactions, PublicAuth,
@@ -29,9 +34,14 @@ pub trait ApiRequest {
     const WRITES: bool = false;
     /// The params object, decimals as strings, absent options omitted (never `null`).
     fn params(&self) -> Map<String, Value>;
+    /// The method this very request goes to: [`Self::METHOD`], unless a request's content
+    /// picks another (a trigger order goes to the advanced family).
+    fn method(&self) -> &'static str {
+        Self::METHOD
+    }
     /// The request envelope, unsigned.
     fn to_request(&self, id: u64, nonce: u64) -> Request {
-        Request::new(id, Self::METHOD, self.params(), nonce)
+        Request::new(id, self.method(), self.params(), nonce)
     }
 }
 

@@ -4,7 +4,7 @@ use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 
 use super::{ApiRequest, Params, RateClass};
-use crate::enums::{CancelAllType, ExecInst, OrderType, Side, TimeInForce};
+use crate::enums::{CancelAllType, ExecInst, OrderType, RefPriceType, Side, TimeInForce};
 use crate::ids::{ClientOrderId, InstrumentName, OrderId};
 
 /// Which order a cancel, amend or detail query targets.
@@ -50,6 +50,10 @@ pub struct CreateOrder {
     pub spot_margin: Option<String>,
     /// Currency to pay fees in.
     pub fee_instrument_name: Option<String>,
+    /// The trigger price of a STOP_LOSS / STOP_LIMIT / TAKE_PROFIT / TAKE_PROFIT_LIMIT.
+    pub ref_price: Option<Decimal>,
+    /// What the trigger watches; the exchange defaults to the mark price.
+    pub ref_price_type: Option<RefPriceType>,
 }
 
 impl CreateOrder {
@@ -67,6 +71,8 @@ impl CreateOrder {
             exec_inst: Vec::new(),
             spot_margin: None,
             fee_instrument_name: None,
+            ref_price: None,
+            ref_price_type: None,
         }
     }
 
@@ -77,6 +83,48 @@ impl CreateOrder {
             price: None,
             ..Self::limit(instrument, side, Decimal::ZERO, quantity, client_oid)
         }
+    }
+
+    /// A trigger order (`kind` STOP_LOSS, STOP_LIMIT, TAKE_PROFIT or TAKE_PROFIT_LIMIT) of
+    /// `quantity`, firing when the mark reaches `trigger`; `price` is the limit of the `*_LIMIT`
+    /// kinds. The exchange refuses a trigger on the wrong side of the mark (§6.13's direction
+    /// rule: a SELL stop and a BUY take-profit below it, their mirrors above).
+    pub fn trigger(
+        instrument: &str,
+        side: Side,
+        kind: OrderType,
+        quantity: Decimal,
+        trigger: Decimal,
+        price: Option<Decimal>,
+        client_oid: &str,
+    ) -> Self {
+        CreateOrder {
+            order_type: kind,
+            price,
+            ref_price: Some(trigger),
+            ..Self::limit(instrument, side, Decimal::ZERO, quantity, client_oid)
+        }
+    }
+
+    /// The same order, REDUCE_ONLY: it may only shrink a position, never open or grow one.
+    pub fn reduce_only(mut self) -> Self {
+        if !self.exec_inst.contains(&ExecInst::ReduceOnly) {
+            self.exec_inst.push(ExecInst::ReduceOnly);
+        }
+        self
+    }
+
+    /// Whether it carries REDUCE_ONLY.
+    pub fn is_reduce_only(&self) -> bool {
+        self.exec_inst.contains(&ExecInst::ReduceOnly)
+    }
+
+    /// Whether it waits for a trigger price (the advanced order types).
+    pub fn is_trigger(&self) -> bool {
+        matches!(
+            self.order_type,
+            OrderType::StopLoss | OrderType::StopLimit | OrderType::TakeProfit | OrderType::TakeProfitLimit
+        )
     }
 
     /// The params of one order, also used for the legs of a list.
@@ -91,7 +139,9 @@ impl CreateOrder {
             .opt_text("client_oid", self.client_oid.as_ref())
             .opt_text("time_in_force", self.time_in_force.as_ref())
             .opt_text("spot_margin", self.spot_margin.as_ref())
-            .opt_text("fee_instrument_name", self.fee_instrument_name.as_ref());
+            .opt_text("fee_instrument_name", self.fee_instrument_name.as_ref())
+            .opt_dec("ref_price", self.ref_price)
+            .opt_text("ref_price_type", self.ref_price_type.as_ref());
         if !self.exec_inst.is_empty() {
             p = p.list("exec_inst", self.exec_inst.iter().map(|e| Value::from(e.as_str())).collect());
         }
@@ -99,12 +149,46 @@ impl CreateOrder {
     }
 }
 
+/// Where trigger orders go (§6.13: they must use the advanced family).
+pub const ADVANCED_CREATE_ORDER: &str = "private/advanced/create-order";
+
 impl ApiRequest for CreateOrder {
     const METHOD: &'static str = "private/create-order";
     const RATE: RateClass = RateClass::OrderEntry;
     const WRITES: bool = true;
     fn params(&self) -> Map<String, Value> {
         self.leg()
+    }
+    fn method(&self) -> &'static str {
+        if self.is_trigger() {
+            ADVANCED_CREATE_ORDER
+        } else {
+            Self::METHOD
+        }
+    }
+}
+
+/// `private/close-position`: closes the whole position of an instrument with a reduce-only
+/// order, at market, or at `price` when given (LIMIT). The result is `{order_id, client_oid}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClosePosition {
+    /// The instrument whose position closes.
+    pub instrument_name: InstrumentName,
+    /// A limit price; `None` closes at market.
+    pub price: Option<Decimal>,
+}
+
+impl ApiRequest for ClosePosition {
+    const METHOD: &'static str = "private/close-position";
+    const RATE: RateClass = RateClass::OrderEntry;
+    const WRITES: bool = true;
+    fn params(&self) -> Map<String, Value> {
+        let kind = if self.price.is_some() { "LIMIT" } else { "MARKET" };
+        Params::default()
+            .text("instrument_name", &self.instrument_name)
+            .text("type", kind)
+            .opt_dec("price", self.price)
+            .done()
     }
 }
 
