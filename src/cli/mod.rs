@@ -40,7 +40,7 @@ enum Command {
     Sim(sim::SimArgs),
     /// Stream the account's orders, fills, balances and positions as they happen.
     Tail(tail::TailArgs),
-    /// Run a built-in strategy (market_maker, grid, twap) with its settings from the config.
+    /// Run a built-in strategy (market_maker, grid, twap, protect) with its settings from the config.
     Run(run::RunArgs),
     /// Show balances (REST).
     Balance(queries::BalanceArgs),

@@ -1,5 +1,6 @@
 //! Built-in strategies, written only against the library's public API, as a user would write
-//! theirs: a market maker, a grid and a TWAP executor, built by name from TOML parameters.
+//! theirs: a market maker, a grid, a TWAP executor and position protection (OCO), built by
+//! name from TOML parameters.
 //! This registry only builds them; it must NOT run them or do any I/O (the engine runs them).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -7,6 +8,7 @@
 pub mod grid;
 pub mod market_maker;
 pub mod params;
+pub mod protect;
 #[cfg(test)]
 mod testkit;
 pub mod twap;
@@ -14,7 +16,7 @@ pub mod twap;
 use cdc_engine::strategy::{ConfigError, Strategy};
 
 /// The names [`build`] accepts.
-pub const NAMES: &[&str] = &["market_maker", "grid", "twap"];
+pub const NAMES: &[&str] = &["market_maker", "grid", "twap", "protect"];
 
 /// Why [`build`] made no strategy.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,6 +61,9 @@ pub fn build(name: &str, params: &toml::Table) -> Result<Box<dyn Strategy>, Buil
         ))),
         "grid" => Ok(Box::new(grid::Grid::new(grid::GridParams::from_table(params).map_err(config("grid"))?))),
         "twap" => Ok(Box::new(twap::Twap::new(twap::TwapParams::from_table(params).map_err(config("twap"))?))),
+        "protect" => {
+            Ok(Box::new(protect::Protect::new(protect::ProtectParams::from_table(params).map_err(config("protect"))?)))
+        }
         other => Err(BuildError::Unknown(other.to_owned())),
     }
 }
@@ -71,11 +76,13 @@ mod tests {
     fn builds_each_name_and_refuses_unknown_ones() {
         let grid: toml::Table = "lower = 49000\nupper = 51000".parse().unwrap();
         let twap: toml::Table = "side = \"BUY\"\ntotal_qty = \"0.01\"".parse().unwrap();
-        for (name, params) in [("market_maker", toml::Table::new()), ("grid", grid), ("twap", twap)] {
+        for (name, params) in
+            [("market_maker", toml::Table::new()), ("grid", grid), ("twap", twap), ("protect", toml::Table::new())]
+        {
             assert_eq!(build(name, &params).map(|s| s.name().to_owned()), Ok(name.to_owned()));
         }
         let e = build("momentum", &toml::Table::new()).err().unwrap().to_string();
-        assert!(e.contains("unknown strategy `momentum`") && e.contains("market_maker, grid, twap"), "{e}");
+        assert!(e.contains("unknown strategy `momentum`") && e.contains("market_maker, grid, twap, protect"), "{e}");
         let e = build("grid", &toml::Table::new()).err().unwrap();
         assert!(e.to_string().starts_with("grid: lower is required"), "{e}");
         assert!(

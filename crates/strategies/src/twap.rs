@@ -4,8 +4,12 @@
 //! made up later and the total is never exceeded. Done when filled; if still short one whole
 //! schedule after the end, it cancels what rests and gives up. Idle ever after. After a
 //! restart it counts what earlier runs executed and carries on with the slices still due (a
-//! total already executed is not executed again). It must NOT do I/O or read private engine
-//! state.
+//! total already executed is not executed again).
+//!
+//! With `target_position` instead of `side` and `total_qty` (a perpetual), it trades the
+//! account from the position it finds at start to that target: side and total come from the
+//! difference, and earlier runs' fills are already in that position. It must NOT do I/O or
+//! read private engine state.
 
 use cdc_engine::protocol::Channel;
 use std::time::Duration;
@@ -41,18 +45,40 @@ pub struct TwapParams {
     pub limit_price: Option<Decimal>,
     /// Price and quantity ticks (the venue's once configured).
     pub ticks: Ticks,
+    /// Trade to this signed position instead of a fixed side and total (decided at start).
+    pub target_position: Option<Decimal>,
 }
 
 impl TwapParams {
     /// Parameter names.
-    pub const KEYS: &'static [&'static str] =
-        &["id", "instrument", "side", "total_qty", "duration_secs", "slices", "limit_price", "qty_tick", "tick"];
+    pub const KEYS: &'static [&'static str] = &[
+        "id",
+        "instrument",
+        "side",
+        "total_qty",
+        "target_position",
+        "duration_secs",
+        "slices",
+        "limit_price",
+        "qty_tick",
+        "tick",
+    ];
 
     /// Reads and validates settings; `side` and `total_qty` are required.
     pub fn from_table(t: &toml::Table) -> Result<Self, ConfigError> {
         let p = Params::new("twap", t, Self::KEYS)?;
-        if !t.contains_key("side") {
-            return Err(ConfigError::parameter("side", "is required: \"BUY\" or \"SELL\""));
+        let target_position = p.opt_decimal("target_position")?;
+        if target_position.is_some() {
+            for key in ["side", "total_qty"] {
+                if t.contains_key(key) {
+                    return Err(ConfigError::parameter(
+                        key,
+                        "goes with total_qty, not with target_position (pick one)",
+                    ));
+                }
+            }
+        } else if !t.contains_key("side") {
+            return Err(ConfigError::parameter("side", "is required: \"BUY\" or \"SELL\" (or give target_position)"));
         }
         let secs = p.decimal("duration_secs", Decimal::from(60))?;
         p.check(
@@ -66,13 +92,20 @@ impl TwapParams {
             id: p.id()?,
             instrument: p.text("instrument", "BTC_USD")?,
             side: p.side("side", Side::Buy)?,
-            total_qty: p.required_decimal("total_qty")?,
+            // With a target, the total is the distance to it, known at start.
+            total_qty: match target_position {
+                Some(_) => Decimal::ZERO,
+                None => p.required_decimal("total_qty")?,
+            },
             duration: Duration::from_millis(ms),
             slices: p.count("slices", 10)?,
             limit_price: p.opt_decimal("limit_price")?,
             ticks: Ticks::read(&p, Decimal::new(1, 2), Decimal::new(1, 4))?,
+            target_position,
         };
-        p.check(w.total_qty > Decimal::ZERO, "total_qty", "be > 0", w.total_qty)?;
+        if target_position.is_none() {
+            p.check(w.total_qty > Decimal::ZERO, "total_qty", "be > 0", w.total_qty)?;
+        }
         p.check(w.slices >= 1, "slices", "be at least 1", w.slices)?;
         let interval = ms / u64::from(w.slices.max(1));
         p.check(
@@ -90,7 +123,11 @@ impl TwapParams {
 
     /// The settings that must lie on the ticks (checked again once the venue's are known).
     fn check_ticks(&self) -> Result<(), ConfigError> {
-        self.ticks.check_qty("total_qty", self.total_qty)?;
+        match self.target_position {
+            Some(t) if !t.is_zero() => self.ticks.check_qty("target_position", t.abs())?,
+            Some(_) => {}
+            None => self.ticks.check_qty("total_qty", self.total_qty)?,
+        }
         match self.limit_price {
             Some(l) => self.ticks.check_price("limit_price", l),
             None => Ok(()),
@@ -104,12 +141,15 @@ pub struct Twap {
     orders: OwnOrders<()>,
     ticks: u32,
     done: bool,
+    /// With a target position: whether the side and total are known yet (at start).
+    planned: bool,
 }
 
 impl Twap {
     /// A TWAP with these settings.
     pub fn new(p: TwapParams) -> Self {
-        Twap { p, orders: OwnOrders::default(), ticks: 0, done: false }
+        let planned = p.target_position.is_none();
+        Twap { p, orders: OwnOrders::default(), ticks: 0, done: false, planned }
     }
 
     /// Executed so far, base units.
@@ -143,6 +183,21 @@ impl Twap {
         self.ticks = t;
     }
 
+    /// With a target position: the side and total from where the account stands now.
+    fn plan(&mut self, position: Decimal) {
+        let Some(target) = self.p.target_position else { return };
+        let distance = target - position;
+        self.p.side = if distance < Decimal::ZERO { Side::Sell } else { Side::Buy };
+        self.p.total_qty = floor_tick(distance.abs(), self.p.ticks.qty);
+        self.planned = true;
+        if self.p.total_qty.is_zero() {
+            tracing::info!(%position, %target, "twap: already at its target position");
+            self.done = true;
+        } else {
+            tracing::info!(%position, %target, side = %self.p.side, total = %self.p.total_qty, "twap: trading to its target position");
+        }
+    }
+
     fn check_complete(&mut self) {
         if self.filled() >= self.p.total_qty {
             self.done = true;
@@ -165,6 +220,14 @@ impl Strategy for Twap {
     }
 
     fn on_resume(&mut self, ctx: &mut Context<'_>, resumed: &Resumed) {
+        if self.p.target_position.is_some() {
+            // The position at start already holds what earlier runs did; their resting slices
+            // are cancelled so that the plan starts from a known place.
+            for o in &resumed.open_orders {
+                ctx.cancel(o.client_oid.clone().map_or(OrderRef::OrderId(o.order_id.clone()), OrderRef::ClientOid));
+            }
+            return;
+        }
         self.orders.resume_fills(&resumed.fills, &self.p.instrument);
         for o in &resumed.open_orders {
             if o.instrument_name.as_str() == self.p.instrument && o.side == self.p.side {
@@ -193,7 +256,17 @@ impl Strategy for Twap {
         }
     }
 
+    fn on_start(&mut self, ctx: &mut Context<'_>) {
+        if !self.planned {
+            let position = ctx.state().positions.get(&self.p.instrument).map_or(Decimal::ZERO, |p| p.quantity);
+            self.plan(position);
+        }
+    }
+
     fn on_timer(&mut self, ctx: &mut Context<'_>) {
+        if !self.planned {
+            return;
+        }
         self.check_complete();
         if self.done {
             return;

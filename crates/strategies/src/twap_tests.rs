@@ -186,3 +186,22 @@ fn resumed_it_counts_what_executed_and_sends_only_the_next_slice() {
     assert!(c2.is_done());
     assert!(tick(&mut hr, &mut c2).is_none());
 }
+
+#[test]
+fn a_target_position_sets_side_and_total_at_start_from_the_account_position() {
+    let t = table("target_position = \"-0.01\"\nduration_secs = 2\nslices = 4\ninstrument = \"BTCUSD-PERP\"\n", "");
+    let (mut h, mut w) = (Harness::new(), Twap::new(TwapParams::from_table(&t).unwrap()));
+    assert_eq!(tick(&mut h, &mut w), None, "nothing before the plan is made at start");
+    // Flat at start: sell 0.01 in four slices.
+    h.run(|c| w.on_start(c));
+    for n in 1..=4 {
+        let o = tick(&mut h, &mut w).expect("a slice");
+        assert_eq!((o.side.clone(), o.quantity), (Side::Sell, Some(d("0.0025"))));
+        execute(&mut h, &mut w, &o, &n.to_string(), "0.0025");
+    }
+    assert!(w.is_done() && w.filled() == d("0.01"));
+    let both = table("target_position = \"1\"\nside = \"BUY\"\n", "");
+    let e = TwapParams::from_table(&both).unwrap_err().to_string();
+    assert!(e.contains("side") && e.contains("target_position"), "{e}");
+    assert!(TwapParams::from_table(&table("", "")).unwrap_err().to_string().contains("target_position"));
+}
