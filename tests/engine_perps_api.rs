@@ -125,3 +125,38 @@ async fn a_strategy_closes_its_position() {
     assert_eq!(sim.with_venue(|x| x.position(PERP)).map(|p| p.quantity), Some(Decimal::ZERO));
     engine.shutdown(false).await.expect("clean stop");
 }
+
+/// Sends one batch of two far-away buys when it starts.
+struct Batcher {
+    seen: Arc<Mutex<Seen>>,
+}
+
+impl Strategy for Batcher {
+    fn name(&self) -> &str {
+        "batcher"
+    }
+
+    fn on_start(&mut self, ctx: &mut Context<'_>) {
+        let buy = |px: &str| CreateOrder::limit(PERP, Side::Buy, d(px), d("0.01"), "x");
+        let ids = ctx.submit_batch(PERP, Vec::new(), vec![buy("40000"), buy("40001")]);
+        let legs = [ids[0].clone(), ids[1].clone()];
+        self.seen.lock().unwrap_or_else(|e| e.into_inner()).legs = Some(legs);
+    }
+}
+
+#[tokio::test]
+async fn a_strategy_places_a_batch_whose_orders_carry_its_client_ids() {
+    let sim = perp_sim().await;
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    let engine = start(engine_cfg(&sim, None), vec![Box::new(Batcher { seen: seen.clone() })]).await.expect("starts");
+    let legs = || seen.lock().unwrap_or_else(|e| e.into_inner()).legs.clone();
+    eventually(10, "the batch sent", || legs().is_some()).await;
+    let [a, b] = legs().unwrap_or_else(|| unreachable!());
+    let resting = |oid: &ClientOrderId| engine.state().orders.by_client_oid(oid.as_str()).map(|o| o.status);
+    eventually(10, "both batch orders resting", || {
+        resting(&a) == Some(OrderStatus::Active) && resting(&b) == Some(OrderStatus::Active)
+    })
+    .await;
+    engine.shutdown(false).await.expect("clean stop");
+    eventually(10, "cancelled on shutdown like any own order", || sim_open_orders(&sim).is_empty()).await;
+}

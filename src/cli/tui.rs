@@ -1,11 +1,14 @@
-//! The terminal dashboard of `tail --tui` (ratatui): balances, open orders and the stream of
-//! fills, redrawn from the engine's read views a few times a second. `q`, Esc or Ctrl-C quits.
+//! The terminal dashboard of `tail --tui` (ratatui): balances, positions with their PnL, open
+//! orders and the stream of fills, redrawn from the engine's read views a few times a second.
+//! `q`, Esc or Ctrl-C quits.
 
 use std::collections::VecDeque;
 use std::time::Duration;
 
+use cdc_cli::output::entry_price;
 use cdc_engine::engine::{EngineEvent, EngineHandle};
-use cdc_engine::protocol::models::{Order, Trade};
+use cdc_engine::pnl::Pnl;
+use cdc_engine::protocol::models::{Order, Position, Trade};
 use cdc_engine::state::Balance;
 use ratatui::crossterm::event::{self, Event, KeyCode, KeyModifiers};
 use ratatui::layout::{Constraint, Layout};
@@ -19,6 +22,10 @@ pub struct View {
     pub live: bool,
     pub status: String,
     pub balances: Vec<(String, Balance)>,
+    /// Open positions as the exchange reports them.
+    pub positions: Vec<Position>,
+    /// The engine's own PnL, for the realised and funding columns.
+    pub pnl: Pnl,
     pub open: Vec<Order>,
     pub fills: VecDeque<Trade>,
 }
@@ -58,6 +65,8 @@ async fn dashboard(
             }
         }
         view.balances = engine.state().balances.all();
+        view.positions = engine.state().positions.all();
+        view.pnl = engine.state().pnl.all();
         view.open = engine.state().orders.open();
         view.open.sort_by(|a, b| a.instrument_name.cmp(&b.instrument_name).then(b.price().cmp(&a.price())));
         terminal.draw(|f| draw(f, &view))?;
@@ -81,9 +90,10 @@ fn quit_pressed() -> anyhow::Result<bool> {
 
 /// Draws one frame.
 pub fn draw(f: &mut Frame, v: &View) {
-    let [top, middle, bottom] = Layout::vertical([
+    let [top, held, middle, bottom] = Layout::vertical([
         Constraint::Length(3 + v.balances.len().min(8) as u16),
-        Constraint::Percentage(45),
+        Constraint::Length(3 + v.positions.len().min(6) as u16),
+        Constraint::Percentage(40),
         Constraint::Fill(1),
     ])
     .areas(f.area());
@@ -98,6 +108,7 @@ pub fn draw(f: &mut Frame, v: &View) {
     .header(Row::new(vec!["CCY", "TOTAL", "AVAILABLE", "RESERVED"]).style(Style::new().bold()))
     .block(Block::bordered().title(title).title_bottom(" q quits "));
     f.render_widget(balances, top);
+    f.render_widget(positions_table(v), held);
     let orders = Table::new(
         v.open.iter().map(|o| {
             Row::new(vec![
@@ -143,6 +154,43 @@ pub fn draw(f: &mut Frame, v: &View) {
     f.render_widget(List::new(fills).block(Block::bordered().title(" fills ")), bottom);
 }
 
+/// Positions with entry, mark and unrealised PnL as the exchange reports them, and the
+/// realised PnL and funding the engine computed itself.
+fn positions_table(v: &View) -> Table<'_> {
+    let text = |d: Option<rust_decimal::Decimal>| d.map_or("-".to_owned(), |d| d.normalize().to_string());
+    let rows = v.positions.iter().map(|p| {
+        let own = v.pnl.get(p.instrument_name.as_str());
+        Row::new(vec![
+            Cell::from(p.instrument_name.to_string()),
+            Cell::from(p.quantity.normalize().to_string()).style(side_color(if p.quantity.is_sign_negative() {
+                "SELL"
+            } else {
+                "BUY"
+            })),
+            Cell::from(text(entry_price(p))),
+            Cell::from(text(p.mark_price)),
+            Cell::from(text(p.open_position_pnl)),
+            Cell::from(text(own.map(|o| o.realised))),
+            Cell::from(text(own.map(|o| o.funding))),
+            Cell::from(text(p.liquidation_price)),
+        ])
+    });
+    let widths = [
+        Constraint::Length(12),
+        Constraint::Length(10),
+        Constraint::Length(12),
+        Constraint::Length(12),
+        Constraint::Length(12),
+        Constraint::Length(12),
+        Constraint::Length(10),
+        Constraint::Fill(1),
+    ];
+    let header = ["INSTRUMENT", "QTY", "ENTRY", "MARK", "UNREALISED", "REALISED", "FUNDING", "LIQUIDATION"];
+    Table::new(rows, widths)
+        .header(Row::new(header.to_vec()).style(Style::new().bold()))
+        .block(Block::bordered().title(format!(" positions ({}) ", v.positions.len())))
+}
+
 fn side_color(side: &str) -> Style {
     Style::new().fg(if side == "BUY" { Color::Green } else { Color::Red })
 }
@@ -154,24 +202,45 @@ mod tests {
     use ratatui::Terminal;
 
     #[test]
-    fn the_dashboard_shows_balances_orders_and_fills() {
+    fn the_dashboard_shows_balances_positions_orders_and_fills() {
         let order: Order = serde_json::from_value(serde_json::json!({"order_id":"77","client_oid":"mm-1","side":"BUY",
             "quantity":"0.5","limit_price":"49990.5","status":"ACTIVE","instrument_name":"BTC_USD"}))
         .unwrap();
         let fill: Trade = serde_json::from_value(serde_json::json!({"trade_id":"T-9","order_id":"77","side":"SELL",
             "instrument_name":"BTC_USD","traded_price":"50001.25","traded_quantity":"0.01","fees":"-0.5","fee_instrument_name":"USD"})).unwrap();
         let bal = Balance { total: 3.into(), reserved: 1.into(), available: 2.into() };
+        let position: Position = serde_json::from_value(serde_json::json!({"instrument_name":"BTCUSD-PERP",
+            "quantity":"-0.2","cost":"-10000","mark_price":"49876.5","open_position_pnl":"24.7",
+            "liquidation_price":"61234.5"}))
+        .unwrap();
+        let mut pnl = Pnl::default();
+        pnl.apply_funding("BTCUSD-PERP", "-1.25".parse().unwrap());
         let view = View {
             live: true,
             status: "reconciled".into(),
             balances: vec![("BTC".into(), bal)],
+            positions: vec![position],
+            pnl,
             open: vec![order],
             fills: [fill].into(),
         };
         let mut terminal = Terminal::new(TestBackend::new(120, 30)).unwrap();
         terminal.draw(|f| draw(f, &view)).unwrap();
         let text: String = terminal.backend().buffer().content().iter().map(|c| c.symbol()).collect();
-        for needle in ["LIVE", "BTC", "49990.5", "mm-1", "50001.25", "T-9", "open orders (1)"] {
+        for needle in [
+            "LIVE",
+            "BTC",
+            "49990.5",
+            "mm-1",
+            "50001.25",
+            "T-9",
+            "open orders (1)",
+            "positions (1)",
+            "49876.5",
+            "-1.25",
+            "61234.5",
+            "50000",
+        ] {
             assert!(text.contains(needle), "{needle} missing from the dashboard");
         }
     }

@@ -7,7 +7,9 @@ use super::events::EngineEvent;
 use super::risk::RiskRefusal;
 use super::router::PlaceOutcome;
 use super::task::{Internal, Task};
-use crate::protocol::requests::{AmendOrder, CancelAllOrders, CancelOrder, ClosePosition, CreateOco, CreateOrder};
+use crate::protocol::requests::{
+    AmendOrder, BatchOrderRequest, CancelAllOrders, CancelOrder, ClosePosition, CreateOco, CreateOrder,
+};
 use crate::strategy::{Context, Intent, Refusal, RefusalCause, Strategy};
 
 /// Whether a refusal is the checks' or the exchange's (not a delivery problem).
@@ -43,9 +45,7 @@ impl Task {
             match intent {
                 Intent::Submit(mut order) => {
                     if let Err(r) = self.flow.on_ticks(&mut order).and_then(|_| self.check(&order)) {
-                        let reason = r.to_string();
-                        let refusal = Refusal { intent: Intent::Submit(order), reason, cause: RefusalCause::Risk(r) };
-                        self.refuse(strategy, refusal);
+                        self.refuse_risk(strategy, Intent::Submit(order), r);
                         continue;
                     }
                     self.send_placement(strategy, order, None);
@@ -58,24 +58,33 @@ impl Task {
                 Intent::ClosePosition { instrument, price } => {
                     self.spawn_send(ClosePosition { instrument_name: instrument.into(), price })
                 }
-                Intent::Oco(mut legs) => {
-                    // Both legs pass the checks, or neither is sent.
-                    let checked = legs.iter_mut().try_for_each(|l| self.flow.on_ticks(l).and_then(|_| self.check(l)));
-                    if let Err(r) = checked {
-                        let reason = r.to_string();
-                        self.refuse(
-                            strategy,
-                            Refusal { intent: Intent::Oco(legs), reason, cause: RefusalCause::Risk(r) },
-                        );
-                        continue;
+                // Sent once, never retried: a lost answer shows in the next reconciliation, as
+                // the orders' client_oids do.
+                Intent::Oco(mut legs) => match self.check_all(&mut legs[..]) {
+                    Ok(()) => {
+                        let [first, second] = *legs;
+                        self.spawn_send(CreateOco { legs: [first, second] });
                     }
-                    // Sent once, never retried: a lost answer shows in the next reconciliation,
-                    // as the legs' client_oids do.
-                    let [first, second] = *legs;
-                    self.spawn_send(CreateOco { legs: [first, second] });
-                }
+                    Err(r) => self.refuse_risk(strategy, Intent::Oco(legs), r),
+                },
+                Intent::Batch { instrument, cancels, mut creates } => match self.check_all(&mut creates) {
+                    Ok(()) => {
+                        self.spawn_send(BatchOrderRequest { instrument_name: instrument.into(), cancels, creates })
+                    }
+                    Err(r) => self.refuse_risk(strategy, Intent::Batch { instrument, cancels, creates }, r),
+                },
             }
         }
+    }
+
+    /// Rounds and checks every order of a multi-order intent: all pass, or it is not sent.
+    fn check_all(&mut self, orders: &mut [CreateOrder]) -> Result<(), RiskRefusal> {
+        orders.iter_mut().try_for_each(|o| self.flow.on_ticks(o).and_then(|_| self.check(o)))
+    }
+
+    fn refuse_risk(&mut self, strategy: Option<usize>, intent: Intent, r: RiskRefusal) {
+        let reason = r.to_string();
+        self.refuse(strategy, Refusal { intent, reason, cause: RefusalCause::Risk(r) });
     }
 
     fn spawn_send<R: crate::protocol::requests::ApiRequest + Send + Sync + 'static>(&mut self, req: R) {

@@ -48,6 +48,16 @@ pub enum Intent {
     },
     /// Place an OCO pair (its `client_oid`s always set by the context).
     Oco(Box<[CreateOrder; 2]>),
+    /// Cancels then creates on one instrument in one request (creates' `client_oid`s always
+    /// set by the context).
+    Batch {
+        /// The instrument of every item.
+        instrument: String,
+        /// Orders to cancel first.
+        cancels: Vec<OrderRef>,
+        /// Orders to create.
+        creates: Vec<CreateOrder>,
+    },
 }
 
 /// Why the engine did not send an intent.
@@ -207,6 +217,31 @@ impl<'a> Context<'a> {
     /// like any other, without this strategy's tag.
     pub fn close_position(&mut self, instrument: &str, price: Option<Decimal>) {
         self.intents.push(Intent::ClosePosition { instrument: instrument.to_owned(), price });
+    }
+
+    /// Cancels `cancels` and then places `creates`, all on `instrument`, in one request (at
+    /// most 10 creates): a quote refresh in one round trip. Not atomic: each item succeeds or
+    /// fails alone, and what happened shows up through `on_order`. Returns the creates' client
+    /// ids. Sent once, never retried.
+    pub fn submit_batch(
+        &mut self,
+        instrument: &str,
+        cancels: Vec<OrderRef>,
+        creates: Vec<CreateOrder>,
+    ) -> Vec<ClientOrderId> {
+        let mut ids = Vec::with_capacity(creates.len());
+        let creates = creates
+            .into_iter()
+            .map(|mut o| {
+                let oid = (self.oids)();
+                o.client_oid = Some(oid.clone());
+                o.instrument_name = instrument.into();
+                ids.push(oid);
+                o
+            })
+            .collect();
+        self.intents.push(Intent::Batch { instrument: instrument.to_owned(), cancels, creates });
+        ids
     }
 
     /// Places two orders as an OCO pair (e.g. a take-profit and a stop-loss on an open

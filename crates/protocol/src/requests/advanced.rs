@@ -1,11 +1,12 @@
-//! Contingent lists of the advanced order family (§6.13): an OCO pair, and its cancel.
+//! Contingent lists of the advanced order family (§6.13): an OCO pair and its cancel; and the
+//! batch of cancels and creates on one instrument (§6.7).
 //!
 //! Requests only; the parameter shape (`order_list`, legs in order; `list_id` to cancel) is
 //! UNCONFIRMED in the reference and assumed as the simulator documents it.
 
 use serde_json::{Map, Value};
 
-use super::orders::CreateOrder;
+use super::orders::{CreateOrder, OrderRef};
 use super::{ApiRequest, Params, RateClass};
 
 /// `private/advanced/create-oco`: two orders on one instrument and side; when one triggers or
@@ -39,6 +40,43 @@ impl ApiRequest for CancelOco {
     const WRITES: bool = true;
     fn params(&self) -> Map<String, Value> {
         Params::default().text("list_id", &self.list_id).done()
+    }
+}
+
+/// `private/batch-order-request` (§6.7, documented for the WebSocket only): cancels, then
+/// creates, on one instrument; not atomic, each item answered with its own code. At most 10
+/// creates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchOrderRequest {
+    /// The one instrument of every item.
+    pub instrument_name: crate::ids::InstrumentName,
+    /// Orders to cancel, processed first.
+    pub cancels: Vec<OrderRef>,
+    /// Orders to create (their `instrument_name` is the batch's).
+    pub creates: Vec<CreateOrder>,
+}
+
+impl ApiRequest for BatchOrderRequest {
+    const METHOD: &'static str = "private/batch-order-request";
+    const RATE: RateClass = RateClass::OrderEntry;
+    const WRITES: bool = true;
+    fn params(&self) -> Map<String, Value> {
+        let cancels =
+            self.cancels.iter().map(|c| Value::Object(c.put(Params::default(), "client_oid").done())).collect();
+        let creates = self
+            .creates
+            .iter()
+            .map(|o| {
+                let mut leg = o.params();
+                leg.remove("instrument_name");
+                Value::Object(leg)
+            })
+            .collect();
+        Params::default()
+            .text("instrument_name", &self.instrument_name)
+            .list("cancels", cancels)
+            .list("creates", creates)
+            .done()
     }
 }
 
@@ -77,6 +115,21 @@ mod tests {
             (Some("b"), Some("REDUCE_ONLY"))
         );
         assert_eq!(sl_method(), "private/advanced/create-order");
+    }
+
+    #[test]
+    fn a_batch_names_its_instrument_once() {
+        let create = CreateOrder::limit("BTCUSD-PERP", Side::Buy, Decimal::from(49_000), Decimal::ONE, "n1");
+        let cancel = OrderRef::ClientOid("old-1".into());
+        let p =
+            BatchOrderRequest { instrument_name: "BTCUSD-PERP".into(), cancels: vec![cancel], creates: vec![create] }
+                .params();
+        assert_eq!(p["instrument_name"], "BTCUSD-PERP");
+        assert_eq!(p["cancels"][0]["client_oid"], "old-1");
+        assert_eq!(
+            (p["creates"][0]["client_oid"].as_str(), p["creates"][0].get("instrument_name")),
+            (Some("n1"), None)
+        );
     }
 
     fn sl_method() -> &'static str {

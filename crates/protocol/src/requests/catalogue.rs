@@ -6,10 +6,11 @@
 //! Facts only: the numbers of each limit and what to do about a write belong to `rest`.
 
 use super::{
-    AmendOrder, ApiRequest, CancelAllOrders, CancelOco, CancelOrder, CancelOrderList, ClosePosition, CreateOco,
-    CreateOrder, CreateOrderList, GetAccounts, GetBook, GetCancelOnDisconnect, GetCandlestick, GetInstruments,
-    GetOpenOrders, GetOrderDetail, GetOrderHistory, GetPositions, GetPublicTrades, GetTickers, GetTrades,
-    GetTransactions, PublicAuth, SetCancelOnDisconnect, Subscribe, Unsubscribe, UserBalance, ADVANCED_CREATE_ORDER,
+    AmendOrder, ApiRequest, BatchOrderRequest, CancelAllOrders, CancelOco, CancelOrder, CancelOrderList, ClosePosition,
+    CreateOco, CreateOrder, CreateOrderList, GetAccounts, GetBook, GetCancelOnDisconnect, GetCandlestick,
+    GetInstruments, GetOpenOrders, GetOrderDetail, GetOrderHistory, GetPositions, GetPublicTrades, GetTickers,
+    GetTrades, GetTransactions, PublicAuth, SetCancelOnDisconnect, Subscribe, Unsubscribe, UserBalance,
+    ADVANCED_CREATE_ORDER,
 };
 
 /// The §10 rate-limit class a method falls under.
@@ -69,6 +70,7 @@ pub const CATALOGUE: &[MethodInfo] = &[
     // A trigger CreateOrder goes here instead (`ApiRequest::method`): a write, never retried.
     MethodInfo { method: ADVANCED_CREATE_ORDER, rate: RateClass::OrderEntry, writes: true },
     MethodInfo::of::<CreateOco>(),
+    MethodInfo::of::<BatchOrderRequest>(),
     MethodInfo::of::<CancelOco>(),
     MethodInfo::of::<ClosePosition>(),
     MethodInfo::of::<GetTransactions>(),
@@ -150,6 +152,7 @@ mod tests {
                 "private/advanced/create-oco",
                 "private/advanced/create-order",
                 "private/amend-order",
+                "private/batch-order-request",
                 "private/cancel-all-orders",
                 "private/cancel-order",
                 "private/cancel-order-list",

@@ -17,7 +17,7 @@ pub enum OrderRef {
 }
 
 impl OrderRef {
-    fn put(&self, p: Params, client_key: &str) -> Params {
+    pub(super) fn put(&self, p: Params, client_key: &str) -> Params {
         match self {
             OrderRef::OrderId(id) => p.text("order_id", id),
             OrderRef::ClientOid(c) => p.text(client_key, c),

@@ -147,3 +147,33 @@ fn amending_a_pending_trigger_moves_its_trigger_within_the_direction_rule() {
     ex.set_mark(PERP, d("49400"), T0 + 1);
     assert_eq!(status(&mut ex, &ack["order_id"]), "FILLED");
 }
+
+#[test]
+fn the_new_methods_refuse_bad_parameters_with_the_exchange_codes() {
+    let mut ex = long_one();
+    let code = |ex: &mut Exchange, method: &str, p: Value| call(ex, method, p).unwrap_err().code;
+    assert_eq!(code(&mut ex, "private/advanced/get-order-list-detail", json!({})), 40004);
+    assert_eq!(code(&mut ex, "private/advanced/get-order-list-detail", json!({"list_id": "abc"})), 40004);
+    assert_eq!(code(&mut ex, "private/advanced/get-order-list-detail", json!({"list_id": "42"})), 212);
+    let two = json!({"order_list": [leg("BUY", "LIMIT", "1", None, Some("47000.0")), leg("SELL", "STOP_LOSS", "1", Some("46000.0"), None)]});
+    assert_eq!(code(&mut ex, "private/advanced/create-otoco", two), 40004, "an OTOCO has three legs");
+    let no_price = leg("SELL", "STOP_LIMIT", "1", Some("48500.0"), None);
+    assert_eq!(code(&mut ex, "private/advanced/create-order", no_price), 40004, "a STOP_LIMIT needs its price");
+    assert_eq!(code(&mut ex, "private/get-instrument-fee-rate", json!({"instrument_name": "NOPE"})), 40004);
+    assert_eq!(code(&mut ex, "private/get-positions", json!({"instrument_name": "NOPE"})), 40004);
+    assert_eq!(code(&mut ex, "private/get-transactions", json!({"start_time": "soon"})), 40004);
+    assert_eq!(
+        code(&mut ex, "private/close-position", json!({"instrument_name": "BTC_USD"})),
+        201,
+        "spot has no position"
+    );
+    let bad_type = json!({"instrument_name": PERP, "type": "STOP"});
+    assert_eq!(code(&mut ex, "private/close-position", bad_type), 218);
+    assert_eq!(
+        code(&mut ex, "private/change-account-leverage", json!({"leverage": "5", "account_id": "someone-else"})),
+        40004
+    );
+    assert_eq!(code(&mut ex, "private/batch-order-request", json!({"instrument_name": "NOPE", "creates": []})), 40004);
+    assert_eq!(code(&mut ex, "private/batch-order-request", json!({"instrument_name": PERP})), 40004, "an empty batch");
+    assert_eq!(ex.position(PERP).map(|p| p.quantity), Some(d("1")), "nothing refused changed the position");
+}
