@@ -1,5 +1,6 @@
 //! A strategy's perpetual order surface through the engine, against the simulator: an OCO of
-//! reduce-only take-profit and stop-loss legs protecting a fresh position, and close-position.
+//! reduce-only take-profit and stop-loss legs protecting a fresh position, an OTOCO bracket,
+//! close-position, and a batch.
 
 mod support;
 
@@ -159,4 +160,49 @@ async fn a_strategy_places_a_batch_whose_orders_carry_its_client_ids() {
     .await;
     engine.shutdown(false).await.expect("clean stop");
     eventually(10, "cancelled on shutdown like any own order", || sim_open_orders(&sim).is_empty()).await;
+}
+
+/// Opens a position with an OTOCO: a marketable buy, then a take-profit / stop-loss pair.
+struct Bracket {
+    seen: Arc<Mutex<Seen>>,
+}
+
+impl Strategy for Bracket {
+    fn name(&self) -> &str {
+        "bracket"
+    }
+
+    fn on_start(&mut self, ctx: &mut Context<'_>) {
+        let qty = d("0.1");
+        let entry = CreateOrder::limit(PERP, Side::Buy, d("50001"), qty, "x");
+        let tp = CreateOrder::trigger(PERP, Side::Sell, OrderType::TakeProfit, qty, d("52000"), None, "x");
+        let sl = CreateOrder::trigger(PERP, Side::Sell, OrderType::StopLoss, qty, d("48500"), None, "x");
+        let [_, tp, sl] = ctx.submit_otoco(entry, tp.reduce_only(), sl.reduce_only());
+        self.seen.lock().unwrap_or_else(|e| e.into_inner()).legs = Some([tp, sl]);
+    }
+}
+
+#[tokio::test]
+async fn an_otoco_opens_a_position_then_its_pair_protects_it() {
+    let sim = perp_sim().await;
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    let engine = start(engine_cfg(&sim, None), vec![Box::new(Bracket { seen: seen.clone() })]).await.expect("starts");
+    let legs = || seen.lock().unwrap_or_else(|e| e.into_inner()).legs.clone();
+    eventually(10, "the OTOCO sent", || legs().is_some()).await;
+    let [tp, sl] = legs().unwrap_or_else(|| unreachable!());
+    let status = |oid: &ClientOrderId| engine.state().orders.by_client_oid(oid.as_str()).map(|o| o.status);
+    eventually(10, "the entry filled, the pair waiting", || {
+        position(&engine) == d("0.1")
+            && status(&tp) == Some(OrderStatus::Pending)
+            && status(&sl) == Some(OrderStatus::Pending)
+    })
+    .await;
+    sim.with_venue(|x| x.set_mark(PERP, d("48400"), system_now_ms()));
+    eventually(10, "stopped out, the take-profit cancelled", || {
+        position(&engine).is_zero()
+            && status(&sl) == Some(OrderStatus::Filled)
+            && status(&tp) == Some(OrderStatus::Canceled)
+    })
+    .await;
+    engine.shutdown(false).await.expect("clean stop");
 }

@@ -23,7 +23,7 @@ type Leg = (Side, OrderType, Option<Decimal>, Option<Decimal>, bool);
 fn oco(intents: &[Intent]) -> Vec<Leg> {
     intents
         .iter()
-        .filter_map(|i| if let Intent::Oco(legs) = i { Some(legs.clone()) } else { None })
+        .filter_map(|i| if let Intent::List { legs, .. } = i { Some(legs.clone()) } else { None })
         .flat_map(|legs| legs.into_iter())
         .map(|l| {
             let ro = l.exec_inst.contains(&ExecInst::ReduceOnly);
@@ -70,7 +70,7 @@ fn a_changed_position_replaces_the_pair_and_a_flat_one_only_cancels() {
 fn a_leg_that_ends_leaves_the_position_unprotected_until_it_changes() {
     let (mut h, mut s) = (Harness::new(), protect());
     let i = h.run(|c| s.on_position(c, &position("0.5", "25000")));
-    let Some(Intent::Oco(legs)) = i.first() else { panic!("{i:?}") };
+    let Some(Intent::List { legs, .. }) = i.first() else { panic!("{i:?}") };
     h.run(|c| s.on_order(c, &update(&legs[1], "1", "FILLED", "0.5")));
     assert_eq!(s.protected(), None);
     assert!(ProtectParams::from_table(&table("stop_loss = \"1.5\"", "")).unwrap_err().to_string().contains("fraction"));

@@ -8,7 +8,7 @@ use super::risk::RiskRefusal;
 use super::router::PlaceOutcome;
 use super::task::{Internal, Task};
 use crate::protocol::requests::{
-    AmendOrder, BatchOrderRequest, CancelAllOrders, CancelOrder, ClosePosition, CreateOco, CreateOrder,
+    AmendOrder, BatchOrderRequest, CancelAllOrders, CancelOrder, ClosePosition, CreateList, CreateOrder,
 };
 use crate::strategy::{Context, Intent, Refusal, RefusalCause, Strategy};
 
@@ -60,12 +60,9 @@ impl Task {
                 }
                 // Sent once, never retried: a lost answer shows in the next reconciliation, as
                 // the orders' client_oids do.
-                Intent::Oco(mut legs) => match self.check_all(&mut legs[..]) {
-                    Ok(()) => {
-                        let [first, second] = *legs;
-                        self.spawn_send(CreateOco { legs: [first, second] });
-                    }
-                    Err(r) => self.refuse_risk(strategy, Intent::Oco(legs), r),
+                Intent::List { kind, mut legs } => match self.check_all(&mut legs) {
+                    Ok(()) => self.spawn_send(CreateList { kind, legs }),
+                    Err(r) => self.refuse_risk(strategy, Intent::List { kind, legs }, r),
                 },
                 Intent::Batch { instrument, cancels, mut creates } => match self.check_all(&mut creates) {
                     Ok(()) => {

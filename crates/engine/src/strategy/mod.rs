@@ -16,7 +16,7 @@ use crate::engine::oid::tag_of;
 use crate::engine::venue::Listed;
 use crate::protocol::ids::ClientOrderId;
 use crate::protocol::models::{Instrument, Order, Position, PublicTrade, Ticker, Trade};
-use crate::protocol::requests::{AmendOrder, CreateOrder, OrderRef};
+use crate::protocol::requests::{AmendOrder, CreateOrder, ListKind, OrderRef};
 use crate::protocol::Channel;
 use crate::state::book::{Books, OrderBook};
 use crate::state::{Balance, State};
@@ -46,8 +46,14 @@ pub enum Intent {
         /// A limit price; `None` for market.
         price: Option<Decimal>,
     },
-    /// Place an OCO pair (its `client_oid`s always set by the context).
-    Oco(Box<[CreateOrder; 2]>),
+    /// Place a contingent list: an OCO pair, an OTO or an OTOCO (its `client_oid`s always set
+    /// by the context).
+    List {
+        /// Which list.
+        kind: ListKind,
+        /// Its legs, in the order [`ListKind`] describes.
+        legs: Vec<CreateOrder>,
+    },
     /// Cancels then creates on one instrument in one request (creates' `client_oid`s always
     /// set by the context).
     Batch {
@@ -246,12 +252,39 @@ impl<'a> Context<'a> {
 
     /// Places two orders as an OCO pair (e.g. a take-profit and a stop-loss on an open
     /// position, both [`CreateOrder::reduce_only`]): when one triggers or fills, the exchange
-    /// cancels the other. Returns the client ids the legs will carry.
-    pub fn submit_oco(&mut self, mut first: CreateOrder, mut second: CreateOrder) -> [ClientOrderId; 2] {
-        let ids = [(self.oids)(), (self.oids)()];
-        first.client_oid = Some(ids[0].clone());
-        second.client_oid = Some(ids[1].clone());
-        self.intents.push(Intent::Oco(Box::new([first, second])));
+    /// cancels the other. Returns the client ids the legs will carry. Sent once, never retried
+    /// (a lost answer shows up in the next reconciliation).
+    pub fn submit_oco(&mut self, first: CreateOrder, second: CreateOrder) -> [ClientOrderId; 2] {
+        let [a, b, _] = self.submit_list(ListKind::Oco, [Some(first), Some(second), None]);
+        [a, b]
+    }
+
+    /// Places an OTO: `working` now, `then` (e.g. its stop-loss) only once `working` filled.
+    pub fn submit_oto(&mut self, working: CreateOrder, then: CreateOrder) -> [ClientOrderId; 2] {
+        let [a, b, _] = self.submit_list(ListKind::Oto, [Some(working), Some(then), None]);
+        [a, b]
+    }
+
+    /// Places an OTOCO: `working` now, and the OCO pair `take_profit` / `stop_loss` once it
+    /// filled.
+    pub fn submit_otoco(
+        &mut self,
+        working: CreateOrder,
+        take_profit: CreateOrder,
+        stop_loss: CreateOrder,
+    ) -> [ClientOrderId; 3] {
+        self.submit_list(ListKind::Otoco, [Some(working), Some(take_profit), Some(stop_loss)])
+    }
+
+    fn submit_list(&mut self, kind: ListKind, legs: [Option<CreateOrder>; 3]) -> [ClientOrderId; 3] {
+        let mut ids: [ClientOrderId; 3] = Default::default();
+        let mut out = Vec::with_capacity(3);
+        for (slot, mut leg) in ids.iter_mut().zip(legs).filter_map(|(s, l)| l.map(|l| (s, l))) {
+            *slot = (self.oids)();
+            leg.client_oid = Some(slot.clone());
+            out.push(leg);
+        }
+        self.intents.push(Intent::List { kind, legs: out });
         ids
     }
 }

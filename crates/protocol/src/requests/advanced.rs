@@ -9,21 +9,57 @@ use serde_json::{Map, Value};
 use super::orders::{CreateOrder, OrderRef};
 use super::{ApiRequest, Params, RateClass};
 
-/// `private/advanced/create-oco`: two orders on one instrument and side; when one triggers or
-/// fills, the exchange cancels the other. The result is `{list_id}`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CreateOco {
-    /// The two legs, e.g. a TAKE_PROFIT_LIMIT and a STOP_LOSS, both reduce-only.
-    pub legs: [CreateOrder; 2],
+/// The kind of a contingent list, which picks its method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListKind {
+    /// Two orders on one instrument and side; when one triggers or fills, the exchange cancels
+    /// the other.
+    Oco,
+    /// A working order, then one placed only once it has filled.
+    Oto,
+    /// A working order, then an OCO pair placed only once it has filled.
+    Otoco,
 }
 
-impl ApiRequest for CreateOco {
+impl ListKind {
+    /// How many legs the kind takes.
+    pub fn legs(self) -> usize {
+        match self {
+            ListKind::Oco | ListKind::Oto => 2,
+            ListKind::Otoco => 3,
+        }
+    }
+}
+
+/// `private/advanced/create-oco`, `create-oto` or `create-otoco`, by `kind`; the legs go in
+/// order (see [`ListKind`]). The result is `{list_id}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateList {
+    /// Which list.
+    pub kind: ListKind,
+    /// Its legs, `kind.legs()` of them.
+    pub legs: Vec<CreateOrder>,
+}
+
+/// Where an OTO goes.
+pub const CREATE_OTO: &str = "private/advanced/create-oto";
+/// Where an OTOCO goes.
+pub const CREATE_OTOCO: &str = "private/advanced/create-otoco";
+
+impl ApiRequest for CreateList {
     const METHOD: &'static str = "private/advanced/create-oco";
     const RATE: RateClass = RateClass::OrderEntry;
     const WRITES: bool = true;
     fn params(&self) -> Map<String, Value> {
         let legs = self.legs.iter().map(|l| Value::Object(l.params())).collect();
         Params::default().list("order_list", legs).done()
+    }
+    fn method(&self) -> &'static str {
+        match self.kind {
+            ListKind::Oco => Self::METHOD,
+            ListKind::Oto => CREATE_OTO,
+            ListKind::Otoco => CREATE_OTOCO,
+        }
     }
 }
 
@@ -106,7 +142,8 @@ mod tests {
             None,
             "b",
         );
-        let p = CreateOco { legs: [tp.reduce_only(), sl.reduce_only()] }.params();
+        let oco = CreateList { kind: ListKind::Oco, legs: vec![tp.reduce_only(), sl.reduce_only()] };
+        let p = oco.params();
         let legs = p["order_list"].as_array().map(Vec::as_slice).unwrap_or_default();
         assert_eq!(legs.len(), 2);
         assert_eq!((legs[0]["type"].as_str(), legs[0]["ref_price"].as_str()), (Some("TAKE_PROFIT"), Some("52000")));
@@ -115,6 +152,8 @@ mod tests {
             (Some("b"), Some("REDUCE_ONLY"))
         );
         assert_eq!(sl_method(), "private/advanced/create-order");
+        assert_eq!(oco.method(), "private/advanced/create-oco");
+        assert_eq!(CreateList { kind: ListKind::Otoco, legs: Vec::new() }.method(), CREATE_OTOCO);
     }
 
     #[test]

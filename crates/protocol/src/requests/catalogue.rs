@@ -7,10 +7,10 @@
 
 use super::{
     AmendOrder, ApiRequest, BatchOrderRequest, CancelAllOrders, CancelOco, CancelOrder, CancelOrderList, ClosePosition,
-    CreateOco, CreateOrder, CreateOrderList, GetAccounts, GetBook, GetCancelOnDisconnect, GetCandlestick,
+    CreateList, CreateOrder, CreateOrderList, GetAccounts, GetBook, GetCancelOnDisconnect, GetCandlestick,
     GetInstruments, GetOpenOrders, GetOrderDetail, GetOrderHistory, GetPositions, GetPublicTrades, GetTickers,
     GetTrades, GetTransactions, PublicAuth, SetCancelOnDisconnect, Subscribe, Unsubscribe, UserBalance,
-    ADVANCED_CREATE_ORDER,
+    ADVANCED_CREATE_ORDER, CREATE_OTO, CREATE_OTOCO,
 };
 
 /// The §10 rate-limit class a method falls under.
@@ -69,7 +69,10 @@ pub const CATALOGUE: &[MethodInfo] = &[
     MethodInfo::of::<CreateOrder>(),
     // A trigger CreateOrder goes here instead (`ApiRequest::method`): a write, never retried.
     MethodInfo { method: ADVANCED_CREATE_ORDER, rate: RateClass::OrderEntry, writes: true },
-    MethodInfo::of::<CreateOco>(),
+    MethodInfo::of::<CreateList>(),
+    // The other kinds of CreateList go to these (`ApiRequest::method`).
+    MethodInfo { method: CREATE_OTO, rate: RateClass::OrderEntry, writes: true },
+    MethodInfo { method: CREATE_OTOCO, rate: RateClass::OrderEntry, writes: true },
     MethodInfo::of::<BatchOrderRequest>(),
     MethodInfo::of::<CancelOco>(),
     MethodInfo::of::<ClosePosition>(),
@@ -151,6 +154,8 @@ mod tests {
                 "private/advanced/cancel-oco",
                 "private/advanced/create-oco",
                 "private/advanced/create-order",
+                "private/advanced/create-oto",
+                "private/advanced/create-otoco",
                 "private/amend-order",
                 "private/batch-order-request",
                 "private/cancel-all-orders",

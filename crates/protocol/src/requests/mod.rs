@@ -8,7 +8,7 @@ mod queries;
 
 pub use catalogue::{MethodInfo, RateClass, CATALOGUE};
 
-pub use advanced::{BatchOrderRequest, CancelOco, CreateOco};
+pub use advanced::{BatchOrderRequest, CancelOco, CreateList, ListKind, CREATE_OTO, CREATE_OTOCO};
 pub use orders::{
     AmendOrder, CancelAllOrders, CancelOrder, CancelOrderList, ClosePosition, CreateOrder, CreateOrderList, OrderRef,
     ADVANCED_CREATE_ORDER,
