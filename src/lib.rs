@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod bench;
+pub mod chart;
 pub mod doctor;
 pub mod output;
 pub mod paper;

@@ -16,6 +16,7 @@ pub use cdc_protocol as protocol;
 pub use cdc_protocol::clock;
 
 pub mod backoff;
+pub mod backtest;
 pub mod config;
 pub mod engine;
 pub mod journal;

@@ -9,7 +9,7 @@
 use super::events::EngineEvent;
 use super::task::Task;
 use crate::journal::{FillRecord, Journal, OrderRecord};
-use crate::protocol::models::{BalanceSummary, Order, Trade};
+use crate::protocol::models::{BalanceSummary, Order, PublicTrade, Trade};
 use crate::protocol::{Channel, Push, PushData};
 use crate::state::book::Books;
 use crate::state::State;
@@ -32,6 +32,11 @@ pub(crate) trait Applier {
     fn order_finished(&mut self, _order: &Order) {}
     /// A new fill was applied (each `trade_id` once).
     fn fill_applied(&mut self, _fill: &Trade) {}
+    /// A valid book changed, before the strategies hear of it (a backtest's venue looks first,
+    /// as the exchange sees its book before a client does).
+    fn book_applied(&mut self, _instrument: &str) {}
+    /// A public trade arrived, before the strategies hear of it (as above).
+    fn market_trade(&mut self, _trade: &PublicTrade) {}
 }
 
 /// A user push: orders, fills, balances, positions.
@@ -112,11 +117,15 @@ pub(crate) fn apply_market<A: Applier>(a: &mut A, p: &Push) {
             // Shared out (not copied) so that strategies see it while the applier is borrowed;
             // only valid books (snapshot and no gap since) reach them.
             if let Some(book) = a.books().shared(instrument).filter(|b| b.is_valid()) {
+                a.book_applied(instrument);
                 a.dispatch(|s, ctx| s.on_book(ctx, instrument, &book));
             }
         }
         PushData::Tickers(list) => list.iter().for_each(|t| a.dispatch(|s, ctx| s.on_ticker(ctx, t))),
-        PushData::PublicTrades(list) => list.iter().for_each(|t| a.dispatch(|s, ctx| s.on_public_trade(ctx, t))),
+        PushData::PublicTrades(list) => list.iter().for_each(|t| {
+            a.market_trade(t);
+            a.dispatch(|s, ctx| s.on_public_trade(ctx, t))
+        }),
         _ => {}
     }
 }

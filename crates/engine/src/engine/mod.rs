@@ -2,12 +2,12 @@
 //! connect (§12), journals fills and order transitions, runs strategies and routes their orders
 //! through the risk checks. It parses no JSON itself: sessions and the REST client hand it types.
 
-mod apply;
+pub(crate) mod apply;
 mod config;
 pub mod events;
 mod flow;
 mod handle;
-mod host;
+pub(crate) mod host;
 mod intents;
 pub mod oid;
 mod outputs;

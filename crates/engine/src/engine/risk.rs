@@ -162,6 +162,17 @@ impl Risk {
 
     /// Checks a new order; `Err` says why it may not go out.
     pub fn check(&mut self, order: &CreateOrder, state: &State, x: Exposure) -> Result<(), RiskRefusal> {
+        self.check_at(order, state, x, Instant::now())
+    }
+
+    /// [`Risk::check`] at the time `now` (a backtest's clock): the rate limit counts from it.
+    pub fn check_at(
+        &mut self,
+        order: &CreateOrder,
+        state: &State,
+        x: Exposure,
+        now: Instant,
+    ) -> Result<(), RiskRefusal> {
         if let Some(why) = &self.killed {
             return Err(RiskRefusal::KillSwitch(why.clone()));
         }
@@ -190,7 +201,6 @@ impl Risk {
             check_leverage(order, state, x, max)?;
         }
         if let Some(max) = l.max_orders_per_sec {
-            let now = Instant::now();
             while self.sent.front().is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1)) {
                 self.sent.pop_front();
             }

@@ -97,6 +97,21 @@ impl OrderBook {
         self.asks.iter().next().map(|(p, (q, _))| (*p, *q))
     }
 
+    /// The quantity resting at `price` on the bid side (`bid`) or the ask side; zero if none.
+    pub fn quantity_at(&self, bid: bool, price: Decimal) -> Decimal {
+        let side = if bid { &self.bids } else { &self.asks };
+        side.get(&price).map_or(Decimal::ZERO, |(q, _)| *q)
+    }
+
+    /// The levels of one side, best first, as (price, quantity), without copying the book.
+    pub fn levels(&self, bid: bool) -> Box<dyn Iterator<Item = (Decimal, Decimal)> + '_> {
+        let q = |(p, (q, _)): (&Decimal, &(Decimal, u64))| (*p, *q);
+        match bid {
+            true => Box::new(self.bids.iter().rev().map(q)),
+            false => Box::new(self.asks.iter().map(q)),
+        }
+    }
+
     /// Mid price, when both sides exist.
     pub fn mid(&self) -> Option<Decimal> {
         Some((self.best_bid()?.0 + self.best_ask()?.0) / Decimal::TWO)

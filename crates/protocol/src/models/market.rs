@@ -237,7 +237,7 @@ pub struct Candle {
 ///  "quote_ccy":"USD","quote_decimals":2,"quantity_decimals":5,"price_tick_size":"0.01",
 ///  "qty_tick_size":"0.00001","max_leverage":"50","tradable":true,"expiry_timestamp_ms":0}
 /// ```
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
 pub struct Instrument {
     /// The instrument name.
     pub symbol: InstrumentName,
