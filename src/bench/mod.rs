@@ -3,10 +3,13 @@
 //! loopback tick-to-order and WebSocket throughput runs, percentiles and memory. It measures;
 //! it must NOT hold engine rules of its own or be used on the trading path.
 
+pub mod backtest;
 pub mod gen;
 pub mod inproc;
+pub mod l2gen;
 pub mod loopback;
 pub mod pin;
+pub mod pulse;
 pub mod stats;
 pub mod strategy;
 

@@ -29,12 +29,46 @@ pub struct BenchArgs {
     /// sends book deltas every 10 ms, §5.1). Longer gaps leave the engine's caches colder.
     #[arg(long, default_value_t = 20)]
     market_ms: u64,
+    #[command(subcommand)]
+    what: Option<BenchWhat>,
+}
+
+/// A benchmark of its own instead of the default set.
+#[derive(clap::Subcommand, Debug)]
+enum BenchWhat {
+    /// The backtest: events per second through data read, book update, queue-model matching
+    /// and one strategy, on a generated L2 data set (see benches/README.md).
+    Backtest(BacktestBenchArgs),
+}
+
+/// Arguments of `cdc-engine bench backtest`.
+#[derive(Args, Debug)]
+struct BacktestBenchArgs {
+    /// Events after the snapshot (90 % book deltas of 1–4 levels, 10 % trades at the touch).
+    #[arg(long, default_value_t = 1_000_000)]
+    events: usize,
+    /// Timed passes over the compact form; the median is reported.
+    #[arg(long, default_value_t = 3)]
+    passes: usize,
+    /// Where to write the generated data (default: a temporary folder, removed after).
+    #[arg(long)]
+    dir: Option<std::path::PathBuf>,
+    /// Print a JSON object with every figure as the last line.
+    #[arg(long)]
+    json: bool,
+    /// Only replay this data file (any form; e.g. the `l2.cdcb` a `--dir` run left), timing
+    /// the passes: no generation, conversion or plain-form run.
+    #[arg(long)]
+    data: Option<std::path::PathBuf>,
 }
 
 /// Runs the command on a single-threaded runtime: the engine side (sessions, apply, strategy)
 /// lives on one thread pinned to a core (unless `--no-pin`), so its hand-offs never cross
 /// threads; the simulator and the frame server run on threads of their own, on the other core.
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
+    if let Some(BenchWhat::Backtest(b)) = &args.what {
+        return backtest(b, args.no_pin);
+    }
     if !args.no_pin && bench::pin::enable() {
         bench::pin::engine();
     }
@@ -98,4 +132,78 @@ fn print_table(r: &Report) {
         "RSS with 100,000 live orders: {:.1} MB (+{:.1} MB for the orders)",
         r.rss_mb_100k_orders, r.rss_delta_mb_100k_orders
     );
+}
+
+/// `bench backtest`: one core, the backtest loop alone.
+fn backtest(args: &BacktestBenchArgs, no_pin: bool) -> anyhow::Result<()> {
+    anyhow::ensure!(args.events >= 10_000, "--events must be at least 10000");
+    if !no_pin && bench::pin::enable() {
+        bench::pin::engine();
+    }
+    if let Some(path) = &args.data {
+        let rates = bench::backtest::replay_only(path, args.passes)?;
+        println!("backtest of {}: {:.0} events/s (median of {} passes)", path.display(), rates.0, args.passes.max(1));
+        if args.json {
+            println!("{}", serde_json::json!({ "events_per_s": rates.0, "events": rates.1 }));
+        }
+        return Ok(());
+    }
+    let tmp = tempfile_dir(args.dir.as_deref())?;
+    eprintln!("generating {} events in {} and converting them ...", args.events, tmp.path().display());
+    let f = bench::backtest::measure(tmp.path(), args.events, args.passes)?;
+    println!("backtest, compact form ({} events: book deltas and trades, a strategy acting every 1,000):", f.events);
+    println!(
+        "  {:>12.0} events/s   {:>6.0} ns/event   (passes: {:.0} .. {:.0} events/s)",
+        f.events_per_s, f.ns_per_event, f.events_per_s_range[0], f.events_per_s_range[1]
+    );
+    println!(
+        "  plain form (JSON lines): {:.0} events/s; conversion to compact: {:.0} events/s",
+        f.plain_events_per_s, f.convert_events_per_s
+    );
+    println!("  files: plain {} bytes, compact {} bytes", f.bytes[0], f.bytes[1]);
+    println!("  strategy: {} orders or cancels, {} fills", f.actions, f.fills);
+    println!(
+        "  peak RSS: {:.1} MB for a tenth of the data, {:.1} MB for all of it",
+        f.rss_peak_mb[0], f.rss_peak_mb[1]
+    );
+    if args.json {
+        println!("{}", serde_json::to_string(&f)?);
+    }
+    Ok(())
+}
+
+/// A folder for the generated data: the one given (kept), or a temporary one.
+fn tempfile_dir(dir: Option<&std::path::Path>) -> anyhow::Result<Dir> {
+    match dir {
+        Some(d) => {
+            std::fs::create_dir_all(d)?;
+            Ok(Dir::Kept(d.to_owned()))
+        }
+        None => {
+            let d = std::env::temp_dir().join(format!("cdc-bench-backtest-{}", std::process::id()));
+            std::fs::create_dir_all(&d)?;
+            Ok(Dir::Temp(d))
+        }
+    }
+}
+
+enum Dir {
+    Kept(std::path::PathBuf),
+    Temp(std::path::PathBuf),
+}
+
+impl Dir {
+    fn path(&self) -> &std::path::Path {
+        match self {
+            Dir::Kept(p) | Dir::Temp(p) => p,
+        }
+    }
+}
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        if let Dir::Temp(p) = self {
+            let _ = std::fs::remove_dir_all(p);
+        }
+    }
 }

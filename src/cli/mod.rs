@@ -9,6 +9,7 @@ mod doctor;
 mod journal;
 mod positions;
 mod queries;
+mod record;
 mod run;
 mod sign;
 mod sim;
@@ -58,6 +59,8 @@ enum Command {
     Doctor(doctor::DoctorArgs),
     /// Measure the hot paths, tick-to-order over loopback and memory; see benches/README.md.
     Bench(bench::BenchArgs),
+    /// Record the market WebSocket frames (books, trades, tickers) to compressed files, for backtests.
+    Record(record::RecordArgs),
 }
 
 /// Runs an async command on a multi-threaded runtime.
@@ -88,6 +91,7 @@ pub fn main() -> ExitCode {
         Command::Journal(args) => journal::run(args),
         Command::Doctor(args) => block_on(doctor::run(args)),
         Command::Bench(args) => bench::run(args),
+        Command::Record(args) => block_on(record::run(args)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -2,7 +2,9 @@
 //! applies only if its `pu` equals the last applied `u`; otherwise the book is discarded and the
 //! caller must resubscribe for a fresh snapshot. `u` is not consecutive; never check `u == pu+1`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use super::price_key::Px;
 
 use rust_decimal::Decimal;
 
@@ -23,8 +25,8 @@ pub struct BookGap {
 /// One instrument's book.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OrderBook {
-    bids: BTreeMap<Decimal, (Decimal, u64)>,
-    asks: BTreeMap<Decimal, (Decimal, u64)>,
+    bids: BTreeMap<Px, (Decimal, u64)>,
+    asks: BTreeMap<Px, (Decimal, u64)>,
     last_u: Option<u64>,
     depth: Option<usize>,
     /// Time of the last applied message, ms.
@@ -79,33 +81,33 @@ impl OrderBook {
 
     /// Bids, best first.
     pub fn bids(&self) -> Vec<BookLevel> {
-        self.bids.iter().rev().map(|(p, (q, n))| BookLevel { price: *p, quantity: *q, orders: *n }).collect()
+        self.bids.iter().rev().map(|(p, (q, n))| BookLevel { price: p.get(), quantity: *q, orders: *n }).collect()
     }
 
     /// Asks, best first.
     pub fn asks(&self) -> Vec<BookLevel> {
-        self.asks.iter().map(|(p, (q, n))| BookLevel { price: *p, quantity: *q, orders: *n }).collect()
+        self.asks.iter().map(|(p, (q, n))| BookLevel { price: p.get(), quantity: *q, orders: *n }).collect()
     }
 
     /// Best bid price and quantity.
     pub fn best_bid(&self) -> Option<(Decimal, Decimal)> {
-        self.bids.iter().next_back().map(|(p, (q, _))| (*p, *q))
+        self.bids.iter().next_back().map(|(p, (q, _))| (p.get(), *q))
     }
 
     /// Best ask price and quantity.
     pub fn best_ask(&self) -> Option<(Decimal, Decimal)> {
-        self.asks.iter().next().map(|(p, (q, _))| (*p, *q))
+        self.asks.iter().next().map(|(p, (q, _))| (p.get(), *q))
     }
 
     /// The quantity resting at `price` on the bid side (`bid`) or the ask side; zero if none.
     pub fn quantity_at(&self, bid: bool, price: Decimal) -> Decimal {
         let side = if bid { &self.bids } else { &self.asks };
-        side.get(&price).map_or(Decimal::ZERO, |(q, _)| *q)
+        side.get(&Px::new(price)).map_or(Decimal::ZERO, |(q, _)| *q)
     }
 
     /// The levels of one side, best first, as (price, quantity), without copying the book.
     pub fn levels(&self, bid: bool) -> Box<dyn Iterator<Item = (Decimal, Decimal)> + '_> {
-        let q = |(p, (q, _)): (&Decimal, &(Decimal, u64))| (*p, *q);
+        let q = |(p, (q, _)): (&Px, &(Decimal, u64))| (p.get(), *q);
         match bid {
             true => Box::new(self.bids.iter().rev().map(q)),
             false => Box::new(self.asks.iter().map(q)),
@@ -129,12 +131,12 @@ impl OrderBook {
     }
 }
 
-fn set_levels(side: &mut BTreeMap<Decimal, (Decimal, u64)>, levels: &[BookLevel]) {
+fn set_levels(side: &mut BTreeMap<Px, (Decimal, u64)>, levels: &[BookLevel]) {
     for l in levels {
         if l.quantity.is_zero() {
-            side.remove(&l.price);
+            side.remove(&Px::new(l.price));
         } else {
-            side.insert(l.price, (l.quantity, l.orders));
+            side.insert(Px::new(l.price), (l.quantity, l.orders));
         }
     }
 }
@@ -144,10 +146,10 @@ fn set_levels(side: &mut BTreeMap<Decimal, (Decimal, u64)>, levels: &[BookLevel]
 pub struct Books {
     // Shared so that strategies get the book without a copy of its levels; a delta copies it
     // only if someone still holds the previous version (`Arc::make_mut`).
-    books: HashMap<InstrumentName, std::sync::Arc<OrderBook>>,
+    books: std::collections::HashMap<InstrumentName, std::sync::Arc<OrderBook>, crate::state::IdHasher>,
     /// Instruments whose gap was reported and which await a fresh snapshot: their deltas are
     /// dropped silently, so one gap asks for one resubscribe, not one per delta in flight.
-    awaiting: std::collections::HashSet<InstrumentName>,
+    awaiting: std::collections::HashSet<InstrumentName, crate::state::IdHasher>,
 }
 
 impl Books {
@@ -160,13 +162,17 @@ impl Books {
             self.books.insert(instrument.clone(), std::sync::Arc::new(book));
         }
         let book = std::sync::Arc::make_mut(self.books.get_mut(instrument)?);
+        // Most pushes are deltas of a book that has no gap: no set to look in then.
+        let awaiting = !self.awaiting.is_empty() && self.awaiting.contains(instrument);
         match &push.data {
             PushData::BookSnapshots(snaps) => {
                 snaps.iter().for_each(|s| book.apply_snapshot(s));
-                self.awaiting.remove(instrument);
+                if awaiting {
+                    self.awaiting.remove(instrument);
+                }
                 None
             }
-            PushData::BookDeltas(_) if self.awaiting.contains(instrument) => None,
+            PushData::BookDeltas(_) if awaiting => None,
             PushData::BookDeltas(deltas) => {
                 for d in deltas {
                     if let Err(gap) = book.apply_delta(d) {

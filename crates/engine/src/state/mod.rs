@@ -9,6 +9,7 @@ pub mod fills;
 pub mod lifecycle;
 pub mod orders;
 pub mod positions;
+mod price_key;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 

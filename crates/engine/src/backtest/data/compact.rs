@@ -219,8 +219,8 @@ pub struct CompactReader {
     defs: Vec<Def>,
     last_us: u64,
     record: Record,
-    /// Spare pushes by (kind, instrument id), refilled in place.
-    slots: HashMap<(u8, u64), Push>,
+    /// Spare pushes by instrument id and kind (snapshot, delta, trades), refilled in place.
+    slots: Vec<[Option<Push>; 3]>,
     /// Which slot the current record's push came from.
     current_slot: Option<(u8, u64)>,
     skipped: u64,
@@ -244,7 +244,7 @@ impl CompactReader {
             defs: Vec::new(),
             last_us: 0,
             record: Record { recv_us: 0, item: Item::Gap(String::new()) },
-            slots: HashMap::new(),
+            slots: Vec::new(),
             current_slot: None,
             skipped: 0,
         })
@@ -279,7 +279,9 @@ impl CompactReader {
     fn stash(&mut self) {
         if let Some(key) = self.current_slot.take() {
             if let Item::Push(p) = std::mem::replace(&mut self.record.item, Item::Gap(String::new())) {
-                self.slots.insert(key, p);
+                if let Some(slot) = self.slot(key) {
+                    *slot = Some(p);
+                }
             }
         }
     }
@@ -319,7 +321,8 @@ impl CompactReader {
             },
             TAG_SNAPSHOT | TAG_DELTA | TAG_TRADES => {
                 let id = c.u64()?;
-                let mut push = self.slots.remove(&(tag, id)).map_or_else(|| self.new_push(tag, id), Some)?;
+                let spare = self.slot((tag, id))?.take();
+                let mut push = spare.map_or_else(|| self.new_push(tag, id), Some)?;
                 let ok = fill(tag, &mut c, &mut push);
                 self.record.item = Item::Push(push);
                 self.current_slot = Some((tag, id));
@@ -328,6 +331,16 @@ impl CompactReader {
             _ => return Some(None),
         }
         Some(Some(()))
+    }
+
+    /// The spare push of (kind, instrument id), for a defined instrument.
+    fn slot(&mut self, (tag, id): (u8, u64)) -> Option<&mut Option<Push>> {
+        let k = usize::from(tag.checked_sub(TAG_SNAPSHOT)?);
+        let id = usize::try_from(id).ok().filter(|id| *id < self.defs.len())?;
+        if self.slots.len() < self.defs.len() {
+            self.slots.resize_with(self.defs.len(), Default::default);
+        }
+        self.slots.get_mut(id)?.get_mut(k)
     }
 
     fn new_push(&self, tag: u8, id: u64) -> Option<Push> {
