@@ -1,6 +1,7 @@
 //! Command dispatch: clap definitions and the `run → anyhow` error boundary that turns any
 //! failure into one message a person can act on (never a backtrace).
 
+mod backtest;
 mod bench;
 mod cancel;
 mod common;
@@ -10,6 +11,7 @@ mod journal;
 mod positions;
 mod queries;
 mod record;
+mod replay;
 mod run;
 mod sign;
 mod sim;
@@ -61,6 +63,12 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Record the market WebSocket frames (books, trades, tickers) to compressed files, for backtests.
     Record(record::RecordArgs),
+    /// Backtest a built-in strategy on recorded market data (offline) and print its report.
+    Backtest(backtest::BacktestArgs),
+    /// Convert recordings (JSON lines, gzip or not) into the compact form backtests read fastest.
+    Convert(backtest::ConvertArgs),
+    /// Re-run a journal's orders and fills through a strategy's callbacks (read-only: sends nothing).
+    Replay(replay::ReplayArgs),
 }
 
 /// Runs an async command on a multi-threaded runtime.
@@ -92,6 +100,9 @@ pub fn main() -> ExitCode {
         Command::Doctor(args) => block_on(doctor::run(args)),
         Command::Bench(args) => bench::run(args),
         Command::Record(args) => block_on(record::run(args)),
+        Command::Backtest(args) => backtest::run(args),
+        Command::Convert(args) => backtest::convert(args),
+        Command::Replay(args) => replay::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

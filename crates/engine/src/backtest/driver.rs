@@ -87,6 +87,8 @@ pub(super) struct Driver {
     timers: Vec<Option<(u64, u64)>>,
     next_funding_us: u64,
     next_sample_us: u64,
+    /// The earliest time anything (queued, timer, funding, sample) may be due.
+    wakeup: u64,
     started: bool,
     pub(super) inflight: usize,
     pub(super) counts: DataCounts,
@@ -128,6 +130,7 @@ impl Driver {
             timers,
             next_funding_us: u64::MAX,
             next_sample_us: u64::MAX,
+            wakeup: 0,
             started: false,
             inflight: 0,
             counts: DataCounts::default(),
@@ -163,6 +166,11 @@ impl Driver {
             Item::Gap(why) => {
                 self.counts.gaps += 1;
                 tracing::info!(at_us = r.recv_us, %why, "gap in the recording");
+                // As the engine when its feed drops: not live until a fresh snapshot.
+                if self.state.is_live() {
+                    self.state.set_live(false);
+                    self.dispatch(|s, ctx| s.on_live(ctx, false));
+                }
             }
             Item::Instruments(_) => {}
         }
@@ -190,7 +198,10 @@ impl Driver {
         self.state.set_live(true);
         self.host.started = true;
         self.dispatch(|s, ctx| s.on_start(ctx));
+        // As the engine after its first reconciliation: the state is live.
+        self.dispatch(|s, ctx| s.on_live(ctx, true));
         self.flush_venue();
+        self.wakeup = 0;
         self.run_due(t);
     }
 
@@ -208,6 +219,10 @@ impl Driver {
         }
         if self.started {
             apply::apply_market(self, p);
+            if !self.state.is_live() && matches!(p.data, PushData::BookSnapshots(_)) {
+                self.state.set_live(true);
+                self.dispatch(|s, ctx| s.on_live(ctx, true));
+            }
         } else if let Some(channel) = self.books.on_push(p) {
             tracing::debug!(%channel, "book gap before the start");
         }
@@ -243,7 +258,8 @@ impl Driver {
     /// Everything due at or before `t`, oldest first: queued events, then timers, funding and
     /// samples at the same time.
     fn run_due(&mut self, t: u64) {
-        if !self.started {
+        // Nearly every record comes before anything is due: one comparison then.
+        if !self.started || t < self.wakeup {
             return;
         }
         loop {
@@ -251,6 +267,7 @@ impl Driver {
             let timer = self.timers.iter().enumerate().filter_map(|(i, x)| x.map(|(_, n)| (n, i))).min();
             let next = queued.min(timer.map_or(u64::MAX, |x| x.0)).min(self.next_funding_us).min(self.next_sample_us);
             if next > t {
+                self.wakeup = next;
                 return;
             }
             self.now_us = self.now_us.max(next);
@@ -262,7 +279,10 @@ impl Driver {
                 if let Some(x) = self.timers[i].as_mut() {
                     x.1 += x.0;
                 }
-                self.dispatch_one(i, |s, ctx| s.on_timer(ctx));
+                // As the engine: no timer while the state is not live.
+                if self.state.is_live() {
+                    self.dispatch_one(i, |s, ctx| s.on_timer(ctx));
+                }
             } else if self.next_funding_us == next {
                 self.next_funding_us += self.cfg.funding_interval_ms.max(1) * 1000;
                 self.venue.pay_funding(next / 1000);
@@ -337,6 +357,7 @@ impl Driver {
     }
 
     pub(super) fn queue(&mut self, t: u64, due: Due) {
+        self.wakeup = self.wakeup.min(t);
         self.seq += 1;
         self.pending.push(Queued { t, seq: self.seq, due });
     }
@@ -404,7 +425,11 @@ impl Applier for Driver {
         self.drawdown.see(equity);
     }
     fn book_applied(&mut self, instrument: &str) {
-        if let Some(book) = self.books.get(instrument).filter(|_| self.venue.has_open(instrument)) {
+        // Most books change with nothing of the strategy's resting there: no lookup then.
+        if !self.venue.has_open(instrument) {
+            return;
+        }
+        if let Some(book) = self.books.get(instrument) {
             let now_ms = self.now_us / 1000;
             self.venue.on_book(instrument, book, now_ms);
             self.flush_venue();

@@ -105,10 +105,10 @@ pub(crate) fn apply_balance<A: Applier>(a: &mut A, summary: &BalanceSummary) {
 pub(crate) fn apply_market<A: Applier>(a: &mut A, p: &Push) {
     match &p.data {
         PushData::BookSnapshots(_) | PushData::BookDeltas(_) => {
-            if let Some(channel) = a.books().on_push(p) {
-                a.resubscribe(&channel);
-                return;
-            }
+            let book = match a.books().apply(p) {
+                Ok(book) => book,
+                Err(channel) => return a.resubscribe(&channel),
+            };
             let instrument = match (&p.instrument_name, &p.channel) {
                 (Some(i), _) => i.as_str(),
                 (None, Channel::Book { instrument, .. }) => instrument.as_str(),
@@ -116,7 +116,7 @@ pub(crate) fn apply_market<A: Applier>(a: &mut A, p: &Push) {
             };
             // Shared out (not copied) so that strategies see it while the applier is borrowed;
             // only valid books (snapshot and no gap since) reach them.
-            if let Some(book) = a.books().shared(instrument).filter(|b| b.is_valid()) {
+            if let Some(book) = book.filter(|b| b.is_valid()) {
                 a.book_applied(instrument);
                 a.dispatch(|s, ctx| s.on_book(ctx, instrument, &book));
             }

@@ -2,9 +2,7 @@
 //! applies only if its `pu` equals the last applied `u`; otherwise the book is discarded and the
 //! caller must resubscribe for a fresh snapshot. `u` is not consecutive; never check `u == pu+1`.
 
-use std::collections::BTreeMap;
-
-use super::price_key::Px;
+use super::ladder::Ladder;
 
 use rust_decimal::Decimal;
 
@@ -23,14 +21,20 @@ pub struct BookGap {
 }
 
 /// One instrument's book.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OrderBook {
-    bids: BTreeMap<Px, (Decimal, u64)>,
-    asks: BTreeMap<Px, (Decimal, u64)>,
+    bids: Ladder,
+    asks: Ladder,
     last_u: Option<u64>,
     depth: Option<usize>,
     /// Time of the last applied message, ms.
     pub time_ms: Option<u64>,
+}
+
+impl Default for OrderBook {
+    fn default() -> Self {
+        OrderBook { bids: Ladder::new(true), asks: Ladder::new(false), last_u: None, depth: None, time_ms: None }
+    }
 }
 
 impl OrderBook {
@@ -81,37 +85,37 @@ impl OrderBook {
 
     /// Bids, best first.
     pub fn bids(&self) -> Vec<BookLevel> {
-        self.bids.iter().rev().map(|(p, (q, n))| BookLevel { price: p.get(), quantity: *q, orders: *n }).collect()
+        self.bids.iter().map(|(price, quantity, orders)| BookLevel { price, quantity, orders }).collect()
     }
 
     /// Asks, best first.
     pub fn asks(&self) -> Vec<BookLevel> {
-        self.asks.iter().map(|(p, (q, n))| BookLevel { price: p.get(), quantity: *q, orders: *n }).collect()
+        self.asks.iter().map(|(price, quantity, orders)| BookLevel { price, quantity, orders }).collect()
     }
 
     /// Best bid price and quantity.
     pub fn best_bid(&self) -> Option<(Decimal, Decimal)> {
-        self.bids.iter().next_back().map(|(p, (q, _))| (p.get(), *q))
+        self.bids.best()
     }
 
     /// Best ask price and quantity.
     pub fn best_ask(&self) -> Option<(Decimal, Decimal)> {
-        self.asks.iter().next().map(|(p, (q, _))| (p.get(), *q))
+        self.asks.best()
     }
 
     /// The quantity resting at `price` on the bid side (`bid`) or the ask side; zero if none.
     pub fn quantity_at(&self, bid: bool, price: Decimal) -> Decimal {
-        let side = if bid { &self.bids } else { &self.asks };
-        side.get(&Px::new(price)).map_or(Decimal::ZERO, |(q, _)| *q)
+        if bid {
+            self.bids.at(price)
+        } else {
+            self.asks.at(price)
+        }
     }
 
     /// The levels of one side, best first, as (price, quantity), without copying the book.
-    pub fn levels(&self, bid: bool) -> Box<dyn Iterator<Item = (Decimal, Decimal)> + '_> {
-        let q = |(p, (q, _)): (&Px, &(Decimal, u64))| (p.get(), *q);
-        match bid {
-            true => Box::new(self.bids.iter().rev().map(q)),
-            false => Box::new(self.asks.iter().map(q)),
-        }
+    pub fn levels(&self, bid: bool) -> impl Iterator<Item = (Decimal, Decimal)> + '_ {
+        let side = if bid { &self.bids } else { &self.asks };
+        side.iter().map(|(p, q, _)| (p, q))
     }
 
     /// Mid price, when both sides exist.
@@ -121,23 +125,15 @@ impl OrderBook {
 
     fn trim(&mut self) {
         if let Some(depth) = self.depth {
-            while self.bids.len() > depth {
-                self.bids.pop_first();
-            }
-            while self.asks.len() > depth {
-                self.asks.pop_last();
-            }
+            self.bids.trim(depth);
+            self.asks.trim(depth);
         }
     }
 }
 
-fn set_levels(side: &mut BTreeMap<Px, (Decimal, u64)>, levels: &[BookLevel]) {
+fn set_levels(side: &mut Ladder, levels: &[BookLevel]) {
     for l in levels {
-        if l.quantity.is_zero() {
-            side.remove(&Px::new(l.price));
-        } else {
-            side.insert(Px::new(l.price), (l.quantity, l.orders));
-        }
+        side.set(l.price, l.quantity, l.orders);
     }
 }
 
@@ -155,46 +151,56 @@ pub struct Books {
 impl Books {
     /// Applies a book push. Returns the channel to resubscribe when a gap was found.
     pub fn on_push(&mut self, push: &Push) -> Option<Channel> {
-        let Channel::Book { instrument, depth } = &push.channel else { return None };
-        // Looked up before inserting: the key is cloned once per instrument, not per delta.
-        if !self.books.contains_key(instrument) {
-            let book = OrderBook::with_depth(usize::try_from(*depth).ok());
-            self.books.insert(instrument.clone(), std::sync::Arc::new(book));
+        self.apply(push).err()
+    }
+
+    /// Applies a book push and hands out the book it changed (shared, not copied), in one
+    /// lookup; `Err` is the channel to resubscribe when a gap was found.
+    pub(crate) fn apply(&mut self, push: &Push) -> Result<Option<std::sync::Arc<OrderBook>>, Channel> {
+        let Channel::Book { instrument, depth } = &push.channel else { return Ok(None) };
+        let awaiting = &mut self.awaiting;
+        if let Some(book) = self.books.get_mut(instrument) {
+            return Self::apply_to(book, awaiting, instrument, push);
         }
-        let book = std::sync::Arc::make_mut(self.books.get_mut(instrument)?);
+        let book = OrderBook::with_depth(usize::try_from(*depth).ok());
+        let book = self.books.entry(instrument.clone()).or_insert(std::sync::Arc::new(book));
+        Self::apply_to(book, awaiting, instrument, push)
+    }
+
+    fn apply_to(
+        shared: &mut std::sync::Arc<OrderBook>,
+        awaiting: &mut std::collections::HashSet<InstrumentName, crate::state::IdHasher>,
+        instrument: &InstrumentName,
+        push: &Push,
+    ) -> Result<Option<std::sync::Arc<OrderBook>>, Channel> {
+        let book = std::sync::Arc::make_mut(shared);
         // Most pushes are deltas of a book that has no gap: no set to look in then.
-        let awaiting = !self.awaiting.is_empty() && self.awaiting.contains(instrument);
+        let waiting = !awaiting.is_empty() && awaiting.contains(instrument);
         match &push.data {
             PushData::BookSnapshots(snaps) => {
                 snaps.iter().for_each(|s| book.apply_snapshot(s));
-                if awaiting {
-                    self.awaiting.remove(instrument);
+                if waiting {
+                    awaiting.remove(instrument);
                 }
-                None
             }
-            PushData::BookDeltas(_) if awaiting => None,
+            PushData::BookDeltas(_) if waiting => return Ok(None),
             PushData::BookDeltas(deltas) => {
                 for d in deltas {
                     if let Err(gap) = book.apply_delta(d) {
                         tracing::warn!(%instrument, %gap, "book gap: resubscribing for a fresh snapshot");
-                        self.awaiting.insert(instrument.clone());
-                        return Some(push.channel.clone());
+                        awaiting.insert(instrument.clone());
+                        return Err(push.channel.clone());
                     }
                 }
-                None
             }
-            _ => None,
+            _ => return Ok(None),
         }
+        Ok(Some(shared.clone()))
     }
 
     /// The book of an instrument.
     pub fn get(&self, instrument: &str) -> Option<&OrderBook> {
         self.books.get(instrument).map(|b| &**b)
-    }
-
-    /// The book of an instrument, shared (no copy of its levels).
-    pub(crate) fn shared(&self, instrument: &str) -> Option<std::sync::Arc<OrderBook>> {
-        self.books.get(instrument).cloned()
     }
 }
 

@@ -6,10 +6,10 @@ pub mod account_pnl;
 pub mod balances;
 pub mod book;
 pub mod fills;
+mod ladder;
 pub mod lifecycle;
 pub mod orders;
 pub mod positions;
-mod price_key;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 

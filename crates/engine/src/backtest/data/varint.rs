@@ -59,6 +59,14 @@ impl<'a> Cursor<'a> {
         Some(((z >> 1) as i64) ^ -((z & 1) as i64))
     }
 
+    /// An 8-byte little-endian signed integer.
+    pub(super) fn fixed_i64(&mut self) -> Option<i64> {
+        let end = self.pos.checked_add(8)?;
+        let b: [u8; 8] = self.buf.get(self.pos..end)?.try_into().ok()?;
+        self.pos = end;
+        Some(i64::from_le_bytes(b))
+    }
+
     pub(super) fn bytes(&mut self) -> Option<&'a [u8]> {
         let n = usize::try_from(self.u64()?).ok()?;
         let end = self.pos.checked_add(n)?;
