@@ -93,6 +93,13 @@ pub fn data_files(given: &[PathBuf], compact: bool) -> anyhow::Result<Vec<PathBu
             );
         }
         found.sort();
+        let compact_too = found.iter().any(|p| p.to_string_lossy().ends_with(".cdcb"));
+        if compact_too && found.iter().any(|p| !p.to_string_lossy().ends_with(".cdcb")) {
+            bail!(
+                "--data {}: the folder holds recordings and compact files, which would replay the same market twice; name the files you mean, or keep converted files elsewhere",
+                path.display()
+            );
+        }
         out.extend(found);
     }
     Ok(out)

@@ -14,16 +14,14 @@ use super::route::{Due, Queued};
 use super::venue::Venue;
 use super::{BacktestConfig, BacktestError};
 use crate::engine::apply::{self, Applier};
-use crate::engine::events::EngineEvent;
 use crate::engine::host::Host;
 use crate::engine::risk::Risk;
 use crate::engine::venue::Listed;
-use crate::journal::Journal;
-use crate::protocol::models::{Instrument, Order, PublicTrade, Trade};
+use crate::protocol::models::Instrument;
 use crate::protocol::{Channel, Push, PushData};
 use crate::state::book::Books;
 use crate::state::State;
-use crate::strategy::{Context, Strategy};
+use crate::strategy::Strategy;
 
 /// Runs `strategies` over `source`. `instruments` fills in what the data's own instrument list
 /// lacks (a capture from another tool has none).
@@ -93,12 +91,14 @@ pub(super) struct Driver {
     pub(super) inflight: usize,
     pub(super) counts: DataCounts,
     pub(super) orders: super::report::OrderCounts,
-    drawdown: Drawdown,
-    series: Vec<Sample>,
-    start_equity: Option<Decimal>,
+    pub(super) drawdown: Drawdown,
+    /// The last mid of each book, for valuing holdings while a book waits for a snapshot.
+    pub(super) last_mids: std::collections::HashMap<String, Decimal>,
+    pub(super) series: Vec<Sample>,
+    pub(super) start_equity: Option<Decimal>,
     /// The instruments the strategies trade; the first is the one whose position is charted.
-    traded: Vec<String>,
-    currency: String,
+    pub(super) traded: Vec<String>,
+    pub(super) currency: String,
     pub(super) halted: Vec<String>,
 }
 
@@ -111,9 +111,10 @@ impl Driver {
         traded: Vec<String>,
     ) -> Self {
         let timers = strategies.iter().map(|s| s.timer_interval().map(|d| (d.as_micros().max(1) as u64, 0))).collect();
-        let currency = traded.first().map_or_else(|| "USD".to_owned(), |i| super::venue::wire::pair_of_name(i).quote);
         let state = Arc::new(State::default());
         let venue = Venue::new(&cfg.balances, cfg.fees, all);
+        // Valued in the quote currency of the first instrument traded, as the venue lists it.
+        let currency = traded.first().map_or_else(|| "USD".to_owned(), |i| venue.pair(i).quote);
         Driver {
             cfg: cfg.clone(),
             state,
@@ -136,6 +137,7 @@ impl Driver {
             counts: DataCounts::default(),
             orders: Default::default(),
             drawdown: Drawdown::default(),
+            last_mids: Default::default(),
             series: Vec::new(),
             start_equity: None,
             traded,
@@ -296,43 +298,6 @@ impl Driver {
         }
     }
 
-    /// Equity and unrealised PnL now.
-    fn valuation(&self) -> (Decimal, Decimal) {
-        let mid = |instrument: &str| self.books.get(instrument).and_then(|b| b.mid());
-        let mut equity = Decimal::ZERO;
-        for (ccy, (total, _)) in self.venue.balances() {
-            equity += match ccy == &self.currency {
-                true => *total,
-                false => mid(&format!("{ccy}_{}", self.currency)).map_or(Decimal::ZERO, |m| m * total),
-            };
-        }
-        let mut unrealised = Decimal::ZERO;
-        for (instrument, p) in self.state.pnl.all().by_instrument {
-            let pair = self.venue.pair(&instrument);
-            let mark =
-                if pair.perp { self.venue.mark(&instrument).or_else(|| mid(&instrument)) } else { mid(&instrument) };
-            if let Some(m) = mark {
-                unrealised += p.unrealised(m);
-            }
-        }
-        for (instrument, p) in &self.venue.account.positions {
-            if let Some(m) = self.venue.mark(instrument).or_else(|| mid(instrument)) {
-                equity += m * p.qty - p.cost;
-            }
-        }
-        (equity, unrealised)
-    }
-
-    fn sample(&mut self) {
-        let (equity, unrealised) = self.valuation();
-        self.start_equity.get_or_insert(equity);
-        self.drawdown.see(equity);
-        let pnl = self.state.pnl.all();
-        let realised = pnl.by_instrument.values().map(|p| p.realised).sum();
-        let position = self.traded.first().and_then(|i| pnl.get(i)).map_or(Decimal::ZERO, |p| p.position);
-        self.series.push(Sample { t_ms: self.now_us / 1000, equity, realised, unrealised, position });
-    }
-
     fn finish(mut self) -> Report {
         if self.started {
             self.dispatch(|s, ctx| s.on_stop(ctx));
@@ -362,10 +327,6 @@ impl Driver {
         self.pending.push(Queued { t, seq: self.seq, due });
     }
 
-    pub(super) fn equity_now(&self) -> (Decimal, Decimal) {
-        self.valuation()
-    }
-
     pub(super) fn start_equity(&self) -> Option<Decimal> {
         self.start_equity
     }
@@ -385,60 +346,4 @@ impl Driver {
 
 fn is_market(r: &Record) -> bool {
     matches!(r.item, Item::Push(_))
-}
-
-impl Applier for Driver {
-    fn state(&self) -> &State {
-        &self.state
-    }
-    fn journal(&self) -> Option<&Journal> {
-        None
-    }
-    fn emit(&mut self, _ev: impl FnOnce() -> EngineEvent) {}
-    fn dispatch(&mut self, f: impl FnMut(&mut dyn Strategy, &mut Context<'_>)) {
-        self.dispatch_where(|_| true, f)
-    }
-    fn dispatch_owner(&mut self, client_oid: Option<&str>, f: impl FnMut(&mut dyn Strategy, &mut Context<'_>)) {
-        if let Some(i) = client_oid.and_then(|c| self.host.owner(c)) {
-            self.dispatch_one(i, f)
-        }
-    }
-    fn books(&mut self) -> &mut Books {
-        &mut self.books
-    }
-    fn resubscribe(&self, channel: &Channel) {
-        // A recording cannot be asked again: the book waits for the next snapshot in the data.
-        tracing::debug!(%channel, "book gap in the data: waiting for its next snapshot");
-    }
-    fn order_finished(&mut self, order: &Order) {
-        if order.status == crate::protocol::enums::OrderStatus::Filled
-            && order.client_oid.as_ref().is_some_and(|c| self.host.owner(c.as_str()).is_some())
-        {
-            self.orders.filled += 1;
-        }
-    }
-    fn fill_applied(&mut self, t: &Trade) {
-        let Some(i) = t.client_oid.as_ref().and_then(|c| self.host.owner(c.as_str())) else { return };
-        self.risk.on_own_fill(t.instrument_name.as_str(), &t.side, t.traded_quantity);
-        self.host.own_fill(i, t);
-        let (equity, _) = self.valuation();
-        self.drawdown.see(equity);
-    }
-    fn book_applied(&mut self, instrument: &str) {
-        // Most books change with nothing of the strategy's resting there: no lookup then.
-        if !self.venue.has_open(instrument) {
-            return;
-        }
-        if let Some(book) = self.books.get(instrument) {
-            let now_ms = self.now_us / 1000;
-            self.venue.on_book(instrument, book, now_ms);
-            self.flush_venue();
-        }
-    }
-    fn market_trade(&mut self, t: &PublicTrade) {
-        if self.venue.has_open(t.instrument.as_str()) {
-            self.venue.on_trade(t.instrument.as_str(), t, self.now_us / 1000);
-            self.flush_venue();
-        }
-    }
 }

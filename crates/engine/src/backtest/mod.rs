@@ -10,8 +10,10 @@
 
 pub mod data;
 mod driver;
+mod hooks;
 pub mod report;
 mod route;
+mod valuation;
 pub mod venue;
 
 use rust_decimal::Decimal;
@@ -58,7 +60,8 @@ impl Default for BacktestConfig {
             from_ms: None,
             to_ms: None,
             sample_ms: 1_000,
-            halt_after: 20,
+            // The engine's default.
+            halt_after: 5,
             funding_interval_ms: 3_600_000,
         }
     }

@@ -62,7 +62,7 @@ pub struct OrderCounts {
     pub placed: u64,
     /// Filled completely.
     pub filled: u64,
-    /// Cancelled (asked for, IOC remainders, reduce-only with nothing to reduce).
+    /// Cancelled (asked for, IOC and FOK remainders, reduce-only with nothing to reduce).
     pub cancelled: u64,
     /// Refused or rejected by the venue (balance, post-only, ...).
     pub rejected: u64,
@@ -122,7 +122,7 @@ pub struct Report {
     pub funding: Decimal,
     /// The largest fall of equity from a previous peak.
     pub max_drawdown: Decimal,
-    /// Balances at the end: (total, reserved).
+    /// Balances at the end (totals), by currency.
     pub balances: BTreeMap<String, Decimal>,
     /// Orders still open at the end.
     pub open_orders: usize,

@@ -86,9 +86,9 @@ fn queue_tape() -> Tape {
     t.snapshot(T0 + 1, "BTC_USD", &[("100", "5")], &[("101", "5")]);
     // The strategy bids on this book.
     t.delta(T0 + 2, "BTC_USD", &[], &[("101", "6")]);
-    // 3 trade at 100: the queue ahead is 2; the ask comes down to touch... 100.5.
+    // 3 trade at 100: the queue ahead is 2. Then the ask comes down to touch the bid at 100.
     t.trade(T0 + 3, "BTC_USD", "SELL", "100", "3");
-    t.delta(T0 + 4, "BTC_USD", &[("100", "2")], &[("100.5", "1")]);
+    t.delta(T0 + 4, "BTC_USD", &[("100", "2")], &[("100", "1")]);
     t
 }
 
@@ -103,7 +103,7 @@ fn trading_at_the_price_is_not_a_fill_while_quantity_is_ahead() {
     let path = queue_tape().write(dir.path(), "q.jsonl");
     let (s, fills) = bidder();
     let r = backtest(&BacktestConfig::default(), Box::new(s), &path).unwrap();
-    assert!(fills.lock().unwrap().is_empty(), "3 traded at 100 with 5 ahead: no fill");
+    assert!(fills.lock().unwrap().is_empty(), "3 traded at 100 with 5 ahead, then an ask touched 100: no fill");
     assert_eq!((r.fills, r.open_orders), (0, 1));
 
     // Then 2.5 more trade at 100: 2 for the queue ahead, 0.5 for the strategy; then 1 more.

@@ -5,6 +5,7 @@
 //! the data (books, fills): the driver does that.
 
 mod compact;
+mod compact_writer;
 mod merge;
 mod plain;
 mod varint;
@@ -14,7 +15,8 @@ use std::path::Path;
 use crate::protocol::models::Instrument;
 use crate::protocol::Push;
 
-pub use compact::{convert, CompactReader, CompactWriter};
+pub use compact::CompactReader;
+pub use compact_writer::{convert, CompactWriter, Converted};
 pub use merge::Merge;
 pub use plain::{frame_line, PlainReader};
 
@@ -91,7 +93,8 @@ pub fn open(path: &Path) -> Result<Box<dyn Source>, DataError> {
         }
         n
     };
-    if n == head.len() && &head == COMPACT_MAGIC {
+    // Any version of the compact form goes to its reader, which names a version it cannot read.
+    if n == head.len() && head[..5] == COMPACT_MAGIC[..5] {
         return Ok(Box::new(CompactReader::open(path)?));
     }
     Ok(Box::new(PlainReader::open(path, n >= 2 && head[..2] == [0x1f, 0x8b])?))

@@ -34,6 +34,8 @@ pub mod codes {
     pub const IMMEDIATE_OR_CANCEL: i64 = 43004;
     /// A post-only order that would have taken liquidity.
     pub const POST_ONLY: i64 = 43005;
+    /// An execution instruction the instrument does not take (reduce-only on spot).
+    pub const INVALID_EXECINST: i64 = 219;
     /// A parameter the venue cannot take.
     pub const BAD_PARAMS: i64 = 40004;
     /// No such order.
@@ -139,6 +141,10 @@ impl Venue {
         let instrument = o.instrument_name.as_str();
         let pair = self.pair(instrument);
         let reduce_only = o.is_reduce_only();
+        if reduce_only && !pair.perp {
+            // As the simulator: a spot pair has no position to reduce.
+            return self.refuse(codes::INVALID_EXECINST);
+        }
         if reduce_only {
             qty = qty.min(self.reducible(instrument, buy));
         }

@@ -1,15 +1,17 @@
 //! Renders the backtest venue's news as the exchange's user pushes (`user.order`,
 //! `user.trade`, `user.balance`, `user.positions`, `user.transactions`), through the same wire
 //! models the engine decodes from a live socket, so that the engine applies a backtest's
-//! updates with the code it applies live ones with. It must NOT decide anything: the matcher
+//! updates with the code it applies live ones with (the models are the decoder's, filled in). It must NOT decide anything: the matcher
 //! and the account hold the facts.
 
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 
 use super::account::{Account, Pair};
-use crate::protocol::enums::OrderStatus;
-use crate::protocol::models::Order;
+use std::sync::OnceLock;
+
+use crate::protocol::enums::{ExecInst, OrderStatus, OrderType, Side, TakerSide, TimeInForce};
+use crate::protocol::models::{BalanceSummary, Order, Position, PositionBalance, Trade};
 use crate::protocol::{Channel, Push, PushData};
 
 /// An order's facts, as the matcher keeps them.
@@ -41,11 +43,11 @@ impl OrderFacts {
     }
 }
 
-fn side(buy: bool) -> &'static str {
+fn side(buy: bool) -> Side {
     if buy {
-        "BUY"
+        Side::Buy
     } else {
-        "SELL"
+        Side::Sell
     }
 }
 
@@ -58,30 +60,54 @@ fn decode<T: serde::de::DeserializeOwned>(v: Value) -> Option<T> {
     serde_json::from_value(v).map_err(|e| tracing::error!("backtest wire: {e}")).ok()
 }
 
+/// Empty wire models, decoded once from the exchange's JSON and then filled in field by
+/// field: a JSON round trip per update cost more than the rest of an order's path.
+struct Blanks {
+    order: Order,
+    trade: Trade,
+    balance: BalanceSummary,
+    row: PositionBalance,
+    position: Position,
+}
+
+fn blanks() -> Option<&'static Blanks> {
+    static BLANKS: OnceLock<Option<Blanks>> = OnceLock::new();
+    BLANKS
+        .get_or_init(|| {
+            Some(Blanks {
+                order: decode(json!({"order_id": "0", "side": "BUY", "quantity": "0", "status": "ACTIVE",
+                    "instrument_name": "", "cumulative_quantity": "0"}))?,
+                trade: decode(json!({"trade_id": "0", "order_id": "0", "instrument_name": "", "side": "BUY",
+                    "traded_price": "0", "traded_quantity": "0", "fees": "0"}))?,
+                balance: decode(json!({ "position_balances": [] }))?,
+                row: decode(json!({"instrument_name": "", "quantity": "0", "reserved_qty": "0"}))?,
+                position: decode(json!({"instrument_name": "", "quantity": "0"}))?,
+            })
+        })
+        .as_ref()
+}
+
 /// `user.order` with the order as it stands.
 pub(crate) fn order_push(o: &OrderFacts) -> Option<Push> {
-    let avg = (!o.cum_qty.is_zero()).then(|| (o.cum_value / o.cum_qty).normalize().to_string());
-    let v = json!({
-        "order_id": o.id.to_string(),
-        "client_oid": o.client_oid,
-        "instrument_name": o.instrument,
-        "order_type": if o.market { "MARKET" } else { "LIMIT" },
-        "time_in_force": o.tif,
-        "exec_inst": o.exec_inst,
-        "side": side(o.buy),
-        "quantity": o.quantity.normalize().to_string(),
-        "limit_price": o.price.map(|p| p.normalize().to_string()),
-        "avg_price": avg,
-        "cumulative_quantity": o.cum_qty.normalize().to_string(),
-        "cumulative_value": o.cum_value.normalize().to_string(),
-        "cumulative_fee": o.cum_fee.normalize().to_string(),
-        "status": o.status.as_str(),
-        "reason": o.reason.map(|r| r.to_string()),
-        "create_time": o.created_ms,
-        "update_time": o.updated_ms,
-    });
-    let order: Order = decode(v)?;
-    Some(push(Channel::UserOrder(None), PushData::Orders(vec![order])))
+    let mut w = blanks()?.order.clone();
+    w.order_id = o.id.to_string().into();
+    w.client_oid = o.client_oid.as_deref().map(Into::into);
+    w.instrument_name = o.instrument.as_str().into();
+    w.order_type = Some(if o.market { OrderType::Market } else { OrderType::Limit });
+    w.time_in_force = Some(TimeInForce::from_wire(o.tif));
+    w.exec_inst = o.exec_inst.iter().map(|e| ExecInst::from_wire(e)).collect();
+    w.side = side(o.buy);
+    w.quantity = o.quantity.normalize();
+    w.limit_price = o.price.map(|p| p.normalize());
+    w.avg_price = (!o.cum_qty.is_zero()).then(|| (o.cum_value / o.cum_qty).normalize());
+    w.cumulative_quantity = o.cum_qty.normalize();
+    w.cumulative_value = Some(o.cum_value.normalize());
+    w.cumulative_fee = Some(o.cum_fee.normalize());
+    w.status = o.status.clone();
+    w.reason = o.reason.map(|r| r.to_string());
+    w.create_time = Some(o.created_ms);
+    w.update_time = Some(o.updated_ms);
+    Some(push(Channel::UserOrder(None), PushData::Orders(vec![w])))
 }
 
 /// `user.trade` for one fill of `o`.
@@ -96,51 +122,52 @@ pub(crate) fn trade_push(
     maker: bool,
     now_ms: u64,
 ) -> Option<Push> {
-    let v = json!({
-        "trade_id": trade_id.to_string(),
-        "order_id": o.id.to_string(),
-        "client_oid": o.client_oid,
-        "instrument_name": o.instrument,
-        "side": side(o.buy),
-        "traded_price": price.normalize().to_string(),
-        "traded_quantity": qty.normalize().to_string(),
-        "fees": (-fee).normalize().to_string(),
-        "fee_instrument_name": fee_ccy,
-        "taker_side": if maker { "MAKER" } else { "TAKER" },
-        "create_time": now_ms,
-        "create_time_ns": (u128::from(now_ms) * 1_000_000 + u128::from(trade_id % 1_000_000)).to_string(),
-    });
-    Some(push(Channel::UserTrade(None), PushData::Trades(vec![decode(v)?])))
+    let mut t = blanks()?.trade.clone();
+    t.trade_id = trade_id.to_string().into();
+    t.order_id = o.id.to_string().into();
+    t.client_oid = o.client_oid.as_deref().map(Into::into);
+    t.instrument_name = o.instrument.as_str().into();
+    t.side = side(o.buy);
+    t.traded_price = price.normalize();
+    t.traded_quantity = qty.normalize();
+    t.fees = (-fee).normalize();
+    t.fee_instrument_name = Some(fee_ccy.to_owned());
+    t.taker_side = Some(if maker { TakerSide::Maker } else { TakerSide::Taker });
+    t.create_time = Some(now_ms);
+    t.create_time_ns = Some((u128::from(now_ms) * 1_000_000 + u128::from(trade_id % 1_000_000)).to_string());
+    Some(push(Channel::UserTrade(None), PushData::Trades(vec![t])))
 }
 
 /// `user.balance`: every currency with its reservation.
 pub(crate) fn balance_push(a: &Account) -> Option<Push> {
-    let rows: Vec<Value> = a
+    let b = blanks()?;
+    let mut summary = b.balance.clone();
+    summary.position_balances = a
         .balances
         .iter()
         .map(|(ccy, (total, reserved))| {
-            json!({"instrument_name": ccy, "quantity": total.normalize().to_string(),
-                   "reserved_qty": reserved.normalize().to_string()})
+            let mut row = b.row.clone();
+            row.instrument_name = ccy.clone();
+            (row.quantity, row.reserved_qty) = (total.normalize(), reserved.normalize());
+            row
         })
         .collect();
-    Some(push(Channel::UserBalance, PushData::Balances(vec![decode(json!({ "position_balances": rows }))?])))
+    Some(push(Channel::UserBalance, PushData::Balances(vec![summary])))
 }
 
 /// `user.positions` for one perpetual.
 pub(crate) fn position_push(a: &Account, instrument: &str, mark: Option<Decimal>) -> Option<Push> {
     let p = a.positions.get(instrument).copied().unwrap_or_default();
-    let upnl = mark.map(|m| (m * p.qty - p.cost).normalize().to_string());
-    let v = json!({
-        "instrument_name": instrument,
-        "type": "PERPETUAL_SWAP",
-        "quantity": p.qty.normalize().to_string(),
-        "cost": p.cost.normalize().to_string(),
-        "open_pos_cost": p.cost.normalize().to_string(),
-        "open_position_pnl": upnl,
-        "mark_price": mark.map(|m| m.normalize().to_string()),
-        "update_timestamp_ms": p.updated_ms,
-    });
-    Some(push(Channel::UserPositions, PushData::Positions(vec![decode(v)?])))
+    let mut w = blanks()?.position.clone();
+    w.instrument_name = instrument.into();
+    w.kind = Some("PERPETUAL_SWAP".into());
+    w.quantity = p.qty.normalize();
+    w.cost = Some(p.cost.normalize());
+    w.open_pos_cost = Some(p.cost.normalize());
+    w.open_position_pnl = mark.map(|m| (m * p.qty - p.cost).normalize());
+    w.mark_price = mark.map(|m| m.normalize());
+    w.update_timestamp_ms = Some(p.updated_ms);
+    Some(push(Channel::UserPositions, PushData::Positions(vec![w])))
 }
 
 /// `user.transactions` with one funding payment.
