@@ -142,7 +142,11 @@ fn set_levels(side: &mut Ladder, levels: &[BookLevel]) {
 pub struct Books {
     // Shared so that strategies get the book without a copy of its levels; a delta copies it
     // only if someone still holds the previous version (`Arc::make_mut`).
-    books: std::collections::HashMap<InstrumentName, std::sync::Arc<OrderBook>, crate::state::IdHasher>,
+    books: Vec<(InstrumentName, std::sync::Arc<OrderBook>)>,
+    /// Each book's index in `books`.
+    index: std::collections::HashMap<InstrumentName, usize, crate::state::IdHasher>,
+    /// The book applied last: a feed of one instrument finds it without hashing its name.
+    last: usize,
     /// Instruments whose gap was reported and which await a fresh snapshot: their deltas are
     /// dropped silently, so one gap asks for one resubscribe, not one per delta in flight.
     awaiting: std::collections::HashSet<InstrumentName, crate::state::IdHasher>,
@@ -158,13 +162,21 @@ impl Books {
     /// lookup; `Err` is the channel to resubscribe when a gap was found.
     pub(crate) fn apply(&mut self, push: &Push) -> Result<Option<std::sync::Arc<OrderBook>>, Channel> {
         let Channel::Book { instrument, depth } = &push.channel else { return Ok(None) };
-        let awaiting = &mut self.awaiting;
-        if let Some(book) = self.books.get_mut(instrument) {
-            return Self::apply_to(book, awaiting, instrument, push);
-        }
-        let book = OrderBook::with_depth(usize::try_from(*depth).ok());
-        let book = self.books.entry(instrument.clone()).or_insert(std::sync::Arc::new(book));
-        Self::apply_to(book, awaiting, instrument, push)
+        let i = match self.books.get(self.last) {
+            Some((name, _)) if name == instrument => self.last,
+            _ => match self.index.get(instrument) {
+                Some(i) => *i,
+                None => {
+                    let book = OrderBook::with_depth(usize::try_from(*depth).ok());
+                    self.books.push((instrument.clone(), std::sync::Arc::new(book)));
+                    self.index.insert(instrument.clone(), self.books.len() - 1);
+                    self.books.len() - 1
+                }
+            },
+        };
+        self.last = i;
+        let (_, book) = &mut self.books[i];
+        Self::apply_to(book, &mut self.awaiting, instrument, push)
     }
 
     fn apply_to(
@@ -200,7 +212,11 @@ impl Books {
 
     /// The book of an instrument.
     pub fn get(&self, instrument: &str) -> Option<&OrderBook> {
-        self.books.get(instrument).map(|b| &**b)
+        let i = match self.books.get(self.last) {
+            Some((name, _)) if name.as_str() == instrument => self.last,
+            _ => *self.index.get(instrument)?,
+        };
+        self.books.get(i).map(|(_, b)| &**b)
     }
 }
 

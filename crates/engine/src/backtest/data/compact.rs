@@ -315,12 +315,21 @@ fn get_dec(c: &mut Cursor<'_>) -> Option<Decimal> {
     Decimal::try_new(c.fixed_i64()?, scale).ok()
 }
 
+/// One level's bytes: price and quantity (scale, 8-byte mantissa each), 4-byte order count.
+const LEVEL_BYTES: usize = 22;
+
 fn get_levels(c: &mut Cursor<'_>, out: &mut Vec<BookLevel>) -> Option<()> {
     let n = usize::try_from(c.u64()?).ok()?;
+    let bytes = c.take(n.checked_mul(LEVEL_BYTES)?)?;
     out.clear();
-    for _ in 0..n {
-        let (price, quantity) = (get_dec(c)?, get_dec(c)?);
-        out.push(BookLevel { price, quantity, orders: c.u64()? });
+    out.reserve(n);
+    for l in bytes.chunks_exact(LEVEL_BYTES) {
+        let dec = |at: usize| {
+            let m = i64::from_le_bytes(l[at + 1..at + 9].try_into().ok()?);
+            Decimal::try_new(m, u32::from(l[at])).ok()
+        };
+        let orders = u32::from_le_bytes(l[18..22].try_into().ok()?);
+        out.push(BookLevel { price: dec(0)?, quantity: dec(9)?, orders: u64::from(orders) });
     }
     Some(())
 }

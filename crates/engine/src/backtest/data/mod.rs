@@ -74,7 +74,7 @@ pub enum DataError {
 }
 
 /// The compact form's first bytes.
-pub const COMPACT_MAGIC: &[u8; 8] = b"CDCBT\x03\n\0";
+pub const COMPACT_MAGIC: &[u8; 8] = b"CDCBT\x04\n\0";
 
 /// Opens a data file, telling the form by its first bytes: the compact form, gzip (plain form
 /// compressed), or plain JSON lines.

@@ -67,12 +67,17 @@ impl<'a> Cursor<'a> {
         Some(i64::from_le_bytes(b))
     }
 
-    pub(super) fn bytes(&mut self) -> Option<&'a [u8]> {
-        let n = usize::try_from(self.u64()?).ok()?;
+    /// The next `n` bytes.
+    pub(super) fn take(&mut self, n: usize) -> Option<&'a [u8]> {
         let end = self.pos.checked_add(n)?;
         let b = self.buf.get(self.pos..end)?;
         self.pos = end;
         Some(b)
+    }
+
+    pub(super) fn bytes(&mut self) -> Option<&'a [u8]> {
+        let n = usize::try_from(self.u64()?).ok()?;
+        self.take(n)
     }
 }
 
