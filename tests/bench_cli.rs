@@ -41,3 +41,26 @@ fn bench_json_line_has_every_figure() {
     let rss = num("rss_mb_100k_orders");
     assert!((5.0..4_000.0).contains(&rss), "rss {rss} MB");
 }
+
+#[test]
+fn bench_backtest_json_line_has_every_figure() {
+    let out = Command::new(env!("CARGO_BIN_EXE_cdc-engine"))
+        .args(["bench", "backtest", "--json", "--events", "20000", "--passes", "1"])
+        .output()
+        .expect("the binary runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "bench backtest failed: {}\n{stdout}", String::from_utf8_lossy(&out.stderr));
+    let last = stdout.lines().last().expect("some output");
+    let v: serde_json::Value = serde_json::from_str(last).expect("the last line is JSON");
+    let num = |k: &str| v[k].as_f64().unwrap_or_else(|| panic!("{k} missing or not a number in {last}"));
+    assert_eq!(num("events"), 20_000.0, "every generated event replayed");
+    for k in ["events_per_s", "ns_per_event", "plain_events_per_s", "convert_events_per_s"] {
+        assert!(num(k).is_finite() && num(k) > 0.0, "{k}");
+    }
+    assert!((num("events_per_s") * num("ns_per_event") / 1e9 - 1.0).abs() < 0.01);
+    // The strategy acted every 1,000 events, and its bids at the touch were filled.
+    assert_eq!(num("actions"), 20.0);
+    assert!(num("fills") > 0.0, "{last}");
+    let bytes = v["bytes"].as_array().expect("bytes");
+    assert!(bytes[1].as_f64() < bytes[0].as_f64(), "the compact form is smaller: {last}");
+}

@@ -163,7 +163,8 @@ fn put_levels(p: &mut Vec<u8>, bids: &[BookLevel], asks: &[BookLevel]) -> Result
             put_dec(p, l.price)?;
             put_dec(p, l.quantity)?;
             // Fixed width like the decimals: a level is 22 bytes, read in one bounds check.
-            let orders = u32::try_from(l.orders).map_err(|_| format!("{} orders at one level do not fit the compact form", l.orders))?;
+            let orders = u32::try_from(l.orders)
+                .map_err(|_| format!("{} orders at one level do not fit the compact form", l.orders))?;
             p.extend_from_slice(&orders.to_le_bytes());
         }
     }
