@@ -176,17 +176,9 @@ fn fmt_value(v: f64) -> String {
     }
 }
 
-/// A time (ms since the Unix epoch) as UTC `YYYY-MM-DD HH:MM:SS` (days to civil date after
-/// H. Hinnant's algorithm; valid for every `u64`).
+/// A time (ms since the Unix epoch) as UTC `YYYY-MM-DD HH:MM:SS`.
 fn fmt_time(ms: u64) -> String {
     let (days, secs) = ((ms / 86_400_000) as i64, ms / 1000 % 86_400);
-    let z = days + 719_468;
-    let (era, doe) = (z.div_euclid(146_097), z.rem_euclid(146_097));
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (year, month, day) = cdc_engine::protocol::utc::civil_from_days(days);
     format!("{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
 }

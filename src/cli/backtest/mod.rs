@@ -43,6 +43,10 @@ pub struct BacktestArgs {
     /// One-way latency between the strategy and the venue, ms (decimals allowed, e.g. 0.5).
     #[arg(long, value_name = "MS", default_value = "0", value_parser = args::parse_latency_us)]
     latency: u64,
+    /// Market-data latency, ms: the venue sees the market at the recorded receive times, the
+    /// strategy this much later (decimals allowed; default 0).
+    #[arg(long, value_name = "MS", default_value = "0", value_parser = args::parse_latency_us)]
+    feed_latency: u64,
     /// The report as exactly one JSON object on stdout, decimals as strings.
     #[arg(long)]
     json: bool,
@@ -97,6 +101,7 @@ pub fn run(a: BacktestArgs) -> anyhow::Result<()> {
     };
     let cfg = BacktestConfig {
         latency_us: a.latency,
+        feed_latency_us: a.feed_latency,
         fees,
         balances: if a.balance.is_empty() { defaults.balances.clone() } else { a.balance.clone() },
         limits: settings.risk.clone(),

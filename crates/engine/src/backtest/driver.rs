@@ -72,6 +72,8 @@ pub(super) struct Driver {
     pub(super) cfg: BacktestConfig,
     pub(super) state: Arc<State>,
     pub(super) books: Books,
+    /// The venue's books when market data reaches the strategy later than the venue.
+    pub(super) venue_books: Option<Books>,
     pub(super) host: Host,
     pub(super) risk: Risk,
     pub(super) listed: Listed,
@@ -119,6 +121,7 @@ impl Driver {
             cfg: cfg.clone(),
             state,
             books: Books::default(),
+            venue_books: (cfg.feed_latency_us > 0).then(Books::default),
             host: Host::new(strategies, cfg.halt_after.max(1), Vec::new()),
             risk: Risk::new(cfg.limits.clone()),
             listed,
@@ -219,15 +222,53 @@ impl Driver {
             }
             _ => {}
         }
-        if self.started {
-            apply::apply_market(self, p);
-            if !self.state.is_live() && matches!(p.data, PushData::BookSnapshots(_)) {
-                self.state.set_live(true);
-                self.dispatch(|s, ctx| s.on_live(ctx, true));
+        if let Some(books) = self.venue_books.as_mut() {
+            // The venue's own view, ahead of the strategy's by the feed latency.
+            if self.started {
+                self.venue_sees(p);
+                self.queue(self.now_us + self.cfg.feed_latency_us, Due::Market(Box::new(p.clone())));
+                return;
             }
+            books.on_push(p);
+        }
+        if self.started {
+            self.engine_market(p);
         } else if let Some(channel) = self.books.on_push(p) {
             tracing::debug!(%channel, "book gap before the start");
         }
+    }
+
+    /// A market push reaches the engine and the strategies.
+    pub(super) fn engine_market(&mut self, p: &Push) {
+        apply::apply_market(self, p);
+        if !self.state.is_live() && matches!(p.data, PushData::BookSnapshots(_)) {
+            self.state.set_live(true);
+            self.dispatch(|s, ctx| s.on_live(ctx, true));
+        }
+    }
+
+    /// With a feed latency: the venue's books and queues take a push at once.
+    fn venue_sees(&mut self, p: &Push) {
+        let Some(books) = self.venue_books.as_mut() else { return };
+        let ms = self.now_us / 1000;
+        match (&p.data, &p.channel) {
+            (PushData::BookSnapshots(_) | PushData::BookDeltas(_), Channel::Book { instrument, .. }) => {
+                if let Ok(Some(book)) = books.apply(p) {
+                    if book.is_valid() && self.venue.has_open(instrument.as_str()) {
+                        self.venue.on_book(instrument.as_str(), &book, ms);
+                    }
+                }
+            }
+            (PushData::PublicTrades(list), _) => {
+                for t in list {
+                    if self.venue.has_open(t.instrument.as_str()) {
+                        self.venue.on_trade(t.instrument.as_str(), t, ms);
+                    }
+                }
+            }
+            _ => {}
+        }
+        self.flush_venue();
     }
 
     /// `mark.{I}` and `funding.{I}`: the value `v` of the last row.

@@ -52,8 +52,9 @@ impl Applier for Driver {
         self.drawdown.see(equity);
     }
     fn book_applied(&mut self, instrument: &str) {
-        // Most books change with nothing of the strategy's resting there: no lookup then.
-        if !self.venue.has_open(instrument) {
+        // Most books change with nothing of the strategy's resting there: no lookup then. With
+        // a feed latency the venue saw this change already, on its own books.
+        if self.venue_books.is_some() || !self.venue.has_open(instrument) {
             return;
         }
         if let Some(book) = self.books.get(instrument) {
@@ -63,7 +64,7 @@ impl Applier for Driver {
         }
     }
     fn market_trade(&mut self, t: &PublicTrade) {
-        if self.venue.has_open(t.instrument.as_str()) {
+        if self.venue_books.is_none() && self.venue.has_open(t.instrument.as_str()) {
             self.venue.on_trade(t.instrument.as_str(), t, self.now_us / 1000);
             self.flush_venue();
         }

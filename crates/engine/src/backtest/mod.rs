@@ -29,8 +29,11 @@ use crate::engine::RiskLimits;
 pub struct BacktestConfig {
     /// One-way latency between the strategy and the venue, µs: an order reaches the venue this
     /// long after the strategy asked, and the venue's answers reach the engine this long after
-    /// it gave them. Market data is taken as the recording received it.
+    /// it gave them.
     pub latency_us: u64,
+    /// Market-data latency, µs: the venue sees the market at the recording's receive times,
+    /// the strategy this much later (0: both at once, as recorded).
+    pub feed_latency_us: u64,
     /// Fee rates.
     pub fees: FeeRates,
     /// Balances to start with, by currency.
@@ -54,6 +57,7 @@ impl Default for BacktestConfig {
     fn default() -> Self {
         BacktestConfig {
             latency_us: 0,
+            feed_latency_us: 0,
             fees: FeeRates::default(),
             balances: vec![("USD".into(), Decimal::from(100_000))],
             limits: RiskLimits::default(),

@@ -100,6 +100,8 @@ pub struct Report {
     pub currency: String,
     /// One-way order latency, µs.
     pub latency_us: u64,
+    /// Market-data latency, µs.
+    pub feed_latency_us: u64,
     /// Fee rates used.
     pub fees: FeeRates,
     /// What the data held.

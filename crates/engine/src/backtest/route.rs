@@ -36,6 +36,8 @@ pub(super) enum Due {
     Arrive(Req),
     /// A user push reaches the engine.
     Deliver(Push),
+    /// A market push reaches the engine (with a feed latency).
+    Market(Box<Push>),
     /// The venue's refusal of a placement reaches the engine.
     Refused { strategy: usize, order: Box<CreateOrder>, code: i64 },
     /// The venue's acceptance of a placement reaches the engine.
@@ -186,6 +188,7 @@ impl Driver {
         let back = self.now_us + self.cfg.latency_us;
         match due {
             Due::Deliver(p) => apply::apply_push(self, &p),
+            Due::Market(p) => self.engine_market(&p),
             Due::Placed { strategy } => {
                 self.inflight = self.inflight.saturating_sub(1);
                 self.host.accepted(strategy);
@@ -203,7 +206,7 @@ impl Driver {
                 );
             }
             Due::Arrive(Req::Submit { strategy, order }) => {
-                let book = self.books.get(order.instrument_name.as_str());
+                let book = self.venue_books.as_ref().unwrap_or(&self.books).get(order.instrument_name.as_str());
                 match self.venue.place(&order, book, now_ms) {
                     Ok(()) => self.queue(back, Due::Placed { strategy }),
                     Err(code) => self.queue(back, Due::Refused { strategy, order, code }),
@@ -214,7 +217,7 @@ impl Driver {
             }
             Due::Arrive(Req::Amend(a)) => {
                 let instrument = self.venue.instrument_of(&a.target);
-                let book = instrument.as_deref().and_then(|i| self.books.get(i));
+                let book = instrument.as_deref().and_then(|i| self.venue_books.as_ref().unwrap_or(&self.books).get(i));
                 if let Err(code) = self.venue.amend(&a, book, now_ms) {
                     tracing::debug!(code, "amend refused by the venue");
                 }
@@ -223,7 +226,7 @@ impl Driver {
                 self.venue.cancel_all(x.as_deref(), now_ms);
             }
             Due::Arrive(Req::Close { instrument, price }) => {
-                if let Some(book) = self.books.get(&instrument) {
+                if let Some(book) = self.venue_books.as_ref().unwrap_or(&self.books).get(&instrument) {
                     self.venue.close_position(&instrument, price, book, now_ms);
                 }
             }
@@ -269,6 +272,7 @@ pub(super) fn report(mut d: Driver) -> Report {
         strategies,
         currency: d.currency().to_owned(),
         latency_us: d.cfg.latency_us,
+        feed_latency_us: d.cfg.feed_latency_us,
         fees: d.cfg.fees,
         data: d.counts,
         orders,

@@ -164,6 +164,24 @@ fn latency_delays_the_order_to_the_venue_and_the_answer_back() {
 }
 
 #[test]
+fn a_feed_latency_shows_the_strategy_the_market_late_and_the_venue_on_time() {
+    let mut t = Tape::default();
+    t.instruments(T0);
+    t.snapshot(T0 + 1, "BTCUSD-PERP", &[("99", "10")], &[("101", "10")]);
+    t.delta(T0 + 100, "BTCUSD-PERP", &[("98", "1")], &[]);
+    // 20 ms later the 101s are gone: the venue knows at once, the strategy 50 ms later.
+    t.delta(T0 + 120, "BTCUSD-PERP", &[], &[("101", "0"), ("102", "10")]);
+    t.delta(T0 + 300, "BTCUSD-PERP", &[("98", "2")], &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = t.write(dir.path(), "feed.jsonl");
+    let cfg = BacktestConfig { feed_latency_us: 50_000, ..Default::default() };
+    let (s, fills) = round_trip("BTCUSD-PERP", false);
+    backtest(&cfg, Box::new(s), &path).unwrap();
+    // It saw the +100 delta at +150 and bought against the venue's book of +150: 102.
+    assert_eq!(*fills.lock().unwrap(), vec![(T0 + 150, Side::Buy, d("102"))]);
+}
+
+#[test]
 fn timers_fire_in_data_time() {
     let mut t = Tape::default();
     t.snapshot(T0, "BTC_USD", &[("99", "1")], &[("101", "1")]);

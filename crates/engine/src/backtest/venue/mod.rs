@@ -1,7 +1,7 @@
 //! The backtest venue: the strategy's orders against the recorded market. An order that can
 //! take liquidity takes the displayed quantity of the recorded book at its arrival; what rests
 //! joins the back of its price level and fills only once the quantity ahead of it has traded
-//! (see [`queue`] and `docs/backtest.md` for the fill model). Fees, reservations, reduce-only,
+//! (see `queue.rs` and `docs/backtest.md` for the fill model). Fees, reservations, reduce-only,
 //! post-only, IOC and FOK follow the simulator's rules and reason codes. Everything it decides
 //! comes out as the exchange's user pushes, in `out`. It must NOT change the recorded book:
 //! the strategy's own trades do not move the market it replays.
