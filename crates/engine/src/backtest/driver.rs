@@ -252,11 +252,12 @@ impl Driver {
         let Some(books) = self.venue_books.as_mut() else { return };
         let ms = self.now_us / 1000;
         match (&p.data, &p.channel) {
-            (PushData::BookSnapshots(_) | PushData::BookDeltas(_), Channel::Book { instrument, .. }) => {
-                if let Ok(Some(book)) = books.apply(p) {
-                    if book.is_valid() && self.venue.has_open(instrument.as_str()) {
-                        self.venue.on_book(instrument.as_str(), &book, ms);
-                    }
+            (PushData::BookSnapshots(_) | PushData::BookDeltas(_), Channel::Book { instrument, .. })
+                // The guard applies the push whatever follows: every book change is applied.
+                if books.apply(p) == Ok(true) && self.venue.has_open(instrument.as_str()) =>
+            {
+                if let Some(book) = books.get(instrument.as_str()) {
+                    self.venue.on_book(instrument.as_str(), book, ms);
                 }
             }
             (PushData::PublicTrades(list), _) => {

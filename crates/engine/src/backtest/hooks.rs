@@ -33,6 +33,19 @@ impl Applier for Driver {
     fn books(&mut self) -> &mut Books {
         &mut self.books
     }
+    fn dispatch_book(&mut self, instrument: &str) {
+        let now_ms = self.now_us / 1000;
+        let Some(book) = self.books.get(instrument) else { return };
+        let seen = (&*self.state, &self.books, &self.listed);
+        let pending = self.host.call(
+            seen,
+            ("bt", &mut self.next_oid),
+            now_ms,
+            |_| true,
+            |s, ctx| s.on_book(ctx, instrument, book),
+        );
+        self.route_all(pending);
+    }
     fn resubscribe(&self, channel: &Channel) {
         // A recording cannot be asked again: the book waits for the next snapshot in the data.
         tracing::debug!(%channel, "book gap in the data: waiting for its next snapshot");

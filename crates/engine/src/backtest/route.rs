@@ -85,6 +85,11 @@ impl Driver {
         let now_ms = self.now_us / 1000;
         let seen = (&*self.state, &self.books, &self.listed);
         let pending = self.host.call(seen, ("bt", &mut self.next_oid), now_ms, which, f);
+        self.route_all(pending);
+    }
+
+    /// Routes what each strategy asked for.
+    pub(super) fn route_all(&mut self, pending: Vec<(usize, Vec<Intent>)>) {
         for (i, intents) in pending {
             self.route(i, intents);
         }

@@ -35,6 +35,9 @@ pub(crate) trait Applier {
     /// A valid book changed, before the strategies hear of it (a backtest's venue looks first,
     /// as the exchange sees its book before a client does).
     fn book_applied(&mut self, _instrument: &str) {}
+    /// Calls `on_book` on every strategy with the book of `instrument` as it stands (borrowed
+    /// beside the strategies, not shared through a reference count: this runs on every delta).
+    fn dispatch_book(&mut self, instrument: &str);
     /// A public trade arrived, before the strategies hear of it (as above).
     fn market_trade(&mut self, _trade: &PublicTrade) {}
 }
@@ -105,8 +108,8 @@ pub(crate) fn apply_balance<A: Applier>(a: &mut A, summary: &BalanceSummary) {
 pub(crate) fn apply_market<A: Applier>(a: &mut A, p: &Push) {
     match &p.data {
         PushData::BookSnapshots(_) | PushData::BookDeltas(_) => {
-            let book = match a.books().apply(p) {
-                Ok(book) => book,
+            let changed = match a.books().apply(p) {
+                Ok(changed) => changed,
                 Err(channel) => return a.resubscribe(&channel),
             };
             let instrument = match (&p.instrument_name, &p.channel) {
@@ -114,11 +117,10 @@ pub(crate) fn apply_market<A: Applier>(a: &mut A, p: &Push) {
                 (None, Channel::Book { instrument, .. }) => instrument.as_str(),
                 _ => return,
             };
-            // Shared out (not copied) so that strategies see it while the applier is borrowed;
-            // only valid books (snapshot and no gap since) reach them.
-            if let Some(book) = book.filter(|b| b.is_valid()) {
+            // Only valid books (snapshot and no gap since) reach the strategies.
+            if changed {
                 a.book_applied(instrument);
-                a.dispatch(|s, ctx| s.on_book(ctx, instrument, &book));
+                a.dispatch_book(instrument);
             }
         }
         PushData::Tickers(list) => list.iter().for_each(|t| a.dispatch(|s, ctx| s.on_ticker(ctx, t))),
@@ -153,6 +155,9 @@ impl Applier for Task {
     }
     fn books(&mut self) -> &mut Books {
         &mut self.books
+    }
+    fn dispatch_book(&mut self, instrument: &str) {
+        Task::dispatch_book(self, instrument)
     }
     fn resubscribe(&self, channel: &Channel) {
         if let Some(m) = &self.io.market {

@@ -39,6 +39,18 @@ impl Task {
         }
     }
 
+    /// `on_book` with the book of `instrument`, borrowed beside the strategies.
+    pub(crate) fn dispatch_book(&mut self, instrument: &str) {
+        let now = self.clock.now_ms();
+        let oids = (self.flow.prefix.as_str(), &mut self.flow.next_oid);
+        let Some(book) = self.books.get(instrument) else { return };
+        let seen = (&*self.state, &self.books, &self.flow.listed);
+        let pending = self.host.call(seen, oids, now, |_| true, |s, ctx| s.on_book(ctx, instrument, book));
+        for (i, intents) in pending {
+            self.run_intents(Some(i), intents);
+        }
+    }
+
     /// Risk-checks and routes intents; `strategy` is who asked (None: a handle).
     pub(crate) fn run_intents(&mut self, strategy: Option<usize>, intents: Vec<Intent>) {
         for intent in intents {

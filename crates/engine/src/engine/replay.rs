@@ -134,6 +134,19 @@ impl Applier for Replayer {
     fn books(&mut self) -> &mut Books {
         &mut self.books
     }
+    fn dispatch_book(&mut self, instrument: &str) {
+        let Some(book) = self.books.get(instrument) else { return };
+        let now = crate::clock::system_now_ms();
+        for (s, tag) in self.strategies.iter_mut().zip(&self.tags) {
+            let counter = &mut self.next_oid;
+            let mut oids = || {
+                *counter += 1;
+                ClientOrderId::from(super::oid::strategy_oid(tag, "replay", *counter))
+            };
+            let mut ctx = Context::new(&self.state, &mut self.intents, &mut oids, now);
+            s.on_book(&mut ctx, instrument, book);
+        }
+    }
     fn resubscribe(&self, _channel: &Channel) {
         self.resubscribes.set(self.resubscribes.get() + 1);
     }

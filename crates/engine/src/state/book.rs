@@ -158,10 +158,10 @@ impl Books {
         self.apply(push).err()
     }
 
-    /// Applies a book push and hands out the book it changed (shared, not copied), in one
-    /// lookup; `Err` is the channel to resubscribe when a gap was found.
-    pub(crate) fn apply(&mut self, push: &Push) -> Result<Option<std::sync::Arc<OrderBook>>, Channel> {
-        let Channel::Book { instrument, depth } = &push.channel else { return Ok(None) };
+    /// Applies a book push in one lookup; `Ok(true)` when it changed a valid book (one to show
+    /// strategies), `Err` the channel to resubscribe when a gap was found.
+    pub(crate) fn apply(&mut self, push: &Push) -> Result<bool, Channel> {
+        let Channel::Book { instrument, depth } = &push.channel else { return Ok(false) };
         let i = match self.books.get(self.last) {
             Some((name, _)) if name == instrument => self.last,
             _ => match self.index.get(instrument) {
@@ -184,7 +184,7 @@ impl Books {
         awaiting: &mut std::collections::HashSet<InstrumentName, crate::state::IdHasher>,
         instrument: &InstrumentName,
         push: &Push,
-    ) -> Result<Option<std::sync::Arc<OrderBook>>, Channel> {
+    ) -> Result<bool, Channel> {
         let book = std::sync::Arc::make_mut(shared);
         // Most pushes are deltas of a book that has no gap: no set to look in then.
         let waiting = !awaiting.is_empty() && awaiting.contains(instrument);
@@ -195,7 +195,7 @@ impl Books {
                     awaiting.remove(instrument);
                 }
             }
-            PushData::BookDeltas(_) if waiting => return Ok(None),
+            PushData::BookDeltas(_) if waiting => return Ok(false),
             PushData::BookDeltas(deltas) => {
                 for d in deltas {
                     if let Err(gap) = book.apply_delta(d) {
@@ -205,9 +205,9 @@ impl Books {
                     }
                 }
             }
-            _ => return Ok(None),
+            _ => return Ok(false),
         }
-        Ok(Some(shared.clone()))
+        Ok(book.is_valid())
     }
 
     /// The book of an instrument.
