@@ -93,20 +93,33 @@ impl Replayer {
 
 impl Replayer {
     /// Calls `f` on every strategy, or on the one tagged `only`.
-    fn dispatch_where(&mut self, only: Option<&str>, mut f: impl FnMut(&mut dyn Strategy, &mut Context<'_>)) {
-        let now = crate::clock::system_now_ms();
-        for (s, tag) in self.strategies.iter_mut().zip(&self.tags) {
-            if only.is_some_and(|t| t != tag) {
-                continue;
-            }
-            let counter = &mut self.next_oid;
-            let mut oids = || {
-                *counter += 1;
-                ClientOrderId::from(super::oid::strategy_oid(tag, "replay", *counter))
-            };
-            let mut ctx = Context::new(&self.state, &mut self.intents, &mut oids, now);
-            f(s.as_mut(), &mut ctx);
+    fn dispatch_where(&mut self, only: Option<&str>, f: impl FnMut(&mut dyn Strategy, &mut Context<'_>)) {
+        let Replayer { strategies, tags, next_oid, state, intents, .. } = self;
+        call(strategies, tags, next_oid, (state, intents), only, f)
+    }
+}
+
+/// Calls `f` on every strategy (or the one tagged `only`), over fields borrowed apart so that
+/// the books can be lent to the strategies at the same time.
+fn call(
+    strategies: &mut [Box<dyn Strategy>],
+    tags: &[String],
+    next_oid: &mut u64,
+    (state, intents): (&State, &mut Vec<Intent>),
+    only: Option<&str>,
+    mut f: impl FnMut(&mut dyn Strategy, &mut Context<'_>),
+) {
+    let now = crate::clock::system_now_ms();
+    for (s, tag) in strategies.iter_mut().zip(tags) {
+        if only.is_some_and(|t| t != tag) {
+            continue;
         }
+        let mut oids = || {
+            *next_oid += 1;
+            ClientOrderId::from(super::oid::strategy_oid(tag, "replay", *next_oid))
+        };
+        let mut ctx = Context::new(state, intents, &mut oids, now);
+        f(s.as_mut(), &mut ctx);
     }
 }
 
@@ -135,17 +148,9 @@ impl Applier for Replayer {
         &mut self.books
     }
     fn dispatch_book(&mut self, instrument: &str) {
-        let Some(book) = self.books.get(instrument) else { return };
-        let now = crate::clock::system_now_ms();
-        for (s, tag) in self.strategies.iter_mut().zip(&self.tags) {
-            let counter = &mut self.next_oid;
-            let mut oids = || {
-                *counter += 1;
-                ClientOrderId::from(super::oid::strategy_oid(tag, "replay", *counter))
-            };
-            let mut ctx = Context::new(&self.state, &mut self.intents, &mut oids, now);
-            s.on_book(&mut ctx, instrument, book);
-        }
+        let Replayer { strategies, tags, next_oid, state, intents, books, .. } = self;
+        let Some(book) = books.get(instrument) else { return };
+        call(strategies, tags, next_oid, (state, intents), None, |s, ctx| s.on_book(ctx, instrument, book))
     }
     fn resubscribe(&self, _channel: &Channel) {
         self.resubscribes.set(self.resubscribes.get() + 1);

@@ -317,11 +317,6 @@ impl Venue {
         self.account.balances.iter()
     }
 
-    /// Signed perpetual positions by instrument.
-    pub fn perp_position(&self, instrument: &str) -> Decimal {
-        self.account.positions.get(instrument).map_or(Decimal::ZERO, |p| p.qty)
-    }
-
     /// The last recorded mark of `instrument`.
     pub fn mark(&self, instrument: &str) -> Option<Decimal> {
         self.marks.get(instrument).copied()

@@ -109,17 +109,23 @@ impl Venue {
         self.out.extend(wire::balance_push(&self.account));
     }
 
+    /// The limit price of open order `k`, if it rests on `instrument`.
+    fn resting_price(&self, k: usize, instrument: &str) -> Option<Decimal> {
+        let r = &self.open[k];
+        r.facts.price.filter(|_| r.facts.instrument == instrument)
+    }
+
     /// The book of `instrument` changed: the queues ahead shrink to what is displayed, and an
     /// order the other side moved through fills at its price.
     pub fn on_book(&mut self, instrument: &str, book: &OrderBook, now_ms: u64) {
         let (best_bid, best_ask) = (book.best_bid().map(|b| b.0), book.best_ask().map(|a| a.0));
         let mut k = 0;
         while k < self.open.len() {
-            let r = &mut self.open[k];
-            let Some(price) = r.facts.price.filter(|_| r.facts.instrument == instrument) else {
+            let Some(price) = self.resting_price(k, instrument) else {
                 k += 1;
                 continue;
             };
+            let r = &mut self.open[k];
             let through = match r.facts.buy {
                 true => best_ask.is_some_and(|a| a < price),
                 false => best_bid.is_some_and(|b| b > price),
@@ -141,11 +147,11 @@ impl Venue {
     pub fn on_trade(&mut self, instrument: &str, t: &PublicTrade, now_ms: u64) {
         let mut k = 0;
         while k < self.open.len() {
-            let r = &mut self.open[k];
-            let Some(price) = r.facts.price.filter(|_| r.facts.instrument == instrument) else {
+            let Some(price) = self.resting_price(k, instrument) else {
                 k += 1;
                 continue;
             };
+            let r = &mut self.open[k];
             // A sell taker hits bids; a buy taker lifts asks.
             let hits_us = match (&t.side, r.facts.buy) {
                 (Side::Sell, true) => t.price <= price,
