@@ -8,7 +8,9 @@
 #![warn(missing_docs)]
 
 pub mod bench;
+pub mod bus;
 pub mod chart;
 pub mod doctor;
+pub mod ops;
 pub mod output;
 pub mod paper;

@@ -39,6 +39,8 @@ pub struct DemoArgs {
     /// Print every order update too, not only fills and the status.
     #[arg(long)]
     verbose: bool,
+    #[command(flatten)]
+    ops: super::ops::OpsArgs,
 }
 
 const INSTRUMENT: &str = "BTC_USD";
@@ -78,10 +80,14 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         sim.addr(),
         taker_fee.normalize()
     ));
+    let prepared = args.ops.prepare(&mut cfg).await?;
+    let api_key = cfg.creds.api_key().to_owned();
     let engine = start(cfg, vec![strategy]).await?;
+    let attached = args.ops.attach(prepared, &engine, None, &api_key).await?;
     let status = Status::new(tag);
     let result = watch(&engine, &sim, &args, status).await;
     engine.shutdown(false).await?;
+    attached.finish().await;
     sim.shutdown().await;
     result
 }

@@ -7,7 +7,9 @@ mod cancel;
 mod common;
 mod demo;
 mod doctor;
+mod gateway;
 mod journal;
+mod ops;
 mod positions;
 mod queries;
 mod record;
@@ -69,6 +71,8 @@ enum Command {
     Convert(backtest::ConvertArgs),
     /// Re-run a journal's orders and fills through a strategy's callbacks (read-only: sends nothing).
     Replay(replay::ReplayArgs),
+    /// Hold this machine's one market-data connection and publish books, trades and tickers to NATS.
+    Gateway(gateway::GatewayArgs),
 }
 
 /// Runs an async command on a multi-threaded runtime.
@@ -103,6 +107,7 @@ pub fn main() -> ExitCode {
         Command::Backtest(args) => backtest::run(args),
         Command::Convert(args) => backtest::convert(args),
         Command::Replay(args) => replay::run(args),
+        Command::Gateway(args) => block_on(gateway::run(args)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

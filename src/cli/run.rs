@@ -38,6 +38,8 @@ pub struct RunArgs {
     feed_timeout: u64,
     #[command(flatten)]
     account: AccountArgs,
+    #[command(flatten)]
+    ops: super::ops::OpsArgs,
 }
 
 /// Runs the command.
@@ -85,7 +87,11 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
             cfg.endpoints.rest_url, cfg.endpoints.user_ws_url, cfg.endpoints.market_ws_url
         ),
     );
+    let prepared = args.ops.prepare(&mut cfg).await?;
+    let journal = cfg.journal.clone();
+    let api_key = cfg.creds.api_key().to_owned();
     let engine = start(cfg, vec![strategy]).await?;
+    let attached = args.ops.attach(prepared, &engine, journal, &api_key).await?;
     let watch = Watch {
         json: args.json,
         duration: args.duration.map(Duration::from_secs),
@@ -94,6 +100,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     };
     let ended = super::watch::watch(&engine, watch).await;
     let summary = stop(&engine, args.keep_orders, args.json).await;
+    attached.finish().await;
     if let Some(p) = paper {
         p.shutdown().await;
     }

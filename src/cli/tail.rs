@@ -25,6 +25,8 @@ pub struct TailArgs {
     duration: Option<u64>,
     #[command(flatten)]
     account: AccountArgs,
+    #[command(flatten)]
+    ops: super::ops::OpsArgs,
 }
 
 /// Runs the command.
@@ -32,6 +34,8 @@ pub async fn run(args: TailArgs) -> anyhow::Result<()> {
     let s = settings(&args.account)?;
     let mut cfg = EngineConfig::new(s.endpoints.clone(), creds(&s)?);
     cfg.journal = s.journal;
+    let prepared = args.ops.prepare(&mut cfg).await?;
+    let api_key = cfg.creds.api_key().to_owned();
     let engine = match start(cfg.clone(), Vec::new()).await {
         // Watching a running engine is what tail is for: its journal is that engine's to
         // write, so tail follows the account without one.
@@ -41,18 +45,20 @@ pub async fn run(args: TailArgs) -> anyhow::Result<()> {
                 path.display()
             );
             cfg.journal = None;
-            start(cfg, Vec::new()).await?
+            start(cfg.clone(), Vec::new()).await?
         }
         other => other?,
     };
-    if args.tui {
-        let result = super::tui::run(&engine, args.duration.map(Duration::from_secs)).await;
-        engine.shutdown(true).await?;
-        return result;
-    }
-    print_events(&engine, args.json, args.duration).await;
+    let attached = args.ops.attach(prepared, &engine, cfg.journal.clone(), &api_key).await?;
+    let result = if args.tui {
+        super::tui::run(&engine, args.duration.map(Duration::from_secs)).await
+    } else {
+        print_events(&engine, args.json, args.duration).await;
+        Ok(())
+    };
     engine.shutdown(true).await?;
-    Ok(())
+    attached.finish().await;
+    result
 }
 
 /// Prints the engine's events (human lines or JSON lines) until Ctrl-C, `duration` seconds, or

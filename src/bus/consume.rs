@@ -1,0 +1,1 @@
+//! (being written) Reading the published events back through a durable JetStream consumer.
