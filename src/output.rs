@@ -96,6 +96,7 @@ pub fn event_json(ev: &EngineEvent) -> Option<Value> {
         EngineEvent::Connection { live, detail } => json!({"type": "connection", "live": live, "detail": detail}),
         EngineEvent::Refused(r) => json!({"type": "refused", "reason": r.reason, "code": r.code()}),
         EngineEvent::Halted { strategy, reason } => json!({"type": "halted", "strategy": strategy, "reason": reason}),
+        EngineEvent::KillSwitch { on, reason } => json!({"type": "kill_switch", "on": on, "reason": reason}),
         EngineEvent::Feed { live, detail } => json!({"type": "feed", "live": live, "detail": detail}),
         EngineEvent::Resumed { strategy, open_orders, fills, position } => json!({"type": "resumed",
             "strategy": strategy, "open_orders": open_orders, "fills": fills,
@@ -144,6 +145,8 @@ pub fn event_line(ev: &EngineEvent) -> String {
         EngineEvent::Connection { live: false, detail } => format!("OFFLINE  {detail}"),
         EngineEvent::Refused(r) => format!("REFUSED  {}", r.reason),
         EngineEvent::Halted { strategy, reason } => format!("HALTED   {strategy}: {reason}"),
+        EngineEvent::KillSwitch { on: true, reason } => format!("KILL     kill switch on: {reason}"),
+        EngineEvent::KillSwitch { on: false, reason } => format!("KILL     kill switch off: {reason}"),
         EngineEvent::Feed { live: true, detail } => format!("FEED     live: {detail}"),
         EngineEvent::Feed { live: false, detail } => format!("FEED     offline: {detail}"),
         EngineEvent::Resumed { strategy, open_orders, fills, position } => {

@@ -80,7 +80,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         sim.addr(),
         taker_fee.normalize()
     ));
-    let prepared = args.ops.prepare(&mut cfg).await?;
+    let prepared = args.ops.prepare(&mut cfg.endpoints.market_ws_url).await?;
     let api_key = cfg.creds.api_key().to_owned();
     let engine = start(cfg, vec![strategy]).await?;
     let attached = args.ops.attach(prepared, &engine, None, &api_key).await?;
@@ -182,6 +182,7 @@ impl Status {
             | EngineEvent::Feed { .. }
             | EngineEvent::Refused(_)
             | EngineEvent::Halted { .. }
+            | EngineEvent::KillSwitch { .. }
             | EngineEvent::Resumed { .. } => true,
         }
     }

@@ -30,8 +30,18 @@ use clap::{Parser, Subcommand};
 #[derive(Parser, Debug)]
 #[command(name = "cdc-engine", version, about)]
 struct Cli {
+    /// How logs on stderr look: `text` for people, `json` (one object a line) for log shippers.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
+}
+
+/// The log formats of `--log-format`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand, Debug)]
@@ -88,7 +98,11 @@ pub fn main() -> ExitCode {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(std::io::stderr).init();
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Json => logs.json().with_current_span(false).init(),
+        LogFormat::Text => logs.with_ansi(ansi).init(),
+    }
     let result = match cli.command {
         Command::Sign(args) => sign::run(args),
         Command::Demo(args) => block_on(demo::run(args)),

@@ -11,7 +11,7 @@ use anyhow::Context;
 use cdc_cli::bus::market::Relay;
 use cdc_cli::bus::publish::{default_account, PublishConfig, Publisher};
 use cdc_cli::ops::OpsServer;
-use cdc_engine::engine::{EngineConfig, EngineHandle};
+use cdc_engine::engine::EngineHandle;
 use clap::Args;
 
 /// How long a stopping command waits for the publisher to drain its queue.
@@ -55,9 +55,10 @@ pub struct Attached {
 }
 
 impl OpsArgs {
-    /// Before the engine starts: points its market WebSocket at a NATS relay when
-    /// `--market-from` is set, and checks the control token is there when `--control` is.
-    pub async fn prepare(&self, cfg: &mut EngineConfig) -> anyhow::Result<Attached> {
+    /// Before the engine starts: points `market_ws_url` (the engine's, or a paper venue's
+    /// feed) at a NATS relay when `--market-from` is set, and checks the control token is there
+    /// when `--control` is.
+    pub async fn prepare(&self, market_ws_url: &mut String) -> anyhow::Result<Attached> {
         if let Some(addr) = self.control {
             check_control_addr(addr, self.control_remote)?;
             control_token()?;
@@ -65,7 +66,7 @@ impl OpsArgs {
         let mut attached = Attached::default();
         if let Some(url) = &self.market_from {
             let relay = Relay::start(url).await.context("starting the market relay from NATS")?;
-            cfg.endpoints.market_ws_url = relay.ws_url();
+            *market_ws_url = relay.ws_url();
             attached.relay = Some(relay);
         }
         Ok(attached)

@@ -52,20 +52,22 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     };
     let strategy = cdc_strategies::build(&args.strategy, &params)?;
     let needs_feed = !strategy.market_channels().is_empty();
+    // The market feed: the exchange's, or a gateway's through NATS (also for a paper venue).
+    let mut market_url = s.endpoints.market_ws_url.clone();
+    let prepared = args.ops.prepare(&mut market_url).await?;
     let paper = if args.paper {
         let instruments = strategy
             .market_channels()
             .iter()
             .filter_map(|c| c.instrument().map(ToString::to_string))
             .collect::<Vec<_>>();
-        let p = cdc_cli::paper::start(&s.endpoints.market_ws_url, &instruments, Vec::new())
-            .await
-            .context("starting the paper venue")?;
+        let p =
+            cdc_cli::paper::start(&market_url, &instruments, Vec::new()).await.context("starting the paper venue")?;
         note(
             args.json,
             &format!(
                 "paper trading: market data from {}, orders to a local simulator at {}",
-                s.endpoints.market_ws_url,
+                args.ops.market_from.as_deref().unwrap_or(&market_url),
                 p.sim.addr()
             ),
         );
@@ -77,6 +79,9 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         Some(p) => EngineConfig::new(p.endpoints.clone(), p.creds.clone()),
         None => EngineConfig::new(s.endpoints.clone(), creds(&s)?),
     };
+    if paper.is_none() {
+        cfg.endpoints.market_ws_url = market_url.clone();
+    }
     cfg.risk = s.risk.clone();
     // A paper run never writes into the live journal.
     cfg.journal = if paper.is_some() { None } else { s.journal.clone() };
@@ -84,10 +89,11 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         args.json,
         &format!(
             "connecting: exchange {} (user {}), market data {}",
-            cfg.endpoints.rest_url, cfg.endpoints.user_ws_url, cfg.endpoints.market_ws_url
+            cfg.endpoints.rest_url,
+            cfg.endpoints.user_ws_url,
+            args.ops.market_from.as_deref().map_or(cfg.endpoints.market_ws_url.clone(), |n| format!("{n} (gateway)"))
         ),
     );
-    let prepared = args.ops.prepare(&mut cfg).await?;
     let journal = cfg.journal.clone();
     let api_key = cfg.creds.api_key().to_owned();
     let engine = start(cfg, vec![strategy]).await?;

@@ -1,35 +1,101 @@
-//! (being written) The metrics, health and control endpoints, and the operator's signal.
+//! Running unattended: the HTTP endpoints an operator's tools read and use, and the signal for
+//! operators without tools. [`serve_metrics`] answers `/metrics` (Prometheus text), `/healthz`
+//! (the process is up) and `/readyz` (every socket live and reconciled); [`serve_control`]
+//! answers the token-protected control endpoint ([`control`]); [`on_kill_signal`] turns SIGUSR1
+//! into the kill switch. It serves and forwards; it must NOT decide anything the engine decides.
+
+pub mod control;
 
 use std::net::SocketAddr;
 
-use cdc_engine::engine::EngineHandle;
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use cdc_engine::engine::{Control, EngineHandle};
+use tokio::sync::oneshot;
 
-/// A running HTTP server of ours.
+/// A running HTTP server of ours; [`OpsServer::shutdown`] stops it.
 pub struct OpsServer {
     addr: SocketAddr,
+    stop: oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
 }
 
 impl OpsServer {
-    /// Where it listens.
+    /// Where it listens (the port the system chose when asked for port 0).
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
 
-    /// Stops it.
-    pub async fn shutdown(self) {}
+    /// Stops it, waiting for requests in progress.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(());
+        let _ = self.task.await;
+    }
 }
 
-/// Serves `/metrics`, `/healthz`, `/readyz` for `engine` on `addr`.
-pub async fn serve_metrics(addr: SocketAddr, _engine: EngineHandle) -> std::io::Result<OpsServer> {
-    Ok(OpsServer { addr })
+/// Binds `addr` and serves `app` until shut down.
+pub(crate) async fn serve(addr: SocketAddr, app: Router) -> std::io::Result<OpsServer> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let addr = listener.local_addr()?;
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let stopped = async move {
+            let _ = stopped.await;
+        };
+        if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(stopped).await {
+            tracing::error!(error = %e, "ops server stopped");
+        }
+    });
+    Ok(OpsServer { addr, stop, task })
 }
 
-/// Serves the control endpoint for `engine` on `addr`, checking `token`.
-pub async fn serve_control(addr: SocketAddr, _token: String, _engine: EngineHandle) -> std::io::Result<OpsServer> {
-    Ok(OpsServer { addr })
+/// Serves `/metrics`, `/healthz` and `/readyz` for `engine` on `addr`.
+pub async fn serve_metrics(addr: SocketAddr, engine: EngineHandle) -> std::io::Result<OpsServer> {
+    let app = Router::new()
+        .route("/metrics", get(metrics))
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/readyz", get(readyz))
+        .with_state(engine);
+    serve(addr, app).await
 }
 
-/// SIGUSR1 halts every strategy and cancels this engine's orders.
-pub fn on_kill_signal(_engine: EngineHandle) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async {})
+async fn metrics(State(engine): State<EngineHandle>) -> impl IntoResponse {
+    let text = engine.metrics().encode();
+    ([(header::CONTENT_TYPE, prometheus_client::encoding::prometheus_text::CONTENT_TYPE)], text)
+}
+
+async fn readyz(State(engine): State<EngineHandle>) -> (StatusCode, String) {
+    match engine.metrics().not_ready_because() {
+        None => (StatusCode::OK, "ready\n".into()),
+        Some(why) => (StatusCode::SERVICE_UNAVAILABLE, format!("not ready: {why}\n")),
+    }
+}
+
+/// Serves the control endpoint for `engine` on `addr`; every request must carry `token`.
+pub async fn serve_control(addr: SocketAddr, token: String, engine: EngineHandle) -> std::io::Result<OpsServer> {
+    serve(addr, control::router(token, engine)).await
+}
+
+/// SIGUSR1 pulls the kill switch: every strategy halted, this engine's orders cancelled, no
+/// new order until an operator resumes through the control endpoint (or the process restarts).
+pub fn on_kill_signal(engine: EngineHandle) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut usr1 = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::user_defined1()) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGUSR1; the kill switch signal is off");
+                return;
+            }
+        };
+        while usr1.recv().await.is_some() {
+            eprintln!("SIGUSR1: kill switch on (every strategy halted, this engine's orders cancelled)");
+            let halt = Control::Halt { strategy: None, reason: "SIGUSR1 from the operator".into() };
+            if engine.control(halt).await.is_err() {
+                return;
+            }
+        }
+    })
 }

@@ -34,6 +34,8 @@ pub struct Scripted {
     pub every_timer: Option<CreateOrder>,
     pub timer: Option<Duration>,
     pub refuse_config: Option<ConfigError>,
+    /// Market channels it asks for (none by default).
+    pub market: Vec<cdc_engine::protocol::Channel>,
     pub seen: Arc<Mutex<Seen>>,
 }
 
@@ -101,5 +103,8 @@ impl Strategy for Scripted {
     }
     fn timer_interval(&self) -> Option<Duration> {
         self.timer
+    }
+    fn market_channels(&self) -> Vec<cdc_engine::protocol::Channel> {
+        self.market.clone()
     }
 }

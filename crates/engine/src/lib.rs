@@ -20,6 +20,7 @@ pub mod backtest;
 pub mod config;
 pub mod engine;
 pub mod journal;
+pub mod metrics;
 pub mod pnl;
 pub mod rest;
 pub mod state;

@@ -17,7 +17,8 @@ mod writer;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::bail;
+use anyhow::{bail, Context};
+use cdc_cli::bus::market::Relay;
 use clap::Args;
 
 use super::common::{settings, AccountArgs};
@@ -61,6 +62,10 @@ pub struct RecordArgs {
     /// Start a new file once the current one is this many minutes old (fractions allowed).
     #[arg(long, value_name = "MINUTES", default_value = "60", value_parser = parse_positive)]
     rotate_minutes: f64,
+    /// Take the frames from a `cdc-engine gateway` through NATS instead of opening a market
+    /// WebSocket of this process's own (the gateway must carry the channels asked for).
+    #[arg(long, value_name = "nats://HOST:PORT")]
+    market_from: Option<String>,
     /// Only the endpoints are used: no credentials are needed.
     #[command(flatten)]
     account: AccountArgs,
@@ -72,8 +77,13 @@ pub async fn run(args: RecordArgs) -> anyhow::Result<()> {
     // Listening starts first, so that a Ctrl-C during start-up already stops cleanly.
     let signal = StopSignal::new();
     let endpoints = settings(&args.account)?.endpoints;
+    // A relay speaks the exchange's market protocol, so the loop below is the same either way.
+    let relay = match &args.market_from {
+        Some(url) => Some(Relay::start(url).await.context("starting the market relay from NATS")?),
+        None => None,
+    };
     let target = socket::Target {
-        url: endpoints.market_ws_url,
+        url: relay.as_ref().map_or(endpoints.market_ws_url, Relay::ws_url),
         rest_url: endpoints.rest_url,
         channels: channel_names(&args.instruments, &args.channels, args.depth)?,
         books: args.channels.contains(&"book"),
@@ -87,6 +97,9 @@ pub async fn run(args: RecordArgs) -> anyhow::Result<()> {
     eprintln!("recording {} channels into {}", target.channels.len(), args.out.display());
     let stop = stop_when(signal, args.duration);
     let recorded = socket::record(&target, sink, stop).await;
+    if let Some(r) = relay {
+        r.shutdown().await;
+    }
     // The writer's own failure (a full disk) is the real cause when both failed.
     let summary = files.finish().await?;
     eprintln!(

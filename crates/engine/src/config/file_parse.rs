@@ -13,8 +13,17 @@ use crate::engine::RiskLimits;
 
 const PROFILE_KEYS: [&str; 8] =
     ["env", "rest_url", "user_ws_url", "market_ws_url", "api_key", "api_secret", "journal", "risk"];
-const RISK_KEYS: [&str; 5] =
-    ["max_order_notional", "max_open_orders", "max_orders_per_sec", "max_position", "max_leverage"];
+const RISK_KEYS: [&str; 9] = [
+    "max_order_notional",
+    "max_open_orders",
+    "max_orders_per_sec",
+    "max_position",
+    "max_leverage",
+    "max_daily_loss",
+    "max_drawdown",
+    "refusal_storm",
+    "max_market_data_age_ms",
+];
 
 struct Ctx<'a> {
     path: &'a str,
@@ -152,6 +161,13 @@ fn read_risk(cx: &Ctx, at: &str, r: &Table) -> Result<RiskLimits, ConfigError> {
                     limits.max_position.insert(inst.clone(), d);
                 }
             }
+            "max_daily_loss" => limits.triggers.max_daily_loss = Some(decimal(cx, &here, v)?),
+            "max_drawdown" => limits.triggers.max_drawdown = Some(decimal(cx, &here, v)?),
+            "max_market_data_age_ms" => {
+                let ms = count(cx, &here, v)? as u64;
+                limits.triggers.max_market_data_age = Some(std::time::Duration::from_millis(ms));
+            }
+            "refusal_storm" => limits.triggers.refusal_storm = Some(storm(cx, &here, v)?),
             _ => return Err(cx.invalid(&here, format!("unknown key; risk keys are {}", RISK_KEYS.join(", ")))),
         }
     }
@@ -168,6 +184,22 @@ fn decimal(cx: &Ctx, key: &str, v: &Value) -> Result<Decimal, ConfigError> {
         Value::Float(_) => Err(cx.invalid(key, "is a float; write amounts as quoted decimals, like \"0.5\"")),
         _ => Err(cx.invalid(key, "must be a quoted decimal, like \"0.5\"")),
     }
+}
+
+/// `refusal_storm = { count = 10, seconds = 60 }`: that many refusals within that many seconds.
+fn storm(cx: &Ctx, key: &str, v: &Value) -> Result<(u32, std::time::Duration), ConfigError> {
+    let shape = "must be a table such as { count = 10, seconds = 60 }";
+    let Value::Table(t) = v else { return Err(cx.invalid(key, shape)) };
+    let (Some(n), Some(s)) = (t.get("count"), t.get("seconds")) else { return Err(cx.invalid(key, shape)) };
+    if let Some(other) = t.keys().find(|k| *k != "count" && *k != "seconds") {
+        return Err(cx.invalid(&format!("{key}.{other}"), format!("unknown key; {key} {shape}")));
+    }
+    let n = u32::try_from(count(cx, &format!("{key}.count"), n)?).map_err(|_| cx.invalid(key, "count is too large"))?;
+    let s = count(cx, &format!("{key}.seconds"), s)? as u64;
+    if n == 0 || s == 0 {
+        return Err(cx.invalid(key, "count and seconds must both be above 0"));
+    }
+    Ok((n, std::time::Duration::from_secs(s)))
 }
 
 fn count(cx: &Ctx, key: &str, v: &Value) -> Result<usize, ConfigError> {

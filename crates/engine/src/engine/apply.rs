@@ -150,7 +150,7 @@ impl Applier for Task {
     }
     fn dispatch_owner(&mut self, client_oid: Option<&str>, f: impl FnMut(&mut dyn Strategy, &mut Context<'_>)) {
         if let Some(i) = client_oid.and_then(|c| self.strategy_of(c)) {
-            self.dispatch_one(i, f)
+            self.dispatch_owner_of(i, f)
         }
     }
     fn books(&mut self) -> &mut Books {

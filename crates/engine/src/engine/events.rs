@@ -50,6 +50,14 @@ pub enum EngineEvent {
         /// Net base quantity of those fills, by instrument.
         position: Vec<(String, rust_decimal::Decimal)>,
     },
+    /// The kill switch went on (every strategy halted, every new order blocked, this engine's
+    /// orders cancelled) or off (an operator resumed).
+    KillSwitch {
+        /// Whether it is on now.
+        on: bool,
+        /// Why: the operator's words or the trigger's figures.
+        reason: String,
+    },
     /// A strategy was stopped by the engine (its orders keep being refused, or it asked to
     /// stop); the engine sends it nothing more and cancels its open orders.
     Halted {

@@ -6,12 +6,14 @@ use std::sync::Arc;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::config::EngineConfig;
+use super::control::{Control, ControlReply};
 use super::events::EngineEvent;
 use super::router::PlaceOutcome;
 use super::summary::RunSummary;
 use super::task::{Boot, Cmd, Parts, Task};
 use super::venue::{Listed, VenueError};
 use crate::journal::{Journal, JournalError};
+use crate::metrics::EngineMetrics;
 use crate::protocol::requests::{CreateOrder, OrderRef};
 use crate::rest::{RestClient, RestError};
 use crate::state::State;
@@ -65,6 +67,7 @@ pub struct EngineHandle {
     events: broadcast::Sender<EngineEvent>,
     cmd_tx: mpsc::UnboundedSender<Cmd>,
     prefix: String,
+    metrics: Arc<EngineMetrics>,
     task: Arc<std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>>,
 }
 
@@ -91,10 +94,18 @@ pub async fn start(cfg: EngineConfig, mut strategies: Vec<Box<dyn Strategy>>) ->
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
     let prefix = cfg.client_oid_prefix.clone().unwrap_or_else(|| default_prefix(cfg.clock.now_ms()));
     let boot = Boot { listed, recovered_open, earlier_fills };
-    let parts = Parts { state: state.clone(), journal, rest, events: events.clone(), prefix: prefix.clone() };
+    let metrics = Arc::new(EngineMetrics::default());
+    let parts = Parts {
+        state: state.clone(),
+        journal,
+        rest,
+        events: events.clone(),
+        prefix: prefix.clone(),
+        metrics: metrics.clone(),
+    };
     let task = Task::new(&cfg, strategies, parts, boot);
     let task = Arc::new(std::sync::Mutex::new(Some(tokio::spawn(task.run(cmd_rx)))));
-    Ok(EngineHandle { state, events, cmd_tx, prefix, task })
+    Ok(EngineHandle { state, events, cmd_tx, prefix, metrics, task })
 }
 
 /// Checks every strategy's instruments against the venue and hands each its definitions.
@@ -138,6 +149,18 @@ impl EngineHandle {
         let (tx, rx) = mpsc::unbounded_channel();
         let _ = self.cmd_tx.send(Cmd::Subscribe(tx));
         rx
+    }
+
+    /// The engine's metrics (Prometheus text with [`EngineMetrics::encode`]) and readiness.
+    pub fn metrics(&self) -> &Arc<EngineMetrics> {
+        &self.metrics
+    }
+
+    /// Halts, resumes, cancels or reports, as an operator asks; the answer says what was done.
+    pub async fn control(&self, c: Control) -> Result<ControlReply, EngineError> {
+        let (reply, rx) = oneshot::channel();
+        self.cmd_tx.send(Cmd::Control(c, reply)).map_err(|_| EngineError::Stopped)?;
+        rx.await.map_err(|_| EngineError::Stopped)
     }
 
     /// The prefix of this run's client ids.

@@ -118,10 +118,36 @@ impl Host {
     /// counted by `counter`; returns the intents each recorded.
     pub(crate) fn call(
         &mut self,
+        seen: (&State, &Books, &Listed),
+        oids: (&str, &mut u64),
+        now_ms: u64,
+        which: impl Fn(usize) -> bool,
+        f: impl FnMut(&mut dyn Strategy, &mut Context<'_>),
+    ) -> Vec<(usize, Vec<Intent>)> {
+        self.call_inner(seen, oids, now_ms, which, false, f)
+    }
+
+    /// [`Host::call`] for news of a strategy's own orders and fills: a halted strategy hears
+    /// it too (so that its view of its orders is true when it is resumed), but whatever it
+    /// asks for is dropped.
+    pub(crate) fn call_owner(
+        &mut self,
+        seen: (&State, &Books, &Listed),
+        oids: (&str, &mut u64),
+        now_ms: u64,
+        i: usize,
+        f: impl FnMut(&mut dyn Strategy, &mut Context<'_>),
+    ) -> Vec<(usize, Vec<Intent>)> {
+        self.call_inner(seen, oids, now_ms, |j| j == i, true, f)
+    }
+
+    fn call_inner(
+        &mut self,
         (state, books, listed): (&State, &Books, &Listed),
         (run, counter): (&str, &mut u64),
         now_ms: u64,
         which: impl Fn(usize) -> bool,
+        halted_too: bool,
         mut f: impl FnMut(&mut dyn Strategy, &mut Context<'_>),
     ) -> Vec<(usize, Vec<Intent>)> {
         if !self.started || self.stopping {
@@ -129,7 +155,7 @@ impl Host {
         }
         let mut pending = Vec::new();
         for (i, s) in self.strategies.iter_mut().enumerate() {
-            if !which(i) || self.halted[i].is_some() {
+            if !which(i) || (self.halted[i].is_some() && !halted_too) {
                 continue;
             }
             let mut intents = Vec::new();
@@ -143,7 +169,7 @@ impl Host {
                 let mut ctx = Context::new(state, &mut intents, &mut oids, now_ms).with_view(view);
                 f(s.as_mut(), &mut ctx);
             }
-            if !intents.is_empty() {
+            if !intents.is_empty() && self.halted[i].is_none() {
                 pending.push((i, intents));
             }
         }
@@ -181,8 +207,24 @@ impl Host {
             .then(|| format!("{} orders in a row were refused; the last: {reason}", self.refusals[i]))
     }
 
-    /// Marks strategy `i` halted: it is called no more.
+    /// Marks strategy `i` halted: it is called no more, but for news of its own orders.
     pub(crate) fn halt(&mut self, i: usize, why: &str) {
         self.halted[i] = Some(why.to_owned());
+    }
+
+    /// Why strategy `i` is halted, if it is.
+    pub(crate) fn halted(&self, i: usize) -> Option<&str> {
+        self.halted.get(i).and_then(|h| h.as_deref())
+    }
+
+    /// Lets strategy `i` run again, its run of refusals forgotten.
+    pub(crate) fn resume(&mut self, i: usize) {
+        self.halted[i] = None;
+        self.refusals[i] = 0;
+    }
+
+    /// The strategy with this name or id.
+    pub(crate) fn find(&self, name: &str) -> Option<usize> {
+        (0..self.len()).find(|&i| self.tags[i] == name || self.strategies[i].name() == name)
     }
 }

@@ -39,6 +39,18 @@ impl Task {
         }
     }
 
+    /// News of strategy `i`'s own orders or fills: it hears it even while halted (its
+    /// intents are dropped then), so that its view of its orders is true if it is resumed.
+    pub(crate) fn dispatch_owner_of(&mut self, i: usize, f: impl FnMut(&mut dyn Strategy, &mut Context<'_>)) {
+        let now = self.clock.now_ms();
+        let oids = (self.flow.prefix.as_str(), &mut self.flow.next_oid);
+        let seen = (&*self.state, &self.books, &self.flow.listed);
+        let pending = self.host.call_owner(seen, oids, now, i, f);
+        for (i, intents) in pending {
+            self.run_intents(Some(i), intents);
+        }
+    }
+
     /// `on_book` with the book of `instrument`, borrowed beside the strategies.
     pub(crate) fn dispatch_book(&mut self, instrument: &str) {
         let now = self.clock.now_ms();
@@ -118,8 +130,16 @@ impl Task {
         reply: Option<oneshot::Sender<PlaceOutcome>>,
     ) {
         let (router, tx) = (self.flow.sending(&order), self.internal_tx.clone());
+        let metrics = self.out.metrics.clone();
+        if let Some(t) = self.market_tick {
+            metrics.tick_to_order_seconds.observe(t.elapsed().as_secs_f64());
+        }
         self.flow.spawn(async move {
+            let sent = tokio::time::Instant::now();
             let outcome = router.place(&order).await;
+            if matches!(outcome, PlaceOutcome::Placed { .. } | PlaceOutcome::Rejected(_)) {
+                metrics.order_round_trip_seconds.observe(sent.elapsed().as_secs_f64());
+            }
             let _ = tx.send(Internal::Placed { strategy, order: Box::new(order), outcome, reply });
         });
     }
@@ -159,6 +179,14 @@ impl Task {
     }
 
     pub(crate) fn on_placed(&mut self, strategy: Option<usize>, order: CreateOrder, outcome: PlaceOutcome) {
+        let label = match &outcome {
+            PlaceOutcome::Placed { .. } => "placed",
+            PlaceOutcome::Rejected(_) => "rejected",
+            PlaceOutcome::Refused(_) => "refused",
+            PlaceOutcome::NotPlaced(_) => "not_placed",
+            PlaceOutcome::Unknown(_) => "unknown",
+        };
+        self.out.metrics.orders.get_or_create(&crate::metrics::Outcome { outcome: label.to_owned() }).inc();
         let (reason, cause) = match outcome {
             PlaceOutcome::Placed { .. } => {
                 self.out.summary.placed += 1;
@@ -187,12 +215,22 @@ impl Task {
     fn refuse(&mut self, strategy: Option<usize>, refusal: Refusal) {
         let counts = counts_as_refused(&refusal.cause);
         tracing::warn!(reason = %refusal.reason, "order refused");
+        if matches!(refusal.cause, RefusalCause::Risk(_)) {
+            self.out.metrics.orders.get_or_create(&crate::metrics::Outcome { outcome: "refused".into() }).inc();
+        }
         self.emit(EngineEvent::Refused(Box::new(refusal.clone())));
         if let Some(i) = strategy {
             self.dispatch_one(i, |s, ctx| s.on_refused(ctx, &refusal));
             self.count_refusal(i, counts, &refusal.reason);
         } else {
             self.out.summary.refused += u64::from(counts);
+        }
+        // The kill switch's own refusals are its effect, not a storm that should pull it.
+        let by_kill_switch = matches!(refusal.cause, RefusalCause::Risk(RiskRefusal::KillSwitch(_)));
+        if counts && !by_kill_switch {
+            if let Some(f) = self.triggers.on_refusal(tokio::time::Instant::now()) {
+                self.fire(f);
+            }
         }
     }
 

@@ -4,6 +4,7 @@
 
 pub(crate) mod apply;
 mod config;
+pub mod control;
 pub mod events;
 mod flow;
 mod handle;
@@ -22,12 +23,15 @@ pub mod router;
 mod sessions;
 pub mod summary;
 mod task;
+mod triggers;
 pub mod venue;
 
 pub use config::EngineConfig;
+pub use control::{Control, ControlReply, StrategyStatus};
 pub use events::EngineEvent;
 pub use handle::{start, EngineError, EngineHandle, KillScope};
 pub use risk::{RiskLimits, RiskRefusal};
 pub use router::{PlaceOutcome, Via};
 pub use summary::RunSummary;
+pub use triggers::{Fired, TriggerLimits};
 pub use venue::{Unlisted, VenueError};

@@ -7,6 +7,7 @@ use tokio::sync::{broadcast, mpsc};
 use super::events::EngineEvent;
 use super::summary::RunSummary;
 use crate::journal::Journal;
+use crate::metrics::{EngineMetrics, Kind};
 
 /// The outputs part of the writer task.
 pub(crate) struct Outputs {
@@ -16,14 +17,20 @@ pub(crate) struct Outputs {
     pub(crate) journal: Option<Journal>,
     /// This run's figures.
     pub(crate) summary: RunSummary,
+    pub(crate) metrics: std::sync::Arc<EngineMetrics>,
 }
 
 impl Outputs {
-    pub(crate) fn new(events: broadcast::Sender<EngineEvent>, journal: Option<Journal>) -> Self {
-        Outputs { events, lossless: Vec::new(), journal, summary: RunSummary::default() }
+    pub(crate) fn new(
+        events: broadcast::Sender<EngineEvent>,
+        journal: Option<Journal>,
+        metrics: std::sync::Arc<EngineMetrics>,
+    ) -> Self {
+        Outputs { events, lossless: Vec::new(), journal, summary: RunSummary::default(), metrics }
     }
 
     pub(crate) fn emit(&mut self, ev: EngineEvent) {
+        self.metrics.events.get_or_create(&Kind { kind: kind(&ev).to_owned() }).inc();
         // Lossless readers get everything (their queue grows instead); broadcast readers lag.
         if !self.lossless.is_empty() {
             self.lossless.retain(|tx| tx.send(ev.clone()).is_ok());
@@ -35,5 +42,21 @@ impl Outputs {
     /// Whether anyone reads events (so building one is worth it).
     pub(crate) fn has_readers(&self) -> bool {
         self.events.receiver_count() > 0 || !self.lossless.is_empty()
+    }
+}
+
+/// An event's kind: the `kind` label of `cdc_events` (the `type` of `tail --json`).
+fn kind(ev: &EngineEvent) -> &'static str {
+    match ev {
+        EngineEvent::Order(_) => "order",
+        EngineEvent::Fill(_) => "fill",
+        EngineEvent::Balance { .. } => "balance",
+        EngineEvent::Position(_) => "position",
+        EngineEvent::Connection { .. } => "connection",
+        EngineEvent::Feed { .. } => "feed",
+        EngineEvent::Refused(_) => "refused",
+        EngineEvent::Resumed { .. } => "resumed",
+        EngineEvent::KillSwitch { .. } => "kill_switch",
+        EngineEvent::Halted { .. } => "halted",
     }
 }

@@ -66,6 +66,10 @@ impl Task {
     }
 
     pub(crate) fn fill_applied(&mut self, t: &Trade) {
+        let label = crate::metrics::Instrument { instrument: t.instrument_name.to_string() };
+        self.out.metrics.fills.get_or_create(&label).inc();
+        let qty = rust_decimal::prelude::ToPrimitive::to_f64(&t.traded_quantity).unwrap_or(0.0);
+        self.out.metrics.volume.get_or_create(&label).inc_by(qty);
         let Some(c) = t.client_oid.as_ref().map(|c| c.as_str()) else { return };
         if !self.is_own(c) {
             return;
@@ -93,20 +97,30 @@ impl Task {
         }
     }
 
-    /// Stops strategy `i`: it gets no more callbacks and its open orders are cancelled.
-    pub(crate) fn halt(&mut self, i: usize, why: String) {
-        let name = self.host.name(i);
-        tracing::error!(strategy = %name, reason = %why, "strategy halted");
-        self.host.halt(i, &why);
-        self.out.summary.halted.push((name.clone(), why.clone()));
+    /// Stops strategy `i`: it gets no more callbacks (but news of its own orders) and its open
+    /// orders are cancelled; returns how many cancels were sent.
+    pub(crate) fn halt(&mut self, i: usize, why: String) -> usize {
         let mine: Vec<Intent> = self
             .own_open_orders()
             .into_iter()
             .filter(|o| o.client_oid.as_ref().and_then(|c| self.strategy_of(c.as_str())) == Some(i))
             .map(|o| Intent::Cancel(OrderRef::OrderId(o.order_id)))
             .collect();
+        let n = mine.len();
         self.run_intents(None, mine);
+        self.mark_halted(i, why);
+        n
+    }
+
+    /// Strategy `i` is halted (its orders are someone else's to cancel): logged, counted in
+    /// the run's figures and the metrics, and told to readers.
+    pub(crate) fn mark_halted(&mut self, i: usize, why: String) {
+        let name = self.host.name(i);
+        tracing::error!(strategy = %name, reason = %why, "strategy halted");
+        self.host.halt(i, &why);
+        self.out.summary.halted.push((name.clone(), why.clone()));
         self.emit(EngineEvent::Halted { strategy: name, reason: why });
+        self.publish_strategy_states();
     }
 
     /// Shutdown's cancels: send them, then follow the stream until the exchange confirms each
@@ -172,15 +186,26 @@ impl Task {
         use crate::ws::SessionEvent as E;
         let detail = match ev {
             E::Push(p) => {
+                let now = tokio::time::Instant::now();
+                self.count_market_frame(&p.channel);
+                self.last_market = Some(now);
+                self.market_tick = Some(now);
                 self.apply_market(&p);
+                self.market_tick = None;
                 if self.market_seen {
                     return;
                 }
                 self.market_seen = true;
                 (true, "first market data received".to_owned())
             }
-            E::Ready => (true, "subscribed".to_owned()),
-            E::Disconnected { reason, retry_in } => (false, format!("{reason}; reconnecting in {retry_in:?}")),
+            E::Ready => {
+                self.out.metrics.set_live(crate::metrics::Socket::Market, true);
+                (true, "subscribed".to_owned())
+            }
+            E::Disconnected { reason, retry_in } => {
+                self.count_drop(crate::metrics::Socket::Market, &reason);
+                (false, format!("{reason}; reconnecting in {retry_in:?}"))
+            }
             E::SubscriptionFailed { channel, error } => (false, format!("subscription to {channel} refused: {error}")),
             E::Malformed { error } => {
                 tracing::warn!(%error, "malformed market frame skipped");

@@ -34,6 +34,8 @@ pub struct RiskLimits {
     /// order's own value, over the margin balance the exchange last reported. Reduce-only
     /// orders are never held back by it.
     pub max_leverage: Option<Decimal>,
+    /// The automatic kill-switch triggers (daily loss, drawdown, refusal storm, stale data).
+    pub triggers: super::triggers::TriggerLimits,
 }
 
 /// Why an order may not go out: the engine's own refusal, before anything is sent.
@@ -134,6 +136,16 @@ impl Risk {
     /// Blocks every new order from now on.
     pub fn kill(&mut self, why: &str) {
         self.killed = Some(why.to_owned());
+    }
+
+    /// Lifts the kill switch (an operator's resume).
+    pub fn unkill(&mut self) {
+        self.killed = None;
+    }
+
+    /// Why the kill switch is on, if it is.
+    pub fn killed_because(&self) -> Option<&str> {
+        self.killed.as_deref()
     }
 
     /// Whether the kill switch is on.

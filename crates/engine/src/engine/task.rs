@@ -8,6 +8,7 @@ use std::time::Duration;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::config::EngineConfig;
+use super::control::{Control, ControlReply};
 use super::events::EngineEvent;
 use super::flow::OrderFlow;
 use super::handle::KillScope;
@@ -19,10 +20,12 @@ use super::risk::Risk;
 use super::router::PlaceOutcome;
 use super::sessions::{recv_market, Sessions};
 use super::summary::RunSummary;
+use super::triggers::Triggers;
 use super::venue::Listed;
 use super::EngineError;
 use crate::clock::Clock;
 use crate::journal::Journal;
+use crate::metrics::{channel_kind, reconnect_cause, EngineMetrics, FrameCounters, Scrape, Socket, SocketCause};
 use crate::protocol::models::Trade;
 use crate::protocol::requests::CreateOrder;
 use crate::protocol::PushData;
@@ -37,6 +40,7 @@ pub(crate) enum Cmd {
     Place(Box<CreateOrder>, oneshot::Sender<PlaceOutcome>),
     Intent(Box<Intent>),
     Kill(String, KillScope),
+    Control(Control, oneshot::Sender<ControlReply>),
     Subscribe(mpsc::UnboundedSender<EngineEvent>),
     Shutdown { keep_orders: bool, done: oneshot::Sender<Result<RunSummary, EngineError>> },
 }
@@ -71,6 +75,7 @@ pub(crate) struct Parts {
     pub(crate) rest: Arc<RestClient>,
     pub(crate) events: broadcast::Sender<EngineEvent>,
     pub(crate) prefix: String,
+    pub(crate) metrics: Arc<EngineMetrics>,
 }
 
 /// The writer task, composed of parts with one job each: the sessions, the reconciliation, the
@@ -89,6 +94,14 @@ pub(crate) struct Task {
     internal_rx: mpsc::UnboundedReceiver<Internal>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) market_seen: bool,
+    pub(crate) triggers: Triggers,
+    /// When the last market push reached the task (the stale-data trigger).
+    pub(crate) last_market: Option<tokio::time::Instant>,
+    /// While a market push is being applied: when it reached the task (tick-to-order).
+    pub(crate) market_tick: Option<tokio::time::Instant>,
+    /// When the running reconciliation began.
+    recon_started: Option<tokio::time::Instant>,
+    frames: FrameCounters,
 }
 
 impl Task {
@@ -101,10 +114,27 @@ impl Task {
         let cancel_on_disconnect = cfg.cancel_on_disconnect.unwrap_or(host.len() > 0);
         let io = Sessions::spawn(cfg, host.market_channels(), cancel_on_disconnect);
         let (internal_tx, internal_rx) = mpsc::unbounded_channel();
+        let metrics = parts.metrics;
+        let scrape = Scrape {
+            state: parts.state.clone(),
+            user: io.user.clone(),
+            market: io.market.clone(),
+            clock: cfg.clock.clone(),
+        };
+        let _ = metrics.scrape.set(scrape);
+        metrics.has_market.store(io.market.is_some(), std::sync::atomic::Ordering::Relaxed);
+        if let Some(j) = &parts.journal {
+            let _ = metrics.journal_pending.set(j.pending_counter());
+        }
         let started_ns = u128::from(cfg.clock.now_ms().saturating_sub(1_000)) * 1_000_000;
         Task {
             flow: OrderFlow::new(risk, io.user.clone(), parts.rest.clone(), parts.prefix, boot.listed),
-            out: Outputs::new(parts.events, parts.journal),
+            out: Outputs::new(parts.events, parts.journal, metrics),
+            triggers: Triggers::new(cfg.risk.triggers.clone()),
+            last_market: None,
+            market_tick: None,
+            recon_started: None,
+            frames: FrameCounters::default(),
             recon: Reconciliation::new(boot.recovered_open, started_ns),
             host,
             io,
@@ -119,6 +149,7 @@ impl Task {
     }
 
     pub(crate) async fn run(mut self, mut cmd_rx: mpsc::UnboundedReceiver<Cmd>) {
+        self.publish_strategy_states();
         let mut tick = tokio::time::interval(Duration::from_millis(50));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         loop {
@@ -138,7 +169,10 @@ impl Task {
                     Some(cmd) => self.on_cmd(cmd),
                     None => break,
                 },
-                _ = tick.tick() => self.on_tick(),
+                _ = tick.tick() => {
+                    self.on_tick();
+                    self.check_triggers();
+                }
             }
         }
         let _ = self.shutdown(true).await;
@@ -150,10 +184,19 @@ impl Task {
 
     fn on_user(&mut self, ev: SessionEvent) {
         match ev {
-            SessionEvent::Push(p) if self.recon.is_running() => self.recon.hold(*p),
-            SessionEvent::Push(p) => self.apply_push(&p),
-            SessionEvent::Ready => self.recon.begin(&self.state, self.rest.clone(), self.internal_tx.clone()),
+            SessionEvent::Push(p) => {
+                self.frames.count(&self.out.metrics, Socket::User, channel_kind(&p.channel));
+                match self.recon.is_running() {
+                    true => self.recon.hold(*p),
+                    false => self.apply_push(&p),
+                }
+            }
+            SessionEvent::Ready => {
+                self.recon_started = Some(tokio::time::Instant::now());
+                self.recon.begin(&self.state, self.rest.clone(), self.internal_tx.clone())
+            }
             SessionEvent::Disconnected { reason, retry_in } => {
+                self.count_drop(Socket::User, &reason);
                 // Pushes that arrived are real; the next reconciliation fills what they miss.
                 for p in self.recon.end() {
                     self.apply_push(&p);
@@ -223,6 +266,9 @@ impl Task {
             }
         }
         tracing::info!(open = snap.open_orders.len(), fills = snap.trades.len(), "reconciled: live");
+        if let Some(t) = self.recon_started.take() {
+            self.out.metrics.reconciliation_seconds.observe(t.elapsed().as_secs_f64());
+        }
         self.state.set_live(true);
         if !self.host.started {
             self.start_strategies();
@@ -231,9 +277,21 @@ impl Task {
         self.set_live(true, "reconciled".into());
     }
 
+    /// Counts a socket's drop by its cause, and marks it not live.
+    pub(crate) fn count_drop(&mut self, socket: Socket, reason: &str) {
+        let label = SocketCause { socket: socket.label().socket, cause: reconnect_cause(reason).to_owned() };
+        self.out.metrics.reconnects.get_or_create(&label).inc();
+        self.out.metrics.set_live(socket, false);
+    }
+
+    pub(crate) fn count_market_frame(&mut self, channel: &crate::protocol::Channel) {
+        self.frames.count(&self.out.metrics, Socket::Market, channel_kind(channel));
+    }
+
     fn set_live(&mut self, live: bool, detail: String) {
         let was = self.state.is_live();
         self.state.set_live(live);
+        self.out.metrics.set_live(Socket::User, live);
         self.emit(EngineEvent::Connection { live, detail });
         if was != live {
             self.dispatch(|s, ctx| s.on_live(ctx, live));
@@ -245,13 +303,16 @@ impl Task {
             Cmd::Place(order, reply) => self.place_manual(*order, reply),
             Cmd::Intent(i) => self.run_intents(None, vec![*i]),
             Cmd::Kill(why, scope) => self.kill(&why, scope),
+            Cmd::Control(c, reply) => {
+                let _ = reply.send(self.on_control(c));
+            }
             Cmd::Subscribe(tx) => self.out.lossless.push(tx),
             Cmd::Shutdown { .. } => {}
         }
     }
 
     /// Kill switch: block new orders and cancel the orders `scope` names.
-    fn kill(&mut self, why: &str, scope: KillScope) {
+    pub(crate) fn kill(&mut self, why: &str, scope: KillScope) {
         self.flow.risk.kill(why);
         match scope {
             KillScope::Engine => {

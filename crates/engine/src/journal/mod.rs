@@ -17,6 +17,7 @@ mod recover;
 mod schema;
 mod store;
 mod summary;
+pub mod tail;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -29,6 +30,7 @@ pub use lock::lock_path;
 pub use records::{FillRecord, OrderRecord, Recovered, RECENT_TRADE_IDS};
 pub use recover::{read_fills, read_order_history, read_orders};
 pub use summary::{summarize, Filter, InstrumentSummary, Summary};
+pub use tail::{fills_after, orders_after};
 
 use writer::{Command, Writer};
 
@@ -46,6 +48,8 @@ pub struct Journal {
     cmd_tx: SyncSender<Command>,
     writer: Arc<WriterThread>,
     path: PathBuf,
+    /// Entries queued and not yet committed (the metrics' journal lag).
+    pending: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// The writer thread; the last handle to go joins it, so the lock is released by then.
@@ -87,7 +91,8 @@ impl Journal {
         let conn = schema::configure(conn, path)?;
         let recovered = recover::recover(&conn, path)?;
         let (cmd_tx, cmd_rx) = mpsc::sync_channel(QUEUE_CAPACITY);
-        let writer = Writer::new(conn, path.to_path_buf());
+        let pending = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let writer = Writer::new(conn, path.to_path_buf()).counting(pending.clone());
         let run = move || {
             writer.run(cmd_rx);
             // The lock goes only once the writer has committed its last entry.
@@ -97,7 +102,7 @@ impl Journal {
             JournalError::Writer { path: path.to_path_buf(), detail: format!("cannot start thread: {e}") }
         })?;
         let writer = Arc::new(WriterThread(Mutex::new(Some(handle))));
-        Ok((Journal { cmd_tx, writer, path: path.to_path_buf() }, recovered))
+        Ok((Journal { cmd_tx, writer, path: path.to_path_buf(), pending }, recovered))
     }
 
     /// The journal file.
@@ -105,9 +110,15 @@ impl Journal {
         &self.path
     }
 
+    /// The count of entries queued and not yet committed, kept up to date by the writer.
+    pub fn pending_counter(&self) -> Arc<std::sync::atomic::AtomicU64> {
+        self.pending.clone()
+    }
+
     /// Queues a fill. Never waits on the disk; waits only while the queue is full. A fill whose
     /// `trade_id` is already journalled is ignored. After `close` it is logged and dropped.
     pub fn append_fill(&self, f: FillRecord) {
+        self.pending.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         if let Err(mpsc::SendError(Command::Fill(f))) = self.cmd_tx.send(Command::Fill(f)) {
             tracing::error!(path = %self.path.display(), trade_id = %f.trade_id, "journal closed; fill not journalled");
         }
@@ -115,6 +126,7 @@ impl Journal {
 
     /// Queues an order transition (the order's state after a change). Same queueing as fills.
     pub fn append_order(&self, o: OrderRecord) {
+        self.pending.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         if let Err(mpsc::SendError(Command::Order(o))) = self.cmd_tx.send(Command::Order(o)) {
             tracing::error!(path = %self.path.display(), order_id = %o.order_id, "journal closed; order transition not journalled");
         }

@@ -47,12 +47,20 @@ pub(crate) struct Writer {
     last_error: Option<String>,
     /// While commits fail, the next attempt waits until here (unless a flush asks for one now).
     retry_at: Option<Instant>,
+    /// Shared with the handles: queued minus committed.
+    queued: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
 }
 
 impl Writer {
     /// A writer over an open connection.
     pub(crate) fn new(conn: Connection, path: PathBuf) -> Self {
-        Writer { conn, path, pending: Vec::new(), last_error: None, retry_at: None }
+        Writer { conn, path, pending: Vec::new(), last_error: None, retry_at: None, queued: None }
+    }
+
+    /// Keeps `queued` (incremented by the handles) down to what is not yet committed.
+    pub(crate) fn counting(mut self, queued: std::sync::Arc<std::sync::atomic::AtomicU64>) -> Self {
+        self.queued = Some(queued);
+        self
     }
 
     /// Runs until `Stop` or until every handle is gone, committing what was queued either way.
@@ -133,6 +141,9 @@ impl Writer {
             Ok(()) => {
                 if self.last_error.take().is_some() {
                     tracing::info!(path = %self.path.display(), "journal writer recovered; backlog committed");
+                }
+                if let Some(q) = &self.queued {
+                    q.fetch_sub(self.pending.len() as u64, std::sync::atomic::Ordering::Relaxed);
                 }
                 self.pending.clear();
                 self.retry_at = None;

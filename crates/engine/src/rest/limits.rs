@@ -162,10 +162,21 @@ impl Limiter {
     /// until the answer has arrived.
     pub async fn acquire(&self, method: &str) -> Permit {
         let g = self.gate(method);
+        let mut counted = false;
+        let mut count_wait = || {
+            if !std::mem::replace(&mut counted, true) {
+                crate::metrics::rate_limit_waits()
+                    .get_or_create(&crate::metrics::Method { method: method.to_owned() })
+                    .inc();
+            }
+        };
         loop {
             let blocked = g.gate.lock().unwrap_or_else(|p| p.into_inner()).blocked_until;
             match blocked.filter(|b| *b > Instant::now()) {
-                Some(until) => tokio::time::sleep_until(until).await,
+                Some(until) => {
+                    count_wait();
+                    tokio::time::sleep_until(until).await
+                }
                 None => break,
             }
         }
@@ -177,12 +188,16 @@ impl Limiter {
             match g.try_take() {
                 Ok(()) => return Permit { gate: Some(g.clone()) },
                 Err(Some(free_at)) => {
+                    count_wait();
                     tokio::select! {
                         _ = tokio::time::sleep_until(free_at) => {}
                         _ = freed => {}
                     }
                 }
-                Err(None) => freed.await,
+                Err(None) => {
+                    count_wait();
+                    freed.await
+                }
             }
         }
     }

@@ -37,6 +37,8 @@ pub struct SessionHandle {
     pub(crate) stop: Arc<tokio::sync::watch::Sender<bool>>,
     /// Market pushes dropped because the reader lagged (see `SessionConfig::event_capacity`).
     pub(crate) shed: Arc<AtomicU64>,
+    /// Wall-clock ms of the last frame read on any connection (0: none yet).
+    pub(crate) last_frame_ms: Arc<AtomicU64>,
 }
 
 impl SessionHandle {
@@ -97,6 +99,12 @@ impl SessionHandle {
         let mut ended = self.ended.clone();
         // An error means the task is gone without saying so (it panicked): stopped as well.
         let _ = ended.wait_for(|e| *e).await;
+    }
+
+    /// Wall-clock ms (the session's clock) of the last frame read, heartbeats included; 0
+    /// before the first.
+    pub fn last_frame_ms(&self) -> u64 {
+        self.last_frame_ms.load(Ordering::Relaxed)
     }
 
     /// How many market pushes were dropped because the reader lagged a whole queue behind.

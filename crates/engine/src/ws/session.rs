@@ -42,6 +42,7 @@ pub fn spawn(cfg: SessionConfig) -> (SessionHandle, mpsc::Receiver<SessionEvent>
     let (ev_tx, ev_rx) = mpsc::channel(cfg.event_capacity.max(1));
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
     let shed = Arc::new(AtomicU64::new(0));
+    let last_frame_ms = Arc::new(AtomicU64::new(0));
     // Ids start at the clock so that they stay unique across restarts of the process.
     let ids = Arc::new(AtomicU64::new(cfg.clock.now_ms()));
     let cod_active = Arc::new(AtomicBool::new(false));
@@ -54,6 +55,7 @@ pub fn spawn(cfg: SessionConfig) -> (SessionHandle, mpsc::Receiver<SessionEvent>
         ended,
         stop: Arc::new(stop),
         shed: shed.clone(),
+        last_frame_ms: last_frame_ms.clone(),
     };
     let session = Session {
         backoff: Backoff::new(cfg.backoff_base, cfg.backoff_cap),
@@ -70,6 +72,7 @@ pub fn spawn(cfg: SessionConfig) -> (SessionHandle, mpsc::Receiver<SessionEvent>
         overflow: VecDeque::new(),
         stop: stop_rx,
         shed,
+        last_frame_ms,
     };
     tokio::spawn(async move {
         session.run().await;
@@ -97,6 +100,8 @@ pub(crate) struct Session {
     overflow: VecDeque<SessionEvent>,
     stop: tokio::sync::watch::Receiver<bool>,
     shed: Arc<AtomicU64>,
+    /// Wall-clock ms of the last frame read (heartbeats included), for the metrics' age gauge.
+    last_frame_ms: Arc<AtomicU64>,
 }
 
 impl Session {
@@ -255,6 +260,9 @@ impl Session {
         link: &mut super::link::Link,
         msg: Option<Result<Message, tokio_tungstenite::tungstenite::Error>>,
     ) -> Result<(), End> {
+        if matches!(msg, Some(Ok(_))) {
+            self.last_frame_ms.store(self.cfg.clock.now_ms(), Ordering::Relaxed);
+        }
         match msg {
             None => Err(End::Dropped("the server closed the stream".into())),
             Some(Err(e)) => Err(End::Dropped(format!("read error: {e}"))),

@@ -1,1 +1,0 @@
-//! (being written) Reading the published events back through a durable JetStream consumer.
