@@ -171,12 +171,23 @@ async fn records_instruments_books_and_deltas_and_answers_heartbeats() {
 async fn a_dropped_socket_leaves_a_gap_then_a_fresh_snapshot() {
     let sim = sim(true).await;
     let dir = tempfile::tempdir().unwrap();
-    let mut child =
-        recorder(&sim, dir.path()).args(["--instruments", "BTC_USD", "--channels", "book,trade"]).spawn().unwrap();
+    let mut child = recorder(&sim, dir.path())
+        .args(["--instruments", "BTC_USD", "--channels", "book,trade", "--metrics", "127.0.0.1:0"])
+        .spawn()
+        .unwrap();
     let stderr = collect_stderr(&mut child);
     eventually(15, "the first subscribe", || count(&stderr, "subscribed to 2 channels") >= 1).await;
+    let metrics = {
+        let text = stderr.lock().unwrap().clone();
+        let line = text.lines().find(|l| l.starts_with("metrics: http://")).expect("the metrics address on stderr");
+        line["metrics: ".len()..].split_whitespace().next().unwrap().trim_end_matches("/metrics").to_owned()
+    };
+    let ready = reqwest::get(format!("{metrics}/readyz")).await.unwrap();
+    assert_eq!(ready.status(), 200, "subscribed: ready");
     sim.faults().drop_connections();
     eventually(15, "the subscribe after the drop", || count(&stderr, "subscribed to 2 channels") >= 2).await;
+    let text = reqwest::get(format!("{metrics}/metrics")).await.unwrap().text().await.unwrap();
+    assert!(text.contains("cdc_record_drops_total 1") && text.contains("cdc_record_subscribed 1"), "{text}");
     let pid = child.id().expect("running").to_string();
     let sent = tokio::process::Command::new("kill").args(["-INT", &pid]).status().await.unwrap();
     assert!(sent.success());

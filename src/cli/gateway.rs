@@ -8,11 +8,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use cdc_cli::bus::market::subjects::{valid_instrument, BOOK_DEPTHS, FAMILIES};
 use cdc_cli::bus::market::{run_gateway, GatewayConfig};
 use clap::Args;
 
 use super::common::{settings, AccountArgs};
+use super::market_args::{parse_depth, parse_family, parse_instrument};
 use super::stop_signal::StopSignal;
 
 /// Subscriptions one market connection may hold (§4.5: 40107 beyond).
@@ -41,6 +41,10 @@ pub struct GatewayArgs {
     /// Give up (exit non-zero) when the market feed has been down, or never up, this many seconds.
     #[arg(long, value_name = "SECS", default_value_t = 60)]
     feed_timeout: u64,
+    /// Serve the gateway's Prometheus metrics at http://ADDR/metrics, with /healthz and /readyz
+    /// (ready: the feed subscribed and NATS connected).
+    #[arg(long, value_name = "ADDR")]
+    metrics: Option<std::net::SocketAddr>,
     /// Only the endpoints are used: no credentials are needed.
     #[command(flatten)]
     account: AccountArgs,
@@ -55,6 +59,17 @@ pub async fn run(args: GatewayArgs) -> anyhow::Result<()> {
     };
     let channels = channel_names(&args.instruments, &args.channels, &args.depth)?;
     eprintln!("gateway: {} channels from {market_ws_url} to {}", channels.len(), args.publish);
+    let metrics = Arc::new(cdc_cli::bus::market::metrics::GatewayMetrics::default());
+    let server = match args.metrics {
+        Some(addr) => {
+            let s = cdc_cli::ops::serve_probe(addr, metrics.clone())
+                .await
+                .map_err(|e| anyhow::anyhow!("--metrics {addr}: cannot listen: {e}"))?;
+            eprintln!("metrics: http://{}/metrics (health /healthz, readiness /readyz)", s.addr());
+            Some(s)
+        }
+        None => None,
+    };
     let cfg = GatewayConfig {
         nats_url: args.publish,
         market_ws_url,
@@ -62,6 +77,7 @@ pub async fn run(args: GatewayArgs) -> anyhow::Result<()> {
         connect_pause: Duration::from_secs(1),
         feed_timeout: Duration::from_secs(args.feed_timeout.max(1)),
         report: Arc::new(|line: &str| eprintln!("{line}")),
+        metrics,
     };
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
@@ -69,7 +85,11 @@ pub async fn run(args: GatewayArgs) -> anyhow::Result<()> {
         eprintln!("stopping: signal received");
         let _ = stop_tx.send(true);
     });
-    run_gateway(cfg, stop_rx).await?;
+    let result = run_gateway(cfg, stop_rx).await;
+    if let Some(s) = server {
+        s.shutdown().await;
+    }
+    result?;
     eprintln!("stopped");
     Ok(())
 }
@@ -101,34 +121,10 @@ fn channel_names(instruments: &[String], families: &[&str], depths: &[u32]) -> a
     Ok(out)
 }
 
-fn parse_instrument(s: &str) -> Result<String, String> {
-    let t = s.trim();
-    if valid_instrument(t) {
-        Ok(t.to_owned())
-    } else {
-        Err(format!("{t:?} is not an instrument name: write names as the exchange lists them, e.g. BTC_USD"))
-    }
-}
-
-fn parse_family(s: &str) -> Result<&'static str, String> {
-    let t = s.trim();
-    FAMILIES
-        .iter()
-        .copied()
-        .find(|f| f.eq_ignore_ascii_case(t))
-        .ok_or_else(|| format!("unknown channel {t:?}: accepted channels are {}", FAMILIES.join(", ")))
-}
-
-fn parse_depth(s: &str) -> Result<u32, String> {
-    match s.trim().parse::<u32>() {
-        Ok(d) if BOOK_DEPTHS.contains(&d) => Ok(d),
-        _ => Err(format!("the book depth must be 10 or 50 (the depths the exchange serves as deltas), not {s:?}")),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cdc_cli::bus::market::subjects::FAMILIES;
 
     #[test]
     fn channels_per_instrument_with_each_depth_on_books() {

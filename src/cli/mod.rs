@@ -9,6 +9,7 @@ mod demo;
 mod doctor;
 mod gateway;
 mod journal;
+mod market_args;
 mod ops;
 mod positions;
 mod queries;

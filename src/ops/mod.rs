@@ -52,23 +52,54 @@ pub(crate) async fn serve(addr: SocketAddr, app: Router) -> std::io::Result<OpsS
     Ok(OpsServer { addr, stop, task })
 }
 
+/// What `/metrics` and `/readyz` read: an engine, or a gateway.
+pub trait Probe: Send + Sync + 'static {
+    /// The metrics in the Prometheus text format.
+    fn encode(&self) -> String;
+    /// Why it is not ready, if it is not.
+    fn not_ready_because(&self) -> Option<String>;
+}
+
+impl Probe for EngineHandle {
+    fn encode(&self) -> String {
+        self.metrics().encode()
+    }
+    fn not_ready_because(&self) -> Option<String> {
+        self.metrics().not_ready_because()
+    }
+}
+
+impl Probe for crate::bus::market::metrics::GatewayMetrics {
+    fn encode(&self) -> String {
+        crate::bus::market::metrics::GatewayMetrics::encode(self)
+    }
+    fn not_ready_because(&self) -> Option<String> {
+        crate::bus::market::metrics::GatewayMetrics::not_ready_because(self)
+    }
+}
+
 /// Serves `/metrics`, `/healthz` and `/readyz` for `engine` on `addr`.
 pub async fn serve_metrics(addr: SocketAddr, engine: EngineHandle) -> std::io::Result<OpsServer> {
+    serve_probe(addr, std::sync::Arc::new(engine)).await
+}
+
+/// Serves `/metrics`, `/healthz` and `/readyz` of whatever `probe` reads.
+pub async fn serve_probe(addr: SocketAddr, probe: std::sync::Arc<dyn Probe>) -> std::io::Result<OpsServer> {
     let app = Router::new()
         .route("/metrics", get(metrics))
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
-        .with_state(engine);
+        .with_state(probe);
     serve(addr, app).await
 }
 
-async fn metrics(State(engine): State<EngineHandle>) -> impl IntoResponse {
-    let text = engine.metrics().encode();
+async fn metrics(State(probe): State<std::sync::Arc<dyn Probe>>) -> impl IntoResponse {
+    let text = probe.encode();
     ([(header::CONTENT_TYPE, prometheus_client::encoding::prometheus_text::CONTENT_TYPE)], text)
 }
 
-async fn readyz(State(engine): State<EngineHandle>) -> (StatusCode, String) {
-    match engine.metrics().not_ready_because() {
+async fn readyz(State(probe): State<std::sync::Arc<dyn Probe>>) -> (StatusCode, String) {
+    match probe.not_ready_because() {
         None => (StatusCode::OK, "ready\n".into()),
         Some(why) => (StatusCode::SERVICE_UNAVAILABLE, format!("not ready: {why}\n")),
     }

@@ -84,6 +84,7 @@ async fn follow(sim: &SimHandle<Exchange>, copies: &[Arc<Mutex<(Levels, Levels)>
 
 /// A gateway run in-process, with its status lines collected.
 struct Gateway {
+    metrics: Arc<cdc_cli::bus::market::metrics::GatewayMetrics>,
     stop: tokio::sync::watch::Sender<bool>,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
     lines: Arc<Mutex<Vec<String>>>,
@@ -99,9 +100,10 @@ fn gateway(sim: &SimHandle<Exchange>, nats: &Nats, channels: &[&str]) -> Gateway
         connect_pause: Duration::from_millis(100),
         feed_timeout: Duration::from_secs(30),
         report: Arc::new(move |l: &str| sink.lock().unwrap().push(l.to_owned())),
+        metrics: Arc::default(),
     };
     let (stop, rx) = tokio::sync::watch::channel(false);
-    Gateway { stop, task: tokio::spawn(run_gateway(cfg, rx)), lines }
+    Gateway { metrics: cfg.metrics.clone(), stop, task: tokio::spawn(run_gateway(cfg, rx)), lines }
 }
 
 impl Gateway {
@@ -127,12 +129,15 @@ async fn two_engines_take_the_book_from_one_gateway_and_both_equal_the_simulator
     }
     follow(&sim, &copies, 3, "through the gateway").await;
     assert_eq!(sim.connections(), 3, "the engines' two user sockets and the gateway's one market socket");
+    assert_eq!(gw.metrics.not_ready_because(), None, "the gateway is ready");
+    assert!(gw.metrics.encode().contains("cdc_gateway_published_total{channel=\"book\"}"));
 
     // The exchange drops the gateway (and the engines' user sockets): the gateway reconnects
     // and publishes a fresh snapshot; the relays disconnect their engines, which subscribe again.
     sim.faults().drop_connections();
     support::eventually(20, "the gateway subscribed again", || gw.count("feed: subscribed") >= 2).await;
     assert!(gw.count("feed: disconnected") >= 1);
+    assert!(gw.metrics.encode().contains("cdc_gateway_feed_reconnects_total 1"), "{}", gw.metrics.encode());
     follow(&sim, &copies, 3, "after the exchange feed dropped").await;
 
     for e in &engines {

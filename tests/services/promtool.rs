@@ -61,6 +61,14 @@ async fn promtool_finds_no_problem_in_the_metrics_of_an_engine_trading_against_t
     ] {
         assert!(text.contains(family), "{family} missing:\n{text}");
     }
+    let (ok, said) = promtool(&text);
+    assert!(ok && said.trim().is_empty(), "promtool: {said}\n--- metrics ---\n{text}");
+    ops.shutdown().await;
+    engine.shutdown(false).await.unwrap();
+}
+
+/// The text `promtool check metrics` says about `text` (empty: no problem), and whether it passed.
+fn promtool(text: &str) -> (bool, String) {
     let mut p = Command::new("promtool")
         .args(["check", "metrics"])
         .stdin(Stdio::piped())
@@ -70,8 +78,16 @@ async fn promtool_finds_no_problem_in_the_metrics_of_an_engine_trading_against_t
         .expect("promtool on PATH (Debian package prometheus; .ci/run installs it)");
     p.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
     let out = p.wait_with_output().unwrap();
-    let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success() && said.trim().is_empty(), "promtool: {said}\n--- metrics ---\n{text}");
-    ops.shutdown().await;
-    engine.shutdown(false).await.unwrap();
+    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+}
+
+#[test]
+fn promtool_finds_no_problem_in_the_gateways_metrics() {
+    let m = cdc_cli::bus::market::metrics::GatewayMetrics::default();
+    m.published.get_or_create(&cdc_cli::bus::market::metrics::FamilyLabel { channel: "book".into() }).inc();
+    m.reconnects.inc();
+    let text = m.encode();
+    assert!(text.contains("cdc_gateway_feed_up 0") && text.contains("cdc_gateway_nats_connected 0"), "{text}");
+    let (ok, said) = promtool(&text);
+    assert!(ok && said.trim().is_empty(), "promtool: {said}\n{text}");
 }

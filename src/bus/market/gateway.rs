@@ -43,6 +43,8 @@ pub struct GatewayConfig {
     pub feed_timeout: Duration,
     /// Receives the connection state as it changes.
     pub report: Report,
+    /// Counts what it does (for `--metrics`).
+    pub metrics: std::sync::Arc<super::metrics::GatewayMetrics>,
 }
 
 impl std::fmt::Debug for GatewayConfig {
@@ -92,6 +94,7 @@ pub async fn run_gateway(cfg: GatewayConfig, mut stop: watch::Receiver<bool>) ->
         bail!("no channels to carry: give --instruments");
     }
     let nats = connect(&cfg).await?;
+    let _ = cfg.metrics.nats.set(nats.clone());
     if let Some(name) = other_gateway(&nats, &channels).await {
         bail!("another gateway already answers for {name} on {}: run one gateway per channel", cfg.nats_url);
     }
@@ -165,6 +168,7 @@ impl Gateway {
         self.down_since = None;
         self.backoff.reset();
         self.feed = ("up", format!("{} channels", self.channels.len()));
+        self.cfg.metrics.feed_up.store(true, std::sync::atomic::Ordering::Relaxed);
         (self.cfg.report)(&format!(
             "feed: subscribed to {} channels; publishing on cdcmd.<instrument>.<channel> at {}",
             self.channels.len(),
@@ -177,6 +181,8 @@ impl Gateway {
         self.store.on_disconnect();
         self.down_since.get_or_insert_with(Instant::now);
         self.feed = ("down", reason.to_owned());
+        self.cfg.metrics.feed_up.store(false, std::sync::atomic::Ordering::Relaxed);
+        self.cfg.metrics.reconnects.inc();
         self.publish_status().await;
     }
 

@@ -9,6 +9,7 @@
 mod book;
 mod feed;
 mod gateway;
+pub mod metrics;
 mod publish;
 mod relay;
 mod store;

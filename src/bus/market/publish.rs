@@ -27,14 +27,17 @@ impl Gateway {
         // While NATS is away, publishing would only queue behind a dead link: the data is
         // ephemeral and the relays resynchronise from a snapshot, so it is dropped.
         if self.nats.connection_state() != async_nats::connection::State::Connected {
+            self.cfg.metrics.dropped.inc();
             return;
         }
+        self.cfg.metrics.published(&p.subject);
         if let Err(e) = self.nats.publish_with_headers(p.subject, self.headers(p.seq), p.payload.into()).await {
             tracing::warn!(error = %e, "publishing market data to NATS failed");
         }
     }
 
     pub(super) async fn send_reply(&self, r: Reply) {
+        self.cfg.metrics.snapshots.inc();
         if let Err(e) = self.nats.publish_with_headers(r.to, self.headers(r.seq), r.payload.into()).await {
             tracing::warn!(error = %e, "answering a snapshot request failed");
         }

@@ -9,6 +9,7 @@
 //! It needs no credentials and must never read or send them: market data is public.
 
 mod format;
+mod metrics;
 mod rest;
 mod socket;
 mod subs;
@@ -22,15 +23,8 @@ use cdc_cli::bus::market::Relay;
 use clap::Args;
 
 use super::common::{settings, AccountArgs};
+use super::market_args::{parse_depth, parse_family, parse_instrument};
 use super::stop_signal::StopSignal;
-
-/// The channel families `--channels` accepts; `book` takes `--depth`, the others only the
-/// instrument (§5).
-const FAMILIES: [&str; 8] = ["book", "trade", "ticker", "mark", "index", "funding", "estimatedfunding", "settlement"];
-
-/// Book depths the exchange documents (§5.1); 150 exists only as snapshots, and the recorder
-/// subscribes to deltas.
-const DEPTHS: [u32; 2] = [10, 50];
 
 /// Subscriptions one market connection may hold (§4.5: 40107 beyond).
 const MAX_CHANNELS: usize = 400;
@@ -66,6 +60,10 @@ pub struct RecordArgs {
     /// WebSocket of this process's own (the gateway must carry the channels asked for).
     #[arg(long, value_name = "nats://HOST:PORT")]
     market_from: Option<String>,
+    /// Serve the recorder's Prometheus metrics at http://ADDR/metrics, with /healthz and
+    /// /readyz (ready: subscribed).
+    #[arg(long, value_name = "ADDR")]
+    metrics: Option<std::net::SocketAddr>,
     /// Only the endpoints are used: no credentials are needed.
     #[command(flatten)]
     account: AccountArgs,
@@ -87,6 +85,17 @@ pub async fn run(args: RecordArgs) -> anyhow::Result<()> {
         rest_url: endpoints.rest_url,
         channels: channel_names(&args.instruments, &args.channels, args.depth)?,
         books: args.channels.contains(&"book"),
+        metrics: std::sync::Arc::default(),
+    };
+    let server = match args.metrics {
+        Some(addr) => {
+            let s = cdc_cli::ops::serve_probe(addr, target.metrics.clone())
+                .await
+                .with_context(|| format!("--metrics {addr}: cannot listen"))?;
+            eprintln!("metrics: http://{}/metrics (health /healthz, readiness /readyz)", s.addr());
+            Some(s)
+        }
+        None => None,
     };
     let limits = writer::Limits {
         // `as` saturates; a bound below one byte still means "one line per file".
@@ -99,6 +108,9 @@ pub async fn run(args: RecordArgs) -> anyhow::Result<()> {
     let recorded = socket::record(&target, sink, stop).await;
     if let Some(r) = relay {
         r.shutdown().await;
+    }
+    if let Some(s) = server {
+        s.shutdown().await;
     }
     // The writer's own failure (a full disk) is the real cause when both failed.
     let summary = files.finish().await?;
@@ -164,33 +176,6 @@ fn channel_names(instruments: &[String], families: &[&str], depth: u32) -> anyho
     Ok(out)
 }
 
-fn parse_instrument(s: &str) -> Result<String, String> {
-    let t = s.trim();
-    if t.is_empty() {
-        return Err("an empty instrument name: write names separated by commas, e.g. BTC_USD,BTCUSD-PERP".into());
-    }
-    if !t.chars().all(|c| c.is_ascii_alphanumeric() || "_-".contains(c)) {
-        return Err(format!("{t:?} is not an instrument name: write names as the exchange lists them, e.g. BTC_USD"));
-    }
-    Ok(t.to_owned())
-}
-
-fn parse_family(s: &str) -> Result<&'static str, String> {
-    let t = s.trim();
-    FAMILIES
-        .iter()
-        .copied()
-        .find(|f| f.eq_ignore_ascii_case(t))
-        .ok_or_else(|| format!("unknown channel {t:?}: accepted channels are {}", FAMILIES.join(", ")))
-}
-
-fn parse_depth(s: &str) -> Result<u32, String> {
-    match s.trim().parse::<u32>() {
-        Ok(d) if DEPTHS.contains(&d) => Ok(d),
-        _ => Err(format!("the book depth must be 10 or 50 (the depths the exchange serves as deltas), not {s:?}")),
-    }
-}
-
 fn parse_positive(s: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {
         Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
@@ -218,6 +203,7 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cdc_cli::bus::market::subjects::FAMILIES;
 
     #[test]
     fn durations_in_seconds_minutes_hours_or_plain() {

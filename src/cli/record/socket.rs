@@ -39,6 +39,8 @@ pub(super) struct Target {
     pub channels: Vec<String>,
     /// Whether any channel is a book (the subscribe then asks for deltas).
     pub books: bool,
+    /// What `--metrics` serves.
+    pub metrics: std::sync::Arc<super::metrics::RecorderMetrics>,
 }
 
 /// Why one connection ended.
@@ -79,6 +81,7 @@ pub(super) async fn record(t: &Target, out: Sink, mut stop: watch::Receiver<bool
                     End::Stopped => return Ok(()),
                     End::Fatal(e) => return Err(e),
                     End::Dropped(reason) => {
+                        t.metrics.dropped();
                         out.send(Entry::Gap { recv_us: now_us(), reason: reason.clone() })?;
                         reason
                     }
@@ -115,7 +118,7 @@ async fn connect(url: &str) -> Result<Ws, String> {
 }
 
 /// Microseconds since the Unix epoch, by the wall clock.
-fn now_us() -> u64 {
+pub(super) fn now_us() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX))
 }
 
@@ -171,6 +174,7 @@ async fn serve(
                         return End::Dropped(format!("write error answering a heartbeat: {e}"));
                     }
                 }
+                t.metrics.frame(recv_us);
                 if let Err(e) = out.send(Entry::Frame { recv_us, text, json: head.is_some() }) {
                     return End::Fatal(e);
                 }
@@ -186,6 +190,7 @@ async fn serve(
                         if let Err(e) = report(confirmed, &refused, t.channels.len()) {
                             return End::Fatal(e);
                         }
+                        t.metrics.subscribed.store(true, std::sync::atomic::Ordering::Relaxed);
                         // A connection that subscribed is a success: the next drop starts the
                         // back-off again from its base.
                         backoff.reset();
