@@ -18,6 +18,8 @@ pub(crate) struct Outputs {
     /// This run's figures.
     pub(crate) summary: RunSummary,
     pub(crate) metrics: std::sync::Arc<EngineMetrics>,
+    /// `cdc_events_total`'s counters by kind, looked up once each (no label built per event).
+    by_kind: Vec<(&'static str, prometheus_client::metrics::counter::Counter)>,
 }
 
 impl Outputs {
@@ -26,11 +28,19 @@ impl Outputs {
         journal: Option<Journal>,
         metrics: std::sync::Arc<EngineMetrics>,
     ) -> Self {
-        Outputs { events, lossless: Vec::new(), journal, summary: RunSummary::default(), metrics }
+        Outputs { events, lossless: Vec::new(), journal, summary: RunSummary::default(), metrics, by_kind: Vec::new() }
     }
 
     pub(crate) fn emit(&mut self, ev: EngineEvent) {
-        self.metrics.events.get_or_create(&Kind { kind: kind(&ev).to_owned() }).inc();
+        let k = kind(&ev);
+        match self.by_kind.iter().find(|(name, _)| *name == k) {
+            Some((_, c)) => drop(c.inc()),
+            None => {
+                let c = self.metrics.events.get_or_create_owned(&Kind { kind: k.to_owned() });
+                c.inc();
+                self.by_kind.push((k, c));
+            }
+        }
         // Lossless readers get everything (their queue grows instead); broadcast readers lag.
         if !self.lossless.is_empty() {
             self.lossless.retain(|tx| tx.send(ev.clone()).is_ok());
