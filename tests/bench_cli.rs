@@ -1,5 +1,5 @@
 //! `cdc-engine bench --json` runs end to end (debug build, small) and its last line carries
-//! every figure with a sane value. Targets are not asserted here: timed assertions flake; the
+//! every figure with a sane value, the yardsticks of issue 15 among them. Targets are not asserted here: timed assertions flake; the
 //! release figures are recorded in benches/README.md.
 
 use std::process::Command;
@@ -26,6 +26,12 @@ fn bench_json_line_has_every_figure() {
         "rss_mb_100k_orders",
         "book_frames_per_s",
         "ws_events_per_s",
+        "simd_parse_ns_per_frame",
+        "path_vs_simd_parse",
+        "tick_to_order_internal_p50_us",
+        "tick_to_order_internal_p99_us",
+        "echo_rtt_p50_us",
+        "echo_rtt_p99_us",
     ] {
         let x = num(k);
         assert!(x.is_finite() && x > 0.0, "{k} = {x}");
@@ -37,6 +43,12 @@ fn bench_json_line_has_every_figure() {
     assert!(num("p99_ns") >= num("p50_ns"));
     assert!(num("tick_to_order_p99_us") >= num("tick_to_order_p50_us"));
     assert!(num("tick_to_order_samples") >= 10.0, "too few tick-to-order samples");
+    // The engine's own part is within the whole engine-side figure; the ratio is the two
+    // figures of the same run.
+    assert!(num("tick_to_order_internal_p50_us") <= num("tick_to_order_p50_us"));
+    assert!(num("echo_rtt_p99_us") >= num("echo_rtt_p50_us"));
+    let ratio = num("ns_per_frame") / num("simd_parse_ns_per_frame");
+    assert!((num("path_vs_simd_parse") / ratio - 1.0).abs() < 0.01, "the ratio is of the same run's figures");
     // 100,000 orders cannot fit in less than a few MB, nor should they need gigabytes.
     let rss = num("rss_mb_100k_orders");
     assert!((5.0..4_000.0).contains(&rss), "rss {rss} MB");

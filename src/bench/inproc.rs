@@ -34,6 +34,8 @@ pub struct PathFigures {
     pub decode_ns_per_frame: f64,
     /// `serde_json::from_slice::<Value>` on the same frames, ns per frame.
     pub value_parse_ns_per_frame: f64,
+    /// The yardstick: sonic-rs (SIMD) parsing each whole frame into its DOM, ns per frame.
+    pub simd_parse_ns_per_frame: f64,
 }
 
 /// A fresh replayer dispatching to one [`Tally`] strategy.
@@ -71,6 +73,9 @@ pub fn run_path(frames: &[Vec<u8>], passes: usize) -> Result<PathFigures, Decode
         decode_ns_per_frame: per_frame(frames, |f| drop(black_box(decode_frame(f)))),
         value_parse_ns_per_frame: per_frame(frames, |f| {
             drop(black_box(serde_json::from_slice::<serde_json::Value>(f)));
+        }),
+        simd_parse_ns_per_frame: per_frame(frames, |f| {
+            drop(black_box(sonic_rs::from_slice::<sonic_rs::Value>(f)));
         }),
     })
 }

@@ -35,6 +35,9 @@ pub struct TickFigures {
     pub decide: Percentiles,
     /// Submission to the frame written (request built, handed to the user session, written).
     pub to_wire: Percentiles,
+    /// The engine's own part: the market frame read complete to the order frame's write
+    /// beginning (the socket's write excluded).
+    pub internal: Percentiles,
     /// Unambiguous samples taken.
     pub samples: usize,
 }
@@ -52,6 +55,7 @@ pub struct LoopbackFigures {
 #[derive(Default)]
 struct Probe {
     last_read: Mutex<Option<Instant>>,
+    writing: Mutex<Option<Instant>>,
     written: Mutex<Option<Instant>>,
     wrote: Notify,
 }
@@ -63,6 +67,11 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl WireTrace for Probe {
     fn frame_read(&self, at: Instant) {
         *lock(&self.last_read) = Some(at);
+    }
+    fn frame_writing(&self, text: &str, at: Instant) {
+        if text.contains("private/create-order") {
+            *lock(&self.writing) = Some(at);
+        }
     }
     fn frame_written(&self, text: &str, at: Instant) {
         if text.contains("private/create-order") {
@@ -85,7 +94,7 @@ pub struct LoopbackError {
     pub cause: String,
 }
 
-fn fail(part: &'static str, cause: impl std::fmt::Display) -> LoopbackError {
+pub(super) fn fail(part: &'static str, cause: impl std::fmt::Display) -> LoopbackError {
     LoopbackError { part, cause: cause.to_string() }
 }
 
@@ -103,7 +112,7 @@ async fn wait_ready(rx: &mut mpsc::Receiver<SessionEvent>, what: &'static str) -
 }
 
 /// The far side of a measurement, running on its own thread until dropped.
-struct FarSide {
+pub(super) struct FarSide {
     stop_tx: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -121,7 +130,7 @@ impl Drop for FarSide {
 
 /// Runs `serve` on a new thread with its own single-threaded runtime; `serve` reports its
 /// address (or why it could not start) and then runs until the stop signal.
-async fn far_side<T, F, Fut>(serve: F) -> Result<(T, FarSide), LoopbackError>
+pub(super) async fn far_side<T, F, Fut>(serve: F) -> Result<(T, FarSide), LoopbackError>
 where
     T: Send + 'static,
     F: FnOnce(tokio::sync::oneshot::Sender<Result<T, LoopbackError>>, tokio::sync::oneshot::Receiver<()>) -> Fut
@@ -181,6 +190,7 @@ pub async fn tick_to_order(samples: usize, market_interval: Duration) -> Result<
     wait_ready(&mut user_rx, "user session").await?;
     let mut r = Replayer::new(vec![Box::new(QuoteOnTick::new("BTC_USD")) as Box<dyn Strategy>]);
     let (mut taken, mut legs) = (Vec::with_capacity(samples), [Vec::new(), Vec::new(), Vec::new()]);
+    let mut internal = Vec::with_capacity(samples);
     let deadline = Instant::now() + Duration::from_secs(30 + samples as u64 / 20);
     while taken.len() < samples && Instant::now() < deadline {
         let Ok(Some(ev)) = tokio::time::timeout(Duration::from_secs(5), market_rx.recv()).await else { break };
@@ -194,13 +204,18 @@ pub async fn tick_to_order(samples: usize, market_interval: Duration) -> Result<
         for intent in r.take_intents() {
             let Intent::Submit(order) = intent else { continue };
             *lock(&user_probe.written) = None;
+            *lock(&user_probe.writing) = None;
             let handle = user.clone();
             // As the engine's router does: the request runs in its own task.
             tokio::spawn(async move { handle.call(&order).await });
             let wrote = tokio::time::timeout(Duration::from_secs(2), user_probe.wrote.notified()).await;
-            if let (Ok(()), Some(read), Some(written), false) = (wrote, read, *lock(&user_probe.written), ambiguous) {
+            let writing = *lock(&user_probe.writing);
+            if let (Ok(()), Some(read), Some(written), Some(writing), false) =
+                (wrote, read, *lock(&user_probe.written), writing, ambiguous)
+            {
                 let ns = |a: Instant, b: Instant| b.saturating_duration_since(a).as_nanos() as u64;
                 taken.push(ns(read, written));
+                internal.push(ns(read, writing));
                 for (leg, (a, b)) in legs.iter_mut().zip([(read, got), (got, decided), (decided, written)]) {
                     leg.push(ns(a, b));
                 }
@@ -217,6 +232,7 @@ pub async fn tick_to_order(samples: usize, market_interval: Duration) -> Result<
         to_engine: Percentiles::of(&mut to_engine),
         decide: Percentiles::of(&mut decide),
         to_wire: Percentiles::of(&mut to_wire),
+        internal: Percentiles::of(&mut internal),
     })
 }
 

@@ -4,6 +4,7 @@
 //! it must NOT hold engine rules of its own or be used on the trading path.
 
 pub mod backtest;
+pub mod echo;
 pub mod gen;
 pub mod inproc;
 pub mod l2gen;
@@ -36,6 +37,12 @@ pub struct Report {
     pub decode_ns_per_frame: f64,
     /// `serde_json::Value` parsing of the user mix, ns per frame.
     pub value_parse_ns_per_frame: f64,
+    /// The yardstick of the user-stream path: sonic-rs (SIMD) parsing each whole user frame
+    /// into its DOM, ns per frame, in the same run.
+    pub simd_parse_ns_per_frame: f64,
+    /// The user-stream path's cost over the yardstick's (`ns_per_frame / simd_parse_ns_per_frame`;
+    /// the target is at most 1.0).
+    pub path_vs_simd_parse: f64,
     /// Book-delta mix through the full path, frames per second.
     pub book_frames_per_s: f64,
     /// Its inverse.
@@ -52,6 +59,16 @@ pub struct Report {
     pub tick_to_order_p99_us: f64,
     /// Tick-to-order samples taken.
     pub tick_to_order_samples: usize,
+    /// The engine's own part of tick-to-order (market frame read complete → the order frame's
+    /// write begins), median, µs.
+    pub tick_to_order_internal_p50_us: f64,
+    /// Its 99th percentile (target: at most 10 µs).
+    pub tick_to_order_internal_p99_us: f64,
+    /// The yardstick: a bare WebSocket echo round trip between the same two threads, with
+    /// market-frame-sized frames at the same pace, median, µs.
+    pub echo_rtt_p50_us: f64,
+    /// Its 99th percentile.
+    pub echo_rtt_p99_us: f64,
     /// Tick-to-order legs, p50 µs: socket read to the engine side, apply and decide, submit
     /// to written.
     pub tick_legs_p50_us: [f64; 3],
@@ -105,7 +122,10 @@ pub async fn run(cfg: BenchConfig) -> Result<Report, BenchError> {
     drop(book);
     let sign_ns = inproc::sign_ns(20_000);
     let us = |ns: u64| ns as f64 / 1e3;
-    let lb = loopback::run(cfg.ticks, std::time::Duration::from_millis(cfg.market_ms), user.clone()).await?;
+    let every = std::time::Duration::from_millis(cfg.market_ms);
+    let lb = loopback::run(cfg.ticks, every, user.clone()).await?;
+    let echo_frame = String::from_utf8_lossy(&gen::book_mix(1, "BTC_USD", 10, 3)[0]).into_owned();
+    let echo = echo::echo_rtt(cfg.ticks.max(50), &echo_frame, every).await?;
     Ok(Report {
         frames: u.frames,
         frames_per_s: u.frames_per_s,
@@ -115,6 +135,8 @@ pub async fn run(cfg: BenchConfig) -> Result<Report, BenchError> {
         p999_ns: u.latency_ns.p999,
         decode_ns_per_frame: u.decode_ns_per_frame,
         value_parse_ns_per_frame: u.value_parse_ns_per_frame,
+        simd_parse_ns_per_frame: u.simd_parse_ns_per_frame,
+        path_vs_simd_parse: u.ns_per_frame / u.simd_parse_ns_per_frame.max(1e-9),
         book_frames_per_s: b.frames_per_s,
         book_ns_per_frame: b.ns_per_frame,
         book_p99_ns: b.latency_ns.p99,
@@ -123,6 +145,10 @@ pub async fn run(cfg: BenchConfig) -> Result<Report, BenchError> {
         tick_to_order_p50_us: us(lb.tick.total.p50),
         tick_to_order_p99_us: us(lb.tick.total.p99),
         tick_to_order_samples: lb.tick.samples,
+        tick_to_order_internal_p50_us: us(lb.tick.internal.p50),
+        tick_to_order_internal_p99_us: us(lb.tick.internal.p99),
+        echo_rtt_p50_us: us(echo.p50),
+        echo_rtt_p99_us: us(echo.p99),
         tick_legs_p50_us: [us(lb.tick.to_engine.p50), us(lb.tick.decide.p50), us(lb.tick.to_wire.p50)],
         ws_events_per_s: lb.ws_events_per_s,
         rss_mb_100k_orders: rss.rss_mb,

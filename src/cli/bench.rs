@@ -111,6 +111,10 @@ fn print_table(r: &Report) {
         r.value_parse_ns_per_frame,
         r.ns_per_frame / r.value_parse_ns_per_frame
     );
+    println!(
+        "  yardstick: sonic-rs DOM parse {:.0} ns/frame (path / SIMD parse = {:.2}; target at most 1.0)",
+        r.simd_parse_ns_per_frame, r.path_vs_simd_parse
+    );
     println!("book-delta mix, decode + apply + dispatch:");
     println!(
         "  {:>12.0} frames/s   {:>8.0} ns/frame   p99 {} ns; serde_json::Value {:.0} ns/frame",
@@ -127,6 +131,14 @@ fn print_table(r: &Report) {
     println!("  market step every {} ms; {placed}, {waits}", r.market_ms);
     let [a, b, c] = r.tick_legs_p50_us;
     println!("  legs (p50): read to engine side {a:.1} µs, apply + decide {b:.1} µs, submit to written {c:.1} µs");
+    println!(
+        "  engine's own part (read complete to write begins): p50 {:.1} µs  p99 {:.1} µs (target p99 at most 10 µs)",
+        r.tick_to_order_internal_p50_us, r.tick_to_order_internal_p99_us
+    );
+    println!(
+        "  yardstick: bare WebSocket echo round trip between the same threads: p50 {:.1} µs  p99 {:.1} µs",
+        r.echo_rtt_p50_us, r.echo_rtt_p99_us
+    );
     println!("user events over a real WebSocket: {:.0} /s", r.ws_events_per_s);
     println!(
         "RSS with 100,000 live orders: {:.1} MB (+{:.1} MB for the orders)",

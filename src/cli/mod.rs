@@ -94,6 +94,13 @@ fn block_on<F: std::future::Future<Output = anyhow::Result<()>>>(f: F) -> anyhow
 
 /// Parses the command line, runs the command and maps errors to an exit code.
 pub fn main() -> ExitCode {
+    if let Some(missing) = missing_cpu_features() {
+        eprintln!(
+            "error: this build of cdc-engine assumes an x86-64-v3 CPU (see .cargo/config.toml), and this CPU lacks {missing}; \
+             build it for this machine with RUSTFLAGS=\"-C target-cpu=native\" cargo build --release"
+        );
+        return ExitCode::FAILURE;
+    }
     let cli = Cli::parse();
     // Logs go to stderr, so that stdout stays clean for `--json` consumers; RUST_LOG overrides.
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
@@ -131,4 +138,23 @@ pub fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The CPU features the build was compiled to use and this CPU does not have, if any.
+fn missing_cpu_features() -> Option<String> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let mut missing = Vec::new();
+        macro_rules! need {
+            ($($f:tt),*) => {
+                $(if cfg!(target_feature = $f) && !std::arch::is_x86_feature_detected!($f) {
+                    missing.push($f);
+                })*
+            };
+        }
+        need!("avx2", "bmi1", "bmi2", "fma", "lzcnt", "movbe");
+        (!missing.is_empty()).then(|| missing.join(", "))
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    None
 }

@@ -120,6 +120,9 @@ impl Link {
         let msg = Message::Text(text.into());
         // The copy shares the buffer; it exists only while a trace is set.
         let traced = self.trace.as_ref().map(|t| (t.clone(), msg.clone()));
+        if let Some((t, Message::Text(text))) = &traced {
+            t.frame_writing(text.as_str(), std::time::Instant::now());
+        }
         self.sink.send(msg).await.map_err(|e| End::Dropped(format!("write error: {e}")))?;
         if let Some((t, Message::Text(text))) = traced {
             t.frame_written(text.as_str(), std::time::Instant::now());
