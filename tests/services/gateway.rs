@@ -162,6 +162,13 @@ fn bin() -> tokio::process::Command {
     c
 }
 
+/// `cdc-engine gateway` for BTC_USD from the simulator's feed to `nats`.
+fn gateway_bin(nats: &Nats, sim: &SimHandle<Exchange>) -> tokio::process::Command {
+    let mut c = bin();
+    c.args(["gateway", "--publish", &nats.url(), "--instruments", "BTC_USD", "--market-ws-url", &sim.market_ws_url()]);
+    c
+}
+
 /// Collects a child's stderr as it comes.
 fn stderr_of(child: &mut tokio::process::Child) -> Arc<Mutex<String>> {
     let text = Arc::new(Mutex::new(String::new()));
@@ -197,18 +204,7 @@ async fn next(ws: &mut Ws) -> Result<Value, String> {
 async fn a_late_joiner_gets_a_snapshot_then_the_deltas_that_continue_it() {
     let nats = Nats::start();
     let sim = support::sim(true).await;
-    let mut child = bin()
-        .args([
-            "gateway",
-            "--publish",
-            &nats.url(),
-            "--instruments",
-            "BTC_USD",
-            "--market-ws-url",
-            &sim.market_ws_url(),
-        ])
-        .spawn()
-        .expect("the binary runs");
+    let mut child = gateway_bin(&nats, &sim).spawn().expect("the binary runs");
     let err = stderr_of(&mut child);
     support::eventually(15, "the gateway subscribed", || err.lock().unwrap().contains("feed: subscribed")).await;
 
@@ -220,17 +216,7 @@ async fn a_late_joiner_gets_a_snapshot_then_the_deltas_that_continue_it() {
     }
 
     // A second gateway for the same channels refuses to start.
-    let second = bin()
-        .args([
-            "gateway",
-            "--publish",
-            &nats.url(),
-            "--instruments",
-            "BTC_USD",
-            "--market-ws-url",
-            &sim.market_ws_url(),
-        ])
-        .output();
+    let second = gateway_bin(&nats, &sim).output();
     let second = tokio::time::timeout(Duration::from_secs(20), second).await.expect("it ends").expect("runs");
     assert!(!second.status.success());
     assert!(String::from_utf8_lossy(&second.stderr).contains("another gateway already answers for"), "{second:?}");

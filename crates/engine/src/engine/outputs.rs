@@ -19,7 +19,7 @@ pub(crate) struct Outputs {
     pub(crate) summary: RunSummary,
     pub(crate) metrics: std::sync::Arc<EngineMetrics>,
     /// `cdc_events_total`'s counters by kind, looked up once each (no label built per event).
-    by_kind: Vec<(&'static str, prometheus_client::metrics::counter::Counter)>,
+    by_kind: crate::metrics::CounterCache<&'static str>,
 }
 
 impl Outputs {
@@ -28,19 +28,19 @@ impl Outputs {
         journal: Option<Journal>,
         metrics: std::sync::Arc<EngineMetrics>,
     ) -> Self {
-        Outputs { events, lossless: Vec::new(), journal, summary: RunSummary::default(), metrics, by_kind: Vec::new() }
+        Outputs {
+            events,
+            lossless: Vec::new(),
+            journal,
+            summary: RunSummary::default(),
+            metrics,
+            by_kind: Default::default(),
+        }
     }
 
     pub(crate) fn emit(&mut self, ev: EngineEvent) {
-        let k = kind(&ev);
-        match self.by_kind.iter().find(|(name, _)| *name == k) {
-            Some((_, c)) => drop(c.inc()),
-            None => {
-                let c = self.metrics.events.get_or_create_owned(&Kind { kind: k.to_owned() });
-                c.inc();
-                self.by_kind.push((k, c));
-            }
-        }
+        let (k, events) = (kind(&ev), &self.metrics.events);
+        self.by_kind.count(k, || events.get_or_create_owned(&Kind { kind: k.to_owned() }));
         // Lossless readers get everything (their queue grows instead); broadcast readers lag.
         if !self.lossless.is_empty() {
             self.lossless.retain(|tx| tx.send(ev.clone()).is_ok());

@@ -25,7 +25,9 @@ use super::venue::Listed;
 use super::EngineError;
 use crate::clock::Clock;
 use crate::journal::Journal;
-use crate::metrics::{channel_kind, reconnect_cause, EngineMetrics, FrameCounters, Scrape, Socket, SocketCause};
+use crate::metrics::{
+    channel_kind, count_frame, reconnect_cause, CounterCache, EngineMetrics, Scrape, Socket, SocketCause,
+};
 use crate::protocol::models::Trade;
 use crate::protocol::requests::CreateOrder;
 use crate::protocol::PushData;
@@ -101,7 +103,7 @@ pub(crate) struct Task {
     pub(crate) market_tick: Option<tokio::time::Instant>,
     /// When the running reconciliation began.
     recon_started: Option<tokio::time::Instant>,
-    frames: FrameCounters,
+    frames: CounterCache<(Socket, &'static str)>,
 }
 
 impl Task {
@@ -134,7 +136,7 @@ impl Task {
             last_market: None,
             market_tick: None,
             recon_started: None,
-            frames: FrameCounters::default(),
+            frames: CounterCache::default(),
             recon: Reconciliation::new(boot.recovered_open, started_ns),
             host,
             io,
@@ -185,7 +187,7 @@ impl Task {
     fn on_user(&mut self, ev: SessionEvent) {
         match ev {
             SessionEvent::Push(p) => {
-                self.frames.count(&self.out.metrics, Socket::User, channel_kind(&p.channel));
+                count_frame(&mut self.frames, &self.out.metrics, Socket::User, channel_kind(&p.channel));
                 match self.recon.is_running() {
                     true => self.recon.hold(*p),
                     false => self.apply_push(&p),
@@ -285,7 +287,7 @@ impl Task {
     }
 
     pub(crate) fn count_market_frame(&mut self, channel: &crate::protocol::Channel) {
-        self.frames.count(&self.out.metrics, Socket::Market, channel_kind(channel));
+        count_frame(&mut self.frames, &self.out.metrics, Socket::Market, channel_kind(channel));
     }
 
     fn set_live(&mut self, live: bool, detail: String) {

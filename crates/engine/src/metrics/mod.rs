@@ -218,23 +218,40 @@ pub fn channel_kind(c: &crate::protocol::Channel) -> &'static str {
     }
 }
 
-/// The frame counters the writer task has looked up, so that counting a frame is a short scan
-/// and an atomic add, never a label allocation.
-#[derive(Debug, Default)]
-pub struct FrameCounters {
-    seen: Vec<(Socket, &'static str, Counter)>,
+/// Counters the writer task has looked up once, by a small key (a channel kind, an event
+/// kind), so that counting is a short scan and an atomic add, never a label built per frame.
+#[derive(Debug)]
+pub struct CounterCache<K> {
+    seen: Vec<(K, Counter)>,
 }
 
-impl FrameCounters {
-    /// Counts one frame of `kind` on `socket`.
-    pub fn count(&mut self, m: &EngineMetrics, socket: Socket, kind: &'static str) {
-        if let Some((_, _, c)) = self.seen.iter().find(|(s, k, _)| *s == socket && *k == kind) {
+impl<K> Default for CounterCache<K> {
+    fn default() -> Self {
+        CounterCache { seen: Vec::new() }
+    }
+}
+
+impl<K: PartialEq + Copy> CounterCache<K> {
+    /// Counts one under `key`; `lookup` finds the family's counter the first time.
+    pub fn count(&mut self, key: K, lookup: impl FnOnce() -> Counter) {
+        if let Some((_, c)) = self.seen.iter().find(|(k, _)| *k == key) {
             c.inc();
             return;
         }
-        let label = Channel { socket: socket.label().socket, channel: kind.to_owned() };
-        let c = m.frames.get_or_create_owned(&label);
+        let c = lookup();
         c.inc();
-        self.seen.push((socket, kind, c));
+        self.seen.push((key, c));
     }
+}
+
+/// Counts one frame of `kind` on `socket` in `cdc_frames_total`.
+pub fn count_frame(
+    cache: &mut CounterCache<(Socket, &'static str)>,
+    m: &EngineMetrics,
+    socket: Socket,
+    kind: &'static str,
+) {
+    cache.count((socket, kind), || {
+        m.frames.get_or_create_owned(&Channel { socket: socket.label().socket, channel: kind.to_owned() })
+    });
 }
