@@ -158,7 +158,7 @@ fn frame_text(bytes: &[u8]) -> Result<&str, DecodeError> {
     if bytes.len() > MAX_FRAME_BYTES {
         return Err(DecodeError::TooLarge(bytes.len()));
     }
-    let text = std::str::from_utf8(bytes).map_err(|_| DecodeError::NotUtf8)?;
+    let text = simdutf8::basic::from_utf8(bytes).map_err(|_| DecodeError::NotUtf8)?;
     // serde's derived structs also accept a JSON array (fields by position); an envelope is
     // always an object, so anything else is refused before it can pass for a response.
     if !text.trim_start().starts_with('{') {

@@ -207,4 +207,29 @@ mod tests {
             assert!(decode_push(f).is_none(), "{f}");
         }
     }
+
+    #[test]
+    fn what_the_general_decoder_refuses_the_fast_path_refuses_too() {
+        let order = |id: &str, tail: &str| {
+            format!(
+                r#"{{"id":-1,"method":"subscribe","code":0,"result":{{"channel":"user.order","data":[{{"order_id":{id},"side":"BUY","quantity":"1","status":"ACTIVE","instrument_name":"BTC_USD"}}]}}}}{tail}"#
+            )
+        };
+        for f in [
+            order(r#""1""#, " x"),
+            order(r#""1""#, "}"),
+            order(r#""\ud800""#, ""),
+            order(r#""\x41""#, ""),
+            order("01", ""),
+            order("1.", ""),
+            order("-", ""),
+            order("\"1\u{1}\"", ""),
+            order(r#""1""#, "\u{0}"),
+        ] {
+            let general = super::super::frame::decode_frame(f.as_bytes());
+            assert!(!matches!(general, Ok(Frame::Push(_))), "the general decoder accepted {f}");
+            assert!(decode_push(&f).is_none(), "the fast path accepted {f}");
+        }
+        assert!(decode_push(&order(r#""1""#, "")).is_some());
+    }
 }

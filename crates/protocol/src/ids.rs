@@ -12,6 +12,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 macro_rules! id_type {
     ($(#[$meta:meta])* $name:ident) => {
+        id_type!($(#[$meta])* $name, Arc::from);
+    };
+    ($(#[$meta:meta])* $name:ident, $text:path) => {
         $(#[$meta])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
         pub struct $name(pub Arc<str>);
@@ -31,7 +34,7 @@ macro_rules! id_type {
 
         impl From<&str> for $name {
             fn from(s: &str) -> Self {
-                $name(Arc::from(s))
+                $name($text(s))
             }
         }
 
@@ -55,7 +58,7 @@ macro_rules! id_type {
 
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                super::num::text_as(d).map($name)
+                super::num::text_as::<$name, D>(d)
             }
         }
     };
@@ -70,9 +73,35 @@ id_type!(
     ClientOrderId
 );
 id_type!(
-    /// An instrument name such as `BTC_USD` or `BTCUSD-PERP`.
-    InstrumentName
+    /// An instrument name such as `BTC_USD` or `BTCUSD-PERP`. Decoded names are interned: every
+    /// frame names one, and there are only so many instruments.
+    InstrumentName,
+    intern
 );
+
+/// Names kept by [`intern`] per thread, at most; past it a name is simply allocated.
+const MAX_INTERNED: usize = 4096;
+
+thread_local! {
+    /// Per thread, so that decoding takes no lock; each decoding thread holds its own copies.
+    static NAMES: std::cell::RefCell<std::collections::HashSet<Arc<str>>> = Default::default();
+}
+
+/// The shared text of `s`: a reference-count increment instead of an allocation (and a free)
+/// for each instrument name a frame carries.
+fn intern(s: &str) -> Arc<str> {
+    NAMES.with(|names| {
+        let mut names = names.borrow_mut();
+        if let Some(found) = names.get(s) {
+            return found.clone();
+        }
+        let new: Arc<str> = Arc::from(s);
+        if names.len() < MAX_INTERNED {
+            names.insert(new.clone());
+        }
+        new
+    })
+}
 id_type!(
     /// A fill's unique id; fills are de-duplicated by it.
     TradeId
@@ -92,5 +121,22 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(serde_json::to_string(&b).unwrap(), "\"6530219466236720401\"");
         assert!(serde_json::from_str::<OrderId>("1.5").is_err());
+    }
+
+    #[test]
+    fn instrument_names_share_one_allocation_and_ids_do_not() {
+        let a: InstrumentName = serde_json::from_str("\"BTC_USD\"").unwrap();
+        let b = InstrumentName::from("BTC_USD");
+        assert!(Arc::ptr_eq(&a.0, &b.0));
+        assert_eq!(a.as_str(), "BTC_USD");
+        let (x, y) = (OrderId::from("1"), OrderId::from("1"));
+        assert!(!Arc::ptr_eq(&x.0, &y.0));
+    }
+
+    #[test]
+    fn past_the_cap_names_are_still_right() {
+        let names: Vec<InstrumentName> =
+            (0..MAX_INTERNED + 10).map(|i| InstrumentName::from(format!("X{i}_USD").as_str())).collect();
+        assert!(names.iter().enumerate().all(|(i, n)| n.as_str() == format!("X{i}_USD")));
     }
 }

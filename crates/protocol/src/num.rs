@@ -12,12 +12,46 @@ use serde::de::{self, Deserializer, Visitor};
 
 /// Parses a decimal from its text, accepting the scientific form some serialisers emit.
 pub fn parse_decimal(s: &str) -> Option<Decimal> {
+    if let Some(d) = plain_decimal(s.as_bytes()) {
+        return Some(d);
+    }
     let t = s.trim();
     // rust_decimal reads `1_000` as 1000; the exchange never writes that, so it is a mangled value.
     if t.contains('_') {
         return None;
     }
     Decimal::from_str(t).ok().or_else(|| if t.contains(['e', 'E']) { Decimal::from_scientific(t).ok() } else { None })
+}
+
+/// The fast path for what the exchange nearly always sends: `digits` or `digits.digits`, an
+/// optional leading `-`, at most 18 characters after it (so the mantissa fits an `i64` and the scale is
+/// the count of fraction digits, as `Decimal::from_str` keeps it). Anything else, and a negative
+/// zero (whose sign `from_str` keeps), is `None` and goes to the general parser.
+fn plain_decimal(b: &[u8]) -> Option<Decimal> {
+    let (negative, digits) = match b.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, b),
+    };
+    // 18 characters hold at most 18 digits: the mantissa stays below 10^18, no overflow.
+    if digits.is_empty() || digits.len() > 18 {
+        return None;
+    }
+    let (mut mantissa, mut scale, mut dot) = (0i64, 0u32, false);
+    for (i, &c) in digits.iter().enumerate() {
+        match c {
+            b'0'..=b'9' => {
+                mantissa = mantissa * 10 + i64::from(c - b'0');
+                scale += u32::from(dot);
+            }
+            // One dot, with digits on both sides.
+            b'.' if !dot && i > 0 && i + 1 < digits.len() => dot = true,
+            _ => return None,
+        }
+    }
+    if negative && mantissa == 0 {
+        return None;
+    }
+    Some(Decimal::new(if negative { -mantissa } else { mantissa }, scale))
 }
 
 /// Significant digits of a number's text (no sign, exponent, or leading/trailing zeros).
@@ -295,4 +329,70 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for OptVisitor<V> {
 /// A decimal where `null` or `""` mean zero (cumulative fields before any fill).
 pub fn decimal_or_zero<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
     opt_decimal(d).map(Option::unwrap_or_default)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// What the general path gives (the fast path must agree, scale included).
+    fn general(s: &str) -> Option<Decimal> {
+        let t = s.trim();
+        if t.contains('_') {
+            return None;
+        }
+        Decimal::from_str(t)
+            .ok()
+            .or_else(|| if t.contains(['e', 'E']) { Decimal::from_scientific(t).ok() } else { None })
+    }
+
+    fn same(s: &str) {
+        let (fast, slow) = (parse_decimal(s), general(s));
+        assert_eq!(fast, slow, "{s:?}");
+        assert_eq!(fast.map(|d| d.to_string()), slow.map(|d| d.to_string()), "{s:?}: scale or sign differs");
+    }
+
+    #[test]
+    fn the_fast_path_agrees_with_the_general_parser_on_edge_cases() {
+        for s in [
+            "0",
+            "-0",
+            "-0.000",
+            "0.0000040",
+            "1.",
+            ".5",
+            "-",
+            "",
+            "007",
+            "50000.00",
+            "-12.5",
+            "1.2.3",
+            "999999999999999999",
+            "9999999999999999999",
+            "99999999999999999.9",
+            "0.000000000000000001",
+            "1e5",
+            " 1.5",
+            "1_000",
+            "+1",
+            "--1",
+            "1-",
+        ] {
+            same(s);
+        }
+        assert!(plain_decimal(b"123.45").is_some() && plain_decimal(b"1e5").is_none());
+    }
+
+    proptest! {
+        #[test]
+        fn the_fast_path_agrees_with_the_general_parser(s in "-?[0-9]{0,12}(\\.[0-9]{0,10})?") {
+            same(&s);
+        }
+
+        #[test]
+        fn any_short_text_agrees(s in "[-0-9.e+ _]{0,20}") {
+            same(&s);
+        }
+    }
 }
