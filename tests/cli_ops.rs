@@ -170,3 +170,77 @@ async fn control_refuses_to_start_without_a_token_or_off_loopback() {
     assert!(!o.status.success() && e.contains("is not a loopback address"), "{e}");
     assert_eq!(sim_orders(&sim), 0, "nothing was sent");
 }
+
+/// Each thread of `pid`: its name and the cores it may run on (from /proc).
+fn thread_cores(pid: u32) -> Vec<(u32, String, String)> {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).unwrap();
+    tasks
+        .filter_map(|t| {
+            let t = t.ok()?;
+            let tid: u32 = t.file_name().to_str()?.parse().ok()?;
+            let status = std::fs::read_to_string(t.path().join("status")).ok()?;
+            let field = |k: &str| status.lines().find_map(|l| l.strip_prefix(k)).map(|v| v.trim().to_owned());
+            Some((tid, field("Name:")?, field("Cpus_allowed_list:")?))
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_trades_on_one_pinned_engine_thread_with_every_other_thread_off_its_core() {
+    if std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
+        return; // one core: nothing to split (the run says so)
+    }
+    let sim = sim(true).await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), &sim);
+    let mut child = bin()
+        .args(["run", "market_maker", "--json", "--duration", "30", "--engine-core", "0", "--config"])
+        .arg(&cfg)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = lines(child.stdout.take().unwrap());
+    let mut seen = Vec::new();
+    let placed = wait_line(&mut out, &mut seen, 20, |l| {
+        let v: Value = serde_json::from_str(l).ok()?;
+        v["detail"].as_str().filter(|d| d.starts_with("runtime:")).map(str::to_owned)
+    })
+    .await;
+    assert!(placed.starts_with("runtime: engine thread pinned to core 0"), "{placed}");
+    eventually(20, "the market maker quoting", || sim_orders(&sim) > 0).await;
+    let pid = child.id().unwrap();
+    let threads = thread_cores(pid);
+    let main = threads.iter().find(|t| t.0 == pid).expect("the main thread");
+    assert_eq!(main.2, "0", "the engine thread is on core 0 alone: {threads:?}");
+    assert!(threads.iter().any(|t| t.1 == "journal-writer"), "the journal writer runs: {threads:?}");
+    // Every other thread (the journal writer, any blocking-pool thread) is off core 0; a list
+    // such as "0-1" that holds core 0 starts with it.
+    for t in threads.iter().filter(|t| t.0 != pid) {
+        assert!(!t.2.split([',', '-']).any(|c| c == "0"), "{} shares the engine's core: {threads:?}", t.1);
+    }
+    let _ = child.kill().await;
+
+    // `--runtime threads` is tokio's multi-threaded runtime; a core the process lacks is refused.
+    let o = bin().args(["run", "market_maker", "--engine-core", "4096", "--config"]).arg(&cfg).output().await.unwrap();
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && e.contains("--engine-core 4096 is not a core this process may use"), "{e}");
+    let mut child = bin()
+        .args(["run", "market_maker", "--json", "--duration", "30", "--runtime", "threads", "--config"])
+        .arg(&cfg)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = lines(child.stdout.take().unwrap());
+    let placed = wait_line(&mut out, &mut seen, 20, |l| {
+        let v: Value = serde_json::from_str(l).ok()?;
+        v["detail"].as_str().filter(|d| d.starts_with("runtime:")).map(str::to_owned)
+    })
+    .await;
+    assert!(placed.contains("no core of its own"), "{placed}");
+    let pid = child.id().unwrap();
+    let threads = thread_cores(pid);
+    assert!(threads.iter().any(|t| t.1.starts_with("tokio-r")), "worker threads run: {threads:?}");
+    let _ = child.kill().await;
+}

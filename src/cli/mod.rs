@@ -16,6 +16,7 @@ mod queries;
 mod record;
 mod replay;
 mod run;
+mod runtime;
 mod sign;
 mod sim;
 mod stop_signal;
@@ -116,7 +117,7 @@ pub fn main() -> ExitCode {
         Command::Demo(args) => block_on(demo::run(args)),
         Command::Sim(args) => block_on(sim::run(args)),
         Command::Tail(args) => block_on(tail::run(args)),
-        Command::Run(args) => block_on(run::run(args)),
+        Command::Run(args) => args.runtime.clone().block_on(|rt| run::run(args, rt)),
         Command::Balance(args) => block_on(queries::balance(args)),
         Command::Orders(args) => block_on(queries::orders(args)),
         Command::Positions(args) => block_on(positions::positions(args)),

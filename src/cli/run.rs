@@ -40,10 +40,12 @@ pub struct RunArgs {
     account: AccountArgs,
     #[command(flatten)]
     ops: super::ops::OpsArgs,
+    #[command(flatten)]
+    pub(super) runtime: super::runtime::RuntimeArgs,
 }
 
 /// Runs the command.
-pub async fn run(args: RunArgs) -> anyhow::Result<()> {
+pub async fn run(args: RunArgs, rt: super::runtime::Runtime) -> anyhow::Result<()> {
     let s = settings(&args.account)?;
     let params = match s.strategies.get(&args.strategy) {
         Some(toml::Value::Table(t)) => t.clone(),
@@ -98,6 +100,8 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     let api_key = cfg.creds.api_key().to_owned();
     let engine = start(cfg, vec![strategy]).await?;
     let attached = args.ops.attach(prepared, &engine, journal, &api_key).await?;
+    // The journal writer and the sessions exist now: the engine's thread takes its core.
+    note(args.json, &rt.place());
     let watch = Watch {
         json: args.json,
         duration: args.duration.map(Duration::from_secs),

@@ -5,6 +5,7 @@
 //! into the kill switch. It serves and forwards; it must NOT decide anything the engine decides.
 
 pub mod control;
+pub mod placement;
 
 use std::net::SocketAddr;
 
