@@ -171,6 +171,12 @@ async fn control_refuses_to_start_without_a_token_or_off_loopback() {
     assert_eq!(sim_orders(&sim), 0, "nothing was sent");
 }
 
+/// The `runtime:` status line of a `run --json`, if `l` is one.
+fn runtime_line(l: &str) -> Option<String> {
+    let v: Value = serde_json::from_str(l).ok()?;
+    v["detail"].as_str().filter(|d| d.starts_with("runtime:")).map(str::to_owned)
+}
+
 /// Each thread of `pid`: its name and the cores it may run on (from /proc).
 fn thread_cores(pid: u32) -> Vec<(u32, String, String)> {
     let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).unwrap();
@@ -202,11 +208,7 @@ async fn run_trades_on_one_pinned_engine_thread_with_every_other_thread_off_its_
         .unwrap();
     let mut out = lines(child.stdout.take().unwrap());
     let mut seen = Vec::new();
-    let placed = wait_line(&mut out, &mut seen, 20, |l| {
-        let v: Value = serde_json::from_str(l).ok()?;
-        v["detail"].as_str().filter(|d| d.starts_with("runtime:")).map(str::to_owned)
-    })
-    .await;
+    let placed = wait_line(&mut out, &mut seen, 20, runtime_line).await;
     assert!(placed.starts_with("runtime: engine thread pinned to core 0"), "{placed}");
     eventually(20, "the market maker quoting", || sim_orders(&sim) > 0).await;
     let pid = child.id().unwrap();
@@ -233,11 +235,7 @@ async fn run_trades_on_one_pinned_engine_thread_with_every_other_thread_off_its_
         .spawn()
         .unwrap();
     let mut out = lines(child.stdout.take().unwrap());
-    let placed = wait_line(&mut out, &mut seen, 20, |l| {
-        let v: Value = serde_json::from_str(l).ok()?;
-        v["detail"].as_str().filter(|d| d.starts_with("runtime:")).map(str::to_owned)
-    })
-    .await;
+    let placed = wait_line(&mut out, &mut seen, 20, runtime_line).await;
     assert!(placed.contains("no core of its own"), "{placed}");
     let pid = child.id().unwrap();
     let threads = thread_cores(pid);
