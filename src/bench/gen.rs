@@ -272,4 +272,18 @@ mod tests {
             last = d[0].update_id;
         }
     }
+
+    #[test]
+    fn every_bench_frame_is_read_by_the_hand_written_decoder_as_serde_reads_it() {
+        use cdc_engine::protocol::frame::{decode_frame_serde, decode_push_by_hand};
+        let frames = user_mix(5_000, 9).into_iter().chain(book_mix(2_000, "ETH_USD", 50, 4));
+        for f in frames {
+            let by_hand =
+                decode_push_by_hand(&f).unwrap_or_else(|| panic!("handed over: {}", String::from_utf8_lossy(&f)));
+            match decode_frame_serde(&f) {
+                Ok(Frame::Push(p)) => assert_eq!(p, by_hand, "{}", String::from_utf8_lossy(&f)),
+                other => panic!("serde: {other:?}"),
+            }
+        }
+    }
 }

@@ -20,6 +20,7 @@ pub mod ids;
 pub mod models;
 pub mod num;
 pub mod requests;
+mod scan;
 pub mod sign;
 pub mod utc;
 
