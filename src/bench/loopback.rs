@@ -199,7 +199,7 @@ pub async fn tick_to_order(samples: usize, market_interval: Duration) -> Result<
         let ambiguous = !market_rx.is_empty();
         let read = *lock(&market_probe.last_read);
         let got = Instant::now();
-        r.apply_push(&p);
+        r.apply_push(*p);
         let decided = Instant::now();
         for intent in r.take_intents() {
             let Intent::Submit(order) = intent else { continue };
@@ -274,7 +274,7 @@ pub async fn ws_throughput(frames: Arc<Vec<Vec<u8>>>) -> Result<f64, LoopbackErr
         match tokio::time::timeout(Duration::from_secs(20), rx.recv()).await {
             Ok(Some(SessionEvent::Push(p))) => {
                 first.get_or_insert_with(Instant::now);
-                r.apply_push(&p);
+                r.apply_push(*p);
                 applied += 1;
             }
             Ok(Some(SessionEvent::Disconnected { reason, .. })) => {

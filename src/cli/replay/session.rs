@@ -112,7 +112,7 @@ impl Replay {
             Event::Order(o) => (Channel::UserOrder(None), PushData::Orders(vec![o.clone()])),
             Event::Fill(t) => (Channel::UserTrade(None), PushData::Trades(vec![t.clone()])),
         };
-        self.applier.apply_push(&Push { request_id: None, channel, instrument_name: None, data });
+        self.applier.apply_push(Push { request_id: None, channel, instrument_name: None, data });
         // The apply rules announce exactly what they took: the merged order, or the new fill.
         let mut took = None;
         while let Ok(ev) = self.applied_rx.try_recv() {

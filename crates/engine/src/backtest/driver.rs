@@ -195,7 +195,7 @@ impl Driver {
         self.next_funding_us = (t / funding + 1) * funding;
         self.venue.push_balance();
         for p in std::mem::take(&mut self.venue.out) {
-            apply::apply_push(self, &p);
+            apply::apply_push(self, p);
         }
         self.sample();
         let every = self.cfg.sample_ms.max(1) * 1000;

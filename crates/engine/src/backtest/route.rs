@@ -192,7 +192,7 @@ impl Driver {
         let now_ms = self.now_us / 1000;
         let back = self.now_us + self.cfg.latency_us;
         match due {
-            Due::Deliver(p) => apply::apply_push(self, &p),
+            Due::Deliver(p) => apply::apply_push(self, p),
             Due::Market(p) => self.engine_market(&p),
             Due::Placed { strategy } => {
                 self.inflight = self.inflight.saturating_sub(1);

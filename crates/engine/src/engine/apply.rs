@@ -42,11 +42,12 @@ pub(crate) trait Applier {
     fn market_trade(&mut self, _trade: &PublicTrade) {}
 }
 
-/// A user push: orders, fills, balances, positions.
-pub(crate) fn apply_push<A: Applier>(a: &mut A, p: &Push) {
-    match &p.data {
-        PushData::Orders(list) => list.iter().for_each(|o| apply_order(a, o)),
-        PushData::Trades(list) => list.iter().for_each(|t| apply_trade(a, t)),
+/// A user push: orders, fills, balances, positions. Taken by value: the decoded orders and
+/// fills become the kept ones without a copy.
+pub(crate) fn apply_push<A: Applier>(a: &mut A, p: Push) {
+    match p.data {
+        PushData::Orders(list) => list.into_iter().for_each(|o| apply_order(a, o)),
+        PushData::Trades(list) => list.into_iter().for_each(|t| apply_trade(a, t)),
         // Each balance push is a full summary; the newest one wins.
         PushData::Balances(list) => {
             if let Some(b) = list.last() {
@@ -54,7 +55,7 @@ pub(crate) fn apply_push<A: Applier>(a: &mut A, p: &Push) {
             }
         }
         PushData::Positions(list) => {
-            for pos in list {
+            for pos in &list {
                 // A push older than what a reconciliation already showed is no news.
                 if !a.state().positions.apply(pos) {
                     continue;
@@ -64,7 +65,7 @@ pub(crate) fn apply_push<A: Applier>(a: &mut A, p: &Push) {
             }
         }
         PushData::Transactions(list) => {
-            for t in list {
+            for t in &list {
                 a.state().pnl.apply_transaction(t);
             }
         }
@@ -72,7 +73,7 @@ pub(crate) fn apply_push<A: Applier>(a: &mut A, p: &Push) {
     }
 }
 
-pub(crate) fn apply_order<A: Applier>(a: &mut A, update: &Order) {
+pub(crate) fn apply_order<A: Applier>(a: &mut A, update: Order) {
     let Some((order, _)) = a.state().orders.apply_kept(update) else { return };
     if order.status.is_terminal() {
         a.order_finished(&order);
@@ -84,10 +85,12 @@ pub(crate) fn apply_order<A: Applier>(a: &mut A, update: &Order) {
     a.dispatch_owner(order.client_oid.as_ref().map(|c| c.as_str()), |s, ctx| s.on_order(ctx, &order));
 }
 
-pub(crate) fn apply_trade<A: Applier>(a: &mut A, t: &Trade) {
-    if !a.state().fills.insert(t) {
+pub(crate) fn apply_trade<A: Applier>(a: &mut A, t: Trade) {
+    let t = std::sync::Arc::new(t);
+    if !a.state().fills.insert(&t) {
         return;
     }
+    let t: &Trade = &t;
     a.state().pnl.apply_trade(t);
     if let Some(j) = a.journal() {
         j.append_fill(FillRecord::from_trade(t));
@@ -173,15 +176,15 @@ impl Applier for Task {
 }
 
 impl Task {
-    pub(crate) fn apply_push(&mut self, p: &Push) {
+    pub(crate) fn apply_push(&mut self, p: Push) {
         apply_push(self, p)
     }
 
-    pub(crate) fn apply_order(&mut self, update: &Order) {
+    pub(crate) fn apply_order(&mut self, update: Order) {
         apply_order(self, update)
     }
 
-    pub(crate) fn apply_trade(&mut self, t: &Trade) {
+    pub(crate) fn apply_trade(&mut self, t: Trade) {
         apply_trade(self, t)
     }
 

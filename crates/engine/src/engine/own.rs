@@ -148,7 +148,7 @@ impl Task {
         for o in self.own_open_orders() {
             let detail: Result<Order, _> = self.rest.call(&GetOrderDetail(OrderRef::OrderId(o.order_id.clone()))).await;
             match detail {
-                Ok(d) => self.apply_order(&d),
+                Ok(d) => self.apply_order(d),
                 Err(e) => tracing::warn!(order_id = %o.order_id, error = %e, "could not confirm the cancel"),
             }
         }

@@ -55,18 +55,18 @@ impl Replayer {
     /// Decodes one frame and applies it if it is channel data; other frames are ignored.
     pub fn apply_frame(&mut self, bytes: &[u8]) -> Result<(), DecodeError> {
         if let Frame::Push(p) = decode_frame(bytes)? {
-            self.apply_push(&p);
+            self.apply_push(p);
         }
         Ok(())
     }
 
     /// Applies a decoded push: user data as the user session's, market data as the market's.
-    pub fn apply_push(&mut self, p: &Push) {
+    pub fn apply_push(&mut self, p: Push) {
         match p.data {
             PushData::Orders(_) | PushData::Trades(_) | PushData::Balances(_) | PushData::Positions(_) => {
                 apply::apply_push(self, p)
             }
-            _ => apply::apply_market(self, p),
+            _ => apply::apply_market(self, &p),
         }
     }
 

@@ -190,7 +190,7 @@ impl Task {
                 count_frame(&mut self.frames, &self.out.metrics, Socket::User, channel_kind(&p.channel));
                 match self.recon.is_running() {
                     true => self.recon.hold(*p),
-                    false => self.apply_push(&p),
+                    false => self.apply_push(*p),
                 }
             }
             SessionEvent::Ready => {
@@ -201,7 +201,7 @@ impl Task {
                 self.count_drop(Socket::User, &reason);
                 // Pushes that arrived are real; the next reconciliation fills what they miss.
                 for p in self.recon.end() {
-                    self.apply_push(&p);
+                    self.apply_push(p);
                 }
                 self.set_live(false, format!("disconnected: {reason}; reconnecting in {retry_in:?}"));
             }
@@ -247,10 +247,10 @@ impl Task {
 
     fn finish_reconcile(&mut self, snap: Snapshot) {
         for o in snap.open_orders.iter().chain(&snap.closed) {
-            self.apply_order(o);
+            self.apply_order(o.clone());
         }
         for t in &snap.trades {
-            self.apply_trade(t);
+            self.apply_trade(t.clone());
         }
         for t in &snap.funding {
             self.state.pnl.apply_transaction(t);
@@ -264,7 +264,7 @@ impl Task {
         }
         for p in self.recon.end() {
             if !matches!(p.data, PushData::Balances(_)) {
-                self.apply_push(&p);
+                self.apply_push(p);
             }
         }
         tracing::info!(open = snap.open_orders.len(), fills = snap.trades.len(), "reconciled: live");

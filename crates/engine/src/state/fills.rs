@@ -3,7 +3,7 @@
 //! what was seen; the journal keeps every fill forever.
 
 use std::collections::{HashSet, VecDeque};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use crate::protocol::ids::TradeId;
 use crate::protocol::models::Trade;
@@ -19,7 +19,8 @@ struct Seen {
 /// Recent fills and the de-duplication window.
 #[derive(Debug)]
 pub struct Fills {
-    recent: super::Map<TradeId, Trade>,
+    // Shared with the apply code that inserted it: one allocation per fill, not a deep copy.
+    recent: super::Map<TradeId, Arc<Trade>>,
     seen: Mutex<Seen>,
     window: usize,
 }
@@ -45,7 +46,7 @@ impl Fills {
     }
 
     /// Records a fill; false if its `trade_id` was already seen (engine task only).
-    pub(crate) fn insert(&self, t: &Trade) -> bool {
+    pub(crate) fn insert(&self, t: &Arc<Trade>) -> bool {
         let mut s = self.seen.lock().unwrap_or_else(|p| p.into_inner());
         if !s.ids.insert(t.trade_id.clone()) {
             return false;
@@ -74,7 +75,7 @@ impl Fills {
 
     /// A recent fill.
     pub fn get(&self, trade_id: &str) -> Option<Trade> {
-        self.recent.get(trade_id).map(|t| t.clone())
+        self.recent.get(trade_id).map(|t| Trade::clone(&t))
     }
 
     /// The newest fill time seen, ns: reconciliation fetches trades from here.
@@ -89,6 +90,6 @@ impl Fills {
 
     /// Recent fills held in memory.
     pub fn recent(&self) -> Vec<Trade> {
-        self.recent.iter().map(|t| t.clone()).collect()
+        self.recent.iter().map(|t| Trade::clone(t.value())).collect()
     }
 }

@@ -31,7 +31,7 @@ pub enum Merge {
 }
 
 /// Merges `new` into `old` under the lifecycle rule.
-pub fn merge(old: &Order, new: &Order) -> Merge {
+pub fn merge(old: &Order, new: Order) -> Merge {
     let (oc, nc) = (old.cumulative_quantity, new.cumulative_quantity);
     if nc < oc {
         return Merge::Stale;
@@ -45,10 +45,10 @@ pub fn merge(old: &Order, new: &Order) -> Merge {
         if older || same || (or == 2 && new.status != old.status) {
             return Merge::Stale;
         }
-        return Merge::Accept { order: Box::new(new.clone()), filled: Decimal::ZERO };
+        return Merge::Accept { order: Box::new(new), filled: Decimal::ZERO };
     }
     // More has filled: take the new cumulative fields, but a terminal status is never undone.
-    let mut kept = new.clone();
+    let mut kept = new;
     if or == 2 && nr < 2 {
         kept.status = old.status.clone();
     }
@@ -76,23 +76,23 @@ mod tests {
     #[test]
     fn never_backwards() {
         let active3 = order(OrderStatus::Active, 3, 100);
-        assert_eq!(merge(&active3, &order(OrderStatus::Active, 2, 200)), Merge::Stale, "cumulative went down");
-        assert_eq!(merge(&active3, &order(OrderStatus::Active, 3, 90)), Merge::Stale, "older update_time");
-        assert_eq!(merge(&active3, &order(OrderStatus::New, 3, 300)), Merge::Stale, "status went back");
-        assert_eq!(merge(&active3, &active3.clone()), Merge::Stale, "duplicate");
+        assert_eq!(merge(&active3, order(OrderStatus::Active, 2, 200)), Merge::Stale, "cumulative went down");
+        assert_eq!(merge(&active3, order(OrderStatus::Active, 3, 90)), Merge::Stale, "older update_time");
+        assert_eq!(merge(&active3, order(OrderStatus::New, 3, 300)), Merge::Stale, "status went back");
+        assert_eq!(merge(&active3, active3.clone()), Merge::Stale, "duplicate");
         assert_eq!(
-            accepted(merge(&active3, &order(OrderStatus::Active, 5, 150))),
+            accepted(merge(&active3, order(OrderStatus::Active, 5, 150))),
             (OrderStatus::Active, Decimal::from(2))
         );
         let canceled = order(OrderStatus::Canceled, 3, 200);
-        assert_eq!(merge(&canceled, &order(OrderStatus::Active, 3, 300)), Merge::Stale, "terminal is final");
-        assert_eq!(merge(&canceled, &order(OrderStatus::Filled, 3, 300)), Merge::Stale, "first terminal stands");
+        assert_eq!(merge(&canceled, order(OrderStatus::Active, 3, 300)), Merge::Stale, "terminal is final");
+        assert_eq!(merge(&canceled, order(OrderStatus::Filled, 3, 300)), Merge::Stale, "first terminal stands");
     }
 
     #[test]
     fn a_late_fill_after_cancel_is_kept_and_the_order_stays_canceled() {
         let canceled = order(OrderStatus::Canceled, 3, 200);
-        let (status, filled) = accepted(merge(&canceled, &order(OrderStatus::Active, 4, 190)));
+        let (status, filled) = accepted(merge(&canceled, order(OrderStatus::Active, 4, 190)));
         assert_eq!((status, filled), (OrderStatus::Canceled, Decimal::ONE));
     }
 }

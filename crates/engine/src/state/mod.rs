@@ -97,7 +97,7 @@ mod tests {
         let state = State::new(1_000, 5_000);
         for id in 0..100_000u64 {
             state.orders.apply(&order(id, "ACTIVE", "0"));
-            assert!(state.fills.insert(&fill(id)));
+            assert!(state.fills.insert(&std::sync::Arc::new(fill(id))));
             state.orders.apply(&order(id, "FILLED", "1"));
             // What is held never grows with the number of orders completed.
             assert!(state.orders.len() <= 1_001, "{} orders held after {id}", state.orders.len());
@@ -106,6 +106,6 @@ mod tests {
         assert_eq!(state.fills.recent().len(), 5_000);
         assert!(state.orders.by_client_oid("c-99999").is_some() && state.orders.by_client_oid("c-5").is_none());
         // A fill inside the window is still recognised as seen.
-        assert!(!state.fills.insert(&fill(99_999)));
+        assert!(!state.fills.insert(&std::sync::Arc::new(fill(99_999))));
     }
 }

@@ -48,7 +48,7 @@ impl Orders {
     /// Applies an update under the lifecycle rule (engine task only).
     #[cfg(test)]
     pub(crate) fn apply(&self, update: &Order) -> Applied {
-        match self.apply_kept(update) {
+        match self.apply_kept(update.clone()) {
             Some((_, filled)) => Applied::Changed { filled },
             None => Applied::Stale,
         }
@@ -56,7 +56,7 @@ impl Orders {
 
     /// [`Orders::apply`], returning the order as kept and the quantity newly filled; `None`
     /// when the update is stale (engine task only).
-    pub(crate) fn apply_kept(&self, update: &Order) -> Option<(Arc<Order>, Decimal)> {
+    pub(crate) fn apply_kept(&self, update: Order) -> Option<(Arc<Order>, Decimal)> {
         // One lookup; the guard is released at the end of this statement, before any write.
         let (order, filled, was_terminal, same_client) = match self.by_id.get(&update.order_id) {
             Some(old) => match merge(&old, update) {
@@ -71,7 +71,10 @@ impl Orders {
                     (Arc::new(*order), filled, old.status.is_terminal(), same)
                 }
             },
-            None => (Arc::new(update.clone()), update.cumulative_quantity, false, false),
+            None => {
+                let filled = update.cumulative_quantity;
+                (Arc::new(update), filled, false, false)
+            }
         };
         if let (Some(c), false) = (&order.client_oid, same_client) {
             self.by_client.insert(c.clone(), order.order_id.clone());
