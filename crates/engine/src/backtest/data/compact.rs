@@ -230,6 +230,11 @@ fn header(buf: &[u8]) -> Option<(u8, usize, usize)> {
 fn fill(tag: u8, c: &mut Cursor<'_>, push: &mut Push, last_u: &mut u64, ms: u64) -> Option<()> {
     let Push { instrument_name, data, .. } = push;
     let n = usize::try_from(c.u64()?).ok()?;
+    // Each item takes at least a byte of the record: a larger count is a damaged file, and
+    // sizing the list by it first would abort on the allocation.
+    if n > c.remaining() {
+        return None;
+    }
     match data {
         PushData::BookSnapshots(list) if tag == TAG_SNAPSHOT => {
             resize_with(list, n, || BookSnapshot {
@@ -354,5 +359,29 @@ impl Source for CompactReader {
 
     fn skipped(&self) -> u64 {
         self.skipped
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::varint::put_u64;
+    use super::*;
+
+    #[test]
+    fn a_count_larger_than_its_record_is_damage_not_an_allocation() {
+        for (tag, data) in [
+            (TAG_SNAPSHOT, PushData::BookSnapshots(Vec::new())),
+            (TAG_DELTA, PushData::BookDeltas(Vec::new())),
+            (TAG_TRADES, PushData::PublicTrades(Vec::new())),
+        ] {
+            let mut push =
+                Push { request_id: None, channel: Channel::book("BTC_USD", 10), instrument_name: None, data };
+            for n in [1u64 << 40, u64::from(u32::MAX), 5] {
+                let mut bytes = Vec::new();
+                put_u64(&mut bytes, n);
+                bytes.extend_from_slice(&[1, 1, 1]);
+                assert_eq!(fill(tag, &mut Cursor::new(&bytes), &mut push, &mut 0, 0), None, "tag {tag}, count {n}");
+            }
+        }
     }
 }

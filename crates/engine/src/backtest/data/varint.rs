@@ -67,6 +67,11 @@ impl<'a> Cursor<'a> {
         Some(i64::from_le_bytes(b))
     }
 
+    /// Bytes left in the record.
+    pub(super) fn remaining(&self) -> usize {
+        self.buf.len().saturating_sub(self.pos)
+    }
+
     /// The next `n` bytes.
     pub(super) fn take(&mut self, n: usize) -> Option<&'a [u8]> {
         let end = self.pos.checked_add(n)?;
