@@ -33,6 +33,9 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+/// The request-envelope reader (REST bodies and WebSocket frames alike), for the fuzz targets.
+#[doc(hidden)]
+pub use auth::{parse_envelope, Envelope, EnvelopeError};
 pub use faults::{AckMode, Faults};
 pub use limits::{MethodStats, Stats};
 
