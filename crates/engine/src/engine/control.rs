@@ -171,6 +171,24 @@ impl Task {
         self.kill_all(&format!("{}: {}", f.kind, f.reason));
     }
 
+    /// No trading without a journal: while the journal's commits fail (a full disk, a file made
+    /// read-only), the kill switch goes on, naming the file, the error and what to do. Checked
+    /// on every tick, so a resume while it still fails is undone at once.
+    pub(crate) fn check_journal(&mut self) {
+        if self.flow.risk.is_killed() {
+            return;
+        }
+        let Some(j) = &self.out.journal else { return };
+        let Some(detail) = j.failure() else { return };
+        let reason = format!(
+            "the journal {} cannot be written ({detail}); no trading without a journal. Fills and \
+             order changes are held in memory and retried meanwhile: free disk space or make the \
+             file writable, then resume or restart",
+            j.path().display()
+        );
+        self.fire(Fired { kind: "journal", reason });
+    }
+
     /// The periodic triggers (PnL and market data age), from the task's tick.
     pub(crate) fn check_triggers(&mut self) {
         if !self.triggers.any() || self.flow.risk.is_killed() || !self.host.started {

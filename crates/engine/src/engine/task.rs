@@ -173,6 +173,7 @@ impl Task {
                 },
                 _ = tick.tick() => {
                     self.on_tick();
+                    self.check_journal();
                     self.check_triggers();
                 }
             }

@@ -26,7 +26,8 @@ pub struct TriggerLimits {
 /// Which trigger fired, and why.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Fired {
-    /// `daily_loss`, `drawdown`, `refusal_storm` or `stale_market_data` (the metric's label).
+    /// `daily_loss`, `drawdown`, `refusal_storm`, `stale_market_data`, or `journal` (the
+    /// journal cannot be written; fired by the task itself): the metric's label.
     pub kind: &'static str,
     /// The figures, for the log, the event and the metric's reader.
     pub reason: String,

@@ -58,6 +58,16 @@ pub enum JournalError {
         /// The last SQLite error, as text.
         detail: String,
     },
+    /// The writer stopped with entries it could not commit: they are not in the journal.
+    #[error("the journal writer stopped with {lost} fills and order changes it could not commit to {path} ({detail}); the journal keeps everything committed before, and the exchange has the rest: free disk space or fix the file, and the next run on this journal reconciles them from the exchange")]
+    Unsaved {
+        /// The journal file.
+        path: PathBuf,
+        /// Entries not committed.
+        lost: usize,
+        /// The last SQLite error, as text.
+        detail: String,
+    },
     /// Another journal handle (this process or another) holds the journal's lock.
     #[error("the journal {path} is in use by {holder}; two engines writing one journal would interleave their records and confuse recovery. Stop that run, or give this one its own journal file (the lock is on {lock}; the operating system releases it when the holder exits, even if it crashes)")]
     Locked {

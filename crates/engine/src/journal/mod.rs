@@ -50,6 +50,8 @@ pub struct Journal {
     path: PathBuf,
     /// Entries queued and not yet committed (the metrics' journal lag).
     pending: Arc<std::sync::atomic::AtomicU64>,
+    /// Why commits fail, while they do.
+    failure: writer::Failure,
 }
 
 /// The writer thread; the last handle to go joins it, so the lock is released by then.
@@ -92,7 +94,8 @@ impl Journal {
         let recovered = recover::recover(&conn, path)?;
         let (cmd_tx, cmd_rx) = mpsc::sync_channel(QUEUE_CAPACITY);
         let pending = Arc::new(std::sync::atomic::AtomicU64::new(0));
-        let writer = Writer::new(conn, path.to_path_buf()).counting(pending.clone());
+        let failure = writer::Failure::default();
+        let writer = Writer::new(conn, path.to_path_buf()).counting(pending.clone()).reporting(failure.clone());
         let run = move || {
             writer.run(cmd_rx);
             // The lock goes only once the writer has committed its last entry.
@@ -102,7 +105,7 @@ impl Journal {
             JournalError::Writer { path: path.to_path_buf(), detail: format!("cannot start thread: {e}") }
         })?;
         let writer = Arc::new(WriterThread(Mutex::new(Some(handle))));
-        Ok((Journal { cmd_tx, writer, path: path.to_path_buf(), pending }, recovered))
+        Ok((Journal { cmd_tx, writer, path: path.to_path_buf(), pending, failure }, recovered))
     }
 
     /// The journal file.
@@ -113,6 +116,13 @@ impl Journal {
     /// The count of entries queued and not yet committed, kept up to date by the writer.
     pub fn pending_counter(&self) -> Arc<std::sync::atomic::AtomicU64> {
         self.pending.clone()
+    }
+
+    /// Why the journal cannot be written, while its commits fail (a full disk, a file made
+    /// read-only, an I/O error); `None` while it commits. What was queued meanwhile is held in
+    /// memory and retried, so this clears by itself once the cause is gone.
+    pub fn failure(&self) -> Option<String> {
+        self.failure.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
 
     /// Queues a fill. Never waits on the disk; waits only while the queue is full. A fill whose

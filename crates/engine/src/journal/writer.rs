@@ -49,12 +49,31 @@ pub(crate) struct Writer {
     retry_at: Option<Instant>,
     /// Shared with the handles: queued minus committed.
     queued: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
+    /// Shared with the handles: why the last commit failed, while commits fail.
+    failure: Option<Failure>,
 }
+
+/// Why the journal's commits fail, while they do (`None` once one succeeds).
+pub(crate) type Failure = std::sync::Arc<std::sync::Mutex<Option<String>>>;
 
 impl Writer {
     /// A writer over an open connection.
     pub(crate) fn new(conn: Connection, path: PathBuf) -> Self {
-        Writer { conn, path, pending: Vec::new(), last_error: None, retry_at: None, queued: None }
+        Writer { conn, path, pending: Vec::new(), last_error: None, retry_at: None, queued: None, failure: None }
+    }
+
+    /// Keeps `failure` set to the commit error while commits fail, for the engine to stop
+    /// trading on (no trading without a journal).
+    pub(crate) fn reporting(mut self, failure: Failure) -> Self {
+        self.failure = Some(failure);
+        self
+    }
+
+    fn report(&self, failing: Option<&str>) {
+        if let Some(f) = &self.failure {
+            let mut slot = f.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            *slot = failing.map(str::to_owned);
+        }
     }
 
     /// Keeps `queued` (incremented by the handles) down to what is not yet committed.
@@ -87,7 +106,7 @@ impl Writer {
             }
             let mut committed = self.commit(reply.is_some() || stop);
             if stop {
-                committed = self.last_tries(committed);
+                committed = self.last_tries(committed).map_err(|e| self.unsaved(e));
             }
             if let Some(reply_tx) = reply {
                 // The caller may have given up waiting; nothing to do then.
@@ -113,6 +132,16 @@ impl Writer {
             committed = self.commit(true);
         }
         committed
+    }
+
+    /// At stop, a commit error becomes what it means then: the entries held are lost.
+    fn unsaved(&self, e: JournalError) -> JournalError {
+        match e {
+            JournalError::Writer { path, detail } if !self.pending.is_empty() => {
+                JournalError::Unsaved { path, lost: self.pending.len(), detail }
+            }
+            e => e,
+        }
     }
 
     fn take(&mut self, cmd: Command, reply: &mut Option<Sender<Result<(), JournalError>>>, stop: &mut bool) {
@@ -141,6 +170,7 @@ impl Writer {
             Ok(()) => {
                 if self.last_error.take().is_some() {
                     tracing::info!(path = %self.path.display(), "journal writer recovered; backlog committed");
+                    self.report(None);
                 }
                 if let Some(q) = &self.queued {
                     q.fetch_sub(self.pending.len() as u64, std::sync::atomic::Ordering::Relaxed);
@@ -153,6 +183,7 @@ impl Writer {
                 tracing::error!(path = %self.path.display(), error = %e, held = self.pending.len(),
                     "journal commit failed; entries held in memory and retried");
                 let detail = e.to_string();
+                self.report(Some(&detail));
                 self.last_error = Some(detail.clone());
                 self.retry_at = Some(Instant::now() + RETRY_AFTER);
                 Err(JournalError::Writer { path: self.path.clone(), detail })
