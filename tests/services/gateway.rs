@@ -5,8 +5,7 @@
 //! that follow it, and is disconnected when the gateway stops; the gateway exits non-zero with
 //! the reason when it cannot do its job.
 
-#[path = "../support/mod.rs"]
-mod support;
+use super::support;
 
 use std::process::Stdio;
 use std::str::FromStr;

@@ -60,6 +60,12 @@ pub struct SimConfig {
     pub market_interval: Duration,
     /// How long a delta book subscription may stay silent before an empty delta (§5.1).
     pub book_quiet_interval: Duration,
+    /// Each WebSocket's request limit per wall-clock second, when not the exchange's (150 on
+    /// the user socket, 100 on the market one). The limit counts calendar seconds, as the
+    /// exchange does; a test on tokio's paused clock, where many simulated seconds pass in one
+    /// real one, raises it so that the engine's own pacing (on the runtime's clock) is what
+    /// holds its rate.
+    pub ws_rate_per_second: Option<u64>,
 }
 
 impl SimConfig {
@@ -73,6 +79,7 @@ impl SimConfig {
             heartbeat_timeout: Duration::from_secs(5),
             market_interval: Duration::from_millis(200),
             book_quiet_interval: Duration::from_secs(5),
+            ws_rate_per_second: None,
         }
     }
 }

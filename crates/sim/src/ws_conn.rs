@@ -57,7 +57,7 @@ pub struct ConnState {
 /// Serves one upgraded connection until it ends, then tells the venue (cancel-on-disconnect).
 pub async fn run(shared: Arc<Shared>, mut socket: WebSocket, kind: Kind, opened: Opened) {
     let (conn, queues) = shared.hub.register(kind);
-    let rate = if kind == Kind::User { USER_RATE } else { MARKET_RATE };
+    let rate = shared.cfg.ws_rate_per_second.unwrap_or(if kind == Kind::User { USER_RATE } else { MARKET_RATE });
     let mut st = ConnState {
         hb: Heartbeat::new(shared.cfg.heartbeat_interval, shared.cfg.heartbeat_timeout),
         limiter: SecondLimiter::new(rate, opened.wall_ms),

@@ -202,12 +202,20 @@ impl Limiter {
         }
     }
 
-    /// The exchange answered 42901: hold this method back, doubling the pause each time.
+    /// The exchange answered 42901: hold this method back, doubling the pause each time the
+    /// gate has opened again and the exchange still refuses. Refusals that arrive while the
+    /// gate is closed were sent before it closed (nothing passes a closed gate), so they are
+    /// the same storm and do not double it again: five requests refused together pause the
+    /// method 1 s, not 16 s.
     pub fn too_many(&self, method: &str) -> Duration {
         let g = self.gate(method);
         let mut gate = g.gate.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        if let Some(until) = gate.blocked_until.filter(|u| *u > now) {
+            return until - now;
+        }
         let pause = gate.backoff.next_delay();
-        gate.blocked_until = Some(Instant::now() + pause);
+        gate.blocked_until = Some(now + pause);
         pause
     }
 
@@ -277,12 +285,34 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn backoff_after_42901_doubles_and_is_capped() {
         let limiter = Limiter::default();
-        let pauses: Vec<_> = (0..8).map(|_| limiter.too_many("private/get-trades")).collect();
+        let mut pauses = Vec::new();
+        for _ in 0..8 {
+            // Each refusal comes after the gate opened again: the exchange still says no.
+            pauses.push(limiter.too_many("private/get-trades"));
+            tokio::time::advance(*pauses.last().unwrap()).await;
+        }
         assert_eq!(pauses[0], Duration::from_secs(1));
         assert_eq!(pauses[1], Duration::from_secs(2));
         assert_eq!(*pauses.last().unwrap(), MAX_BACKOFF);
+        limiter.too_many("private/get-trades");
         let t = Instant::now();
         limiter.acquire("private/get-trades").await;
         assert!(Instant::now() - t >= MAX_BACKOFF);
+    }
+
+    /// Requests refused together (all sent before the gate closed) are one storm: the pause
+    /// is the first one's, not doubled by each of them.
+    #[tokio::test(start_paused = true)]
+    async fn refusals_while_the_gate_is_closed_do_not_double_it() {
+        let limiter = Limiter::default();
+        let first = limiter.too_many("private/create-order");
+        let rest: Vec<_> = (0..5).map(|_| limiter.too_many("private/create-order")).collect();
+        assert_eq!(first, Duration::from_secs(1));
+        assert!(rest.iter().all(|p| *p <= first), "{rest:?}");
+        let t = Instant::now();
+        limiter.acquire("private/create-order").await;
+        assert!(Instant::now() - t <= Duration::from_secs(1), "{:?}", Instant::now() - t);
+        // Refused again once open: now it doubles.
+        assert_eq!(limiter.too_many("private/create-order"), Duration::from_secs(2));
     }
 }
