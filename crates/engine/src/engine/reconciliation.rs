@@ -31,8 +31,11 @@ impl Reconciliation {
         Reconciliation { generation: 0, running: None, held: Vec::new(), recovered_open, started_ns, fetch: None }
     }
 
-    pub(crate) fn is_running(&self) -> bool {
-        self.running.is_some()
+    /// Whether a user push must be held rather than applied: a round is running, or one was
+    /// given up with pushes still held (applied at the drop that follows). Applying a newer
+    /// push before older held ones would let the older ones overwrite it.
+    pub(crate) fn is_holding(&self) -> bool {
+        self.running.is_some() || !self.held.is_empty()
     }
 
     /// Whether `generation` is the round still running (an older round's answer is stale).

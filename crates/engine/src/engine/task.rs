@@ -189,7 +189,7 @@ impl Task {
         match ev {
             SessionEvent::Push(p) => {
                 count_frame(&mut self.frames, &self.out.metrics, Socket::User, channel_kind(&p.channel));
-                match self.recon.is_running() {
+                match self.recon.is_holding() {
                     true => self.recon.hold(*p),
                     false => self.apply_push(*p),
                 }
