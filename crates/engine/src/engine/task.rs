@@ -211,7 +211,12 @@ impl Task {
             }
             SessionEvent::Malformed { error } => tracing::warn!(%error, "malformed frame skipped"),
             SessionEvent::SubscriptionFailed { channel, error } => {
-                tracing::warn!(%channel, %error, "subscription refused")
+                if error.class() == crate::protocol::codes::CodeClass::Transient {
+                    tracing::warn!(%channel, %error, "subscription refused for now; asking again in 1 s")
+                } else {
+                    tracing::error!(%channel, %error,
+                        "subscription refused: the engine does not follow this channel on this connection (it asks again after the next reconnect)")
+                }
             }
             SessionEvent::CancelOnDisconnect { active, code, detail } => match active {
                 true => tracing::info!(%detail, "cancel-on-disconnect confirmed"),

@@ -58,14 +58,26 @@ impl Session {
             if r.is_ok() {
                 self.confirm(r.id, named.as_deref());
             } else if let Some(error) = r.error(None) {
+                // UNCONFIRMED where a refusal names its channel: besides the result's fields, the
+                // message text is searched for a channel of this request, so that one refusal
+                // does not fail the request's other channels.
+                let named = named.or_else(|| self.subs.named_in(r.id, r.message.as_deref()));
                 let transient = error.class() == crate::protocol::codes::CodeClass::Transient;
                 for channel in self.subs.fail(r.id, named.as_deref()) {
                     if transient {
                         // Rate-limited or busy: ask again shortly rather than give up the channel.
                         self.retry.push(channel.clone());
                         self.retry_at.get_or_insert_with(|| tokio::time::Instant::now() + SUBSCRIBE_RETRY);
+                    } else {
+                        // Refused for good here: reported, and `Ready` no longer waits for it
+                        // (the next connection asks again).
+                        self.subs.give_up(&channel);
                     }
                     self.emit(SessionEvent::SubscriptionFailed { channel, error: Box::new(error.clone()) });
+                }
+                if self.subs.take_ready() {
+                    self.backoff.reset();
+                    self.emit(SessionEvent::Ready);
                 }
             }
             return Ok(());

@@ -44,7 +44,8 @@ pub enum SessionEvent {
         /// The confirmed scope, or why it is not on (the refusal, or that no answer came).
         detail: String,
     },
-    /// Authenticated (user) and every desired channel confirmed: the stream is flowing.
+    /// Authenticated (user) and every desired channel confirmed (or refused for good, which
+    /// was reported as [`SessionEvent::SubscriptionFailed`]): the stream is flowing.
     Ready,
     /// Channel data.
     Push(Box<Push>),

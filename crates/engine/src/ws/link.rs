@@ -13,7 +13,6 @@ use super::config::SessionConfig;
 use super::error::WsError;
 use super::pace::Pace;
 use super::session::{End, Pending, Reply, Sink};
-use crate::clock::Clock;
 
 enum Phase {
     /// The 1 s pause after connecting (§4.2).
@@ -38,7 +37,6 @@ pub(crate) struct Link {
     pending: Pending,
     pace: Pace,
     queue: VecDeque<Queued>,
-    clock: Arc<dyn Clock>,
     /// The `private/set-cancel-on-disconnect` awaiting its answer, and until when.
     cod: Option<(i64, Instant)>,
     trace: Option<Arc<dyn super::WireTrace>>,
@@ -50,9 +48,8 @@ impl Link {
             sink,
             phase: Phase::Pausing(Instant::now() + cfg.connect_pause),
             pending: Pending::new(),
-            pace: Pace::new(&cfg.kind, cfg.clock.now_ms(), cfg.request_timeout),
+            pace: Pace::new(&cfg.kind, cfg.clock.now_ms(), Instant::now(), cfg.request_timeout),
             queue: VecDeque::new(),
-            clock: cfg.clock.clone(),
             cod: None,
             trace: cfg.wire_trace.clone(),
         }
@@ -139,12 +136,12 @@ impl Link {
 
     /// Writes queued requests while the pacing allows.
     pub(crate) async fn flush(&mut self) -> Result<(), End> {
-        while !self.queue.is_empty() && self.pace.ready(Instant::now(), self.clock.now_ms()) {
+        while !self.queue.is_empty() && self.pace.ready(Instant::now()) {
             let Some(q) = self.queue.pop_front() else { break };
             if let Some(reply) = q.reply {
                 self.pending.insert(q.id, reply);
             }
-            self.pace.sent(q.id, Instant::now(), self.clock.now_ms());
+            self.pace.sent(q.id, Instant::now());
             self.send(q.text).await?;
         }
         if !self.queue.is_empty() {
@@ -155,7 +152,7 @@ impl Link {
 
     /// When queued requests should be tried again, if any wait.
     pub(crate) fn pace_wake(&self) -> Option<Instant> {
-        (!self.queue.is_empty()).then(|| self.pace.next_try(Instant::now(), self.clock.now_ms()))
+        (!self.queue.is_empty()).then(|| self.pace.next_try(Instant::now()))
     }
 
     /// An answer carrying request id `id` arrived.

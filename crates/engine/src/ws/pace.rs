@@ -2,8 +2,8 @@
 //! requests a second per connection, the market server 100, pro-rated in the calendar second
 //! the connection opened (§4.2). Requests over the budget wait here instead of meeting 42901.
 //!
-//! Pure bookkeeping on tokio time and the nonce clock's milliseconds; it must NOT write to the
-//! socket or decide what is sent (the link does both).
+//! Pure bookkeeping on tokio time (the wall clock only places the connection in its calendar
+//! second, once); it must NOT write to the socket or decide what is sent (the link does both).
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -50,26 +50,28 @@ pub(crate) struct Pace {
     /// Longest a slot waits for its proof.
     hold: Duration,
     slots: VecDeque<Slot>,
-    /// The wall-clock millisecond at which the connection's first calendar second ends, and
-    /// how many requests may be sent before then.
-    first_end_ms: u64,
+    /// When the connection's first calendar second ends (placed on the wall clock once, then
+    /// kept on the monotonic clock, so a wall-clock jump cannot stretch it), and how many
+    /// requests may be sent before then.
+    first_end: Instant,
     first_cap: usize,
     first_used: usize,
 }
 
 impl Pace {
-    /// Pacing for a connection of `kind` opened at wall-clock `connected_ms`.
+    /// Pacing for a connection of `kind` opened at `opened`, wall-clock `connected_ms`.
     ///
     /// The pro-rated first second is computed on our clock, assuming the server's calendar
     /// agrees with it to within the connect latency (not documented). With the default 1 s
     /// pause after connecting nothing is sent in that second anyway, so the assumption only
     /// matters for shorter pauses.
-    pub(crate) fn new(kind: &SessionKind, connected_ms: u64, request_timeout: Duration) -> Self {
+    pub(crate) fn new(kind: &SessionKind, connected_ms: u64, opened: Instant, request_timeout: Duration) -> Self {
         let cap = budget(kind);
         let first_end_ms = (connected_ms / 1000 + 1) * 1000;
         let left_ms = first_end_ms - connected_ms;
         let first_cap = usize::try_from(u64::try_from(cap).unwrap_or(0) * left_ms / 1000).unwrap_or(0);
-        Pace { cap, hold: request_timeout, slots: VecDeque::new(), first_end_ms, first_cap, first_used: 0 }
+        let first_end = opened + Duration::from_millis(left_ms);
+        Pace { cap, hold: request_timeout, slots: VecDeque::new(), first_end, first_cap, first_used: 0 }
     }
 
     fn prune(&mut self, now: Instant) {
@@ -81,17 +83,17 @@ impl Pace {
     }
 
     /// Whether one more request may go out now.
-    pub(crate) fn ready(&mut self, now: Instant, now_ms: u64) -> bool {
+    pub(crate) fn ready(&mut self, now: Instant) -> bool {
         self.prune(now);
-        let first_ok = now_ms >= self.first_end_ms || self.first_used < self.first_cap;
+        let first_ok = now >= self.first_end || self.first_used < self.first_cap;
         first_ok && self.slots.len() < self.cap
     }
 
     /// When to look again after [`Pace::ready`] said no.
-    pub(crate) fn next_try(&self, now: Instant, now_ms: u64) -> Instant {
+    pub(crate) fn next_try(&self, now: Instant) -> Instant {
         let mut at = now + PERIOD;
-        if now_ms < self.first_end_ms && self.first_used >= self.first_cap {
-            at = at.min(now + Duration::from_millis(self.first_end_ms - now_ms));
+        if now < self.first_end && self.first_used >= self.first_cap {
+            at = at.min(self.first_end);
         }
         if self.slots.len() >= self.cap {
             if let Some(front) = self.slots.front() {
@@ -102,8 +104,8 @@ impl Pace {
     }
 
     /// Request `id` was written now.
-    pub(crate) fn sent(&mut self, id: u64, now: Instant, now_ms: u64) {
-        if now_ms < self.first_end_ms {
+    pub(crate) fn sent(&mut self, id: u64, now: Instant) {
+        if now < self.first_end {
             self.first_used += 1;
         }
         // Until proven read, the slot lasts a request timeout and a period; never earlier
@@ -132,52 +134,67 @@ mod tests {
     use super::*;
 
     fn market(connected_ms: u64) -> Pace {
-        Pace::new(&SessionKind::Market, connected_ms, Duration::from_secs(10))
+        Pace::new(&SessionKind::Market, connected_ms, Instant::now(), Duration::from_secs(10))
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_full_second_then_waits_for_answers_plus_a_second() {
-        let mut p = market(10_000);
         let t0 = Instant::now();
-        let ms = 12_000;
+        // Opened two seconds ago: the pro-rated first second is over.
+        let mut p = Pace::new(&SessionKind::Market, 10_000, t0 - Duration::from_secs(2), Duration::from_secs(10));
         let mut sent = 0u64;
-        while p.ready(t0, ms) {
-            p.sent(sent, t0, ms);
+        while p.ready(t0) {
+            p.sent(sent, t0);
             sent += 1;
         }
         assert_eq!(sent, 99);
         // Unanswered, the slots stay taken for the request timeout and a second.
-        assert!(!p.ready(t0 + Duration::from_secs(5), ms + 5000));
-        assert_eq!(p.next_try(t0, ms), t0 + PERIOD);
+        assert!(!p.ready(t0 + Duration::from_secs(5)));
+        assert_eq!(p.next_try(t0), t0 + PERIOD);
         // The answer to #49 proves #0..=#49 read: they free a second after it.
         p.answered(49, t0 + Duration::from_millis(30));
-        assert!(!p.ready(t0 + Duration::from_millis(1029), ms + 1029));
-        assert_eq!(p.next_try(t0 + Duration::from_millis(500), ms + 500), t0 + Duration::from_millis(1030));
-        assert!(p.ready(t0 + Duration::from_millis(1030), ms + 1030));
+        assert!(!p.ready(t0 + Duration::from_millis(1029)));
+        assert_eq!(p.next_try(t0 + Duration::from_millis(500)), t0 + Duration::from_millis(1030));
+        assert!(p.ready(t0 + Duration::from_millis(1030)));
         let mut more = 0;
-        while p.ready(t0 + Duration::from_millis(1030), ms + 1030) {
-            p.sent(1000 + more, t0 + Duration::from_millis(1030), ms + 1030);
+        while p.ready(t0 + Duration::from_millis(1030)) {
+            p.sent(1000 + more, t0 + Duration::from_millis(1030));
             more += 1;
         }
         assert_eq!(more, 50);
         // Never proven read: free after the timeout and a second.
-        assert!(p.ready(t0 + Duration::from_secs(11), ms + 11_000));
+        assert!(p.ready(t0 + Duration::from_secs(11)));
     }
 
     #[tokio::test(start_paused = true)]
     async fn the_first_calendar_second_is_pro_rated() {
-        // Opened 700 ms into a second: 30% of the budget until the next second starts.
-        let mut p = market(10_700);
+        // Opened 700 ms into a second (wall clock): 30% of the budget until the next second
+        // starts, 300 ms later on the monotonic clock.
         let t0 = Instant::now();
+        let mut p = Pace::new(&SessionKind::Market, 10_700, t0, Duration::from_secs(10));
+        let now = t0 + Duration::from_millis(50);
         let mut n = 0;
-        while p.ready(t0, 10_750) {
-            p.sent(n, t0, 10_750);
+        while p.ready(now) {
+            p.sent(n, now);
             n += 1;
         }
         assert_eq!(n, 29);
-        assert_eq!(p.next_try(t0, 10_750), t0 + Duration::from_millis(250));
-        assert!(p.ready(t0 + Duration::from_millis(250), 11_000));
+        assert_eq!(p.next_try(now), t0 + Duration::from_millis(300));
+        assert!(p.ready(t0 + Duration::from_millis(300)));
         let late = market(10_999);
         assert_eq!(late.first_cap, 0, "a connection opened at the end of a second sends nothing in it");
+    }
+
+    /// The wall clock stepping back after the connection opened does not stretch its first
+    /// second: pacing no longer reads the wall clock at all.
+    #[tokio::test(start_paused = true)]
+    async fn the_first_second_ends_on_time_whatever_the_wall_clock_does() {
+        let t0 = Instant::now();
+        let mut p = Pace::new(&SessionKind::Market, 10_900, t0, Duration::from_secs(10));
+        while p.ready(t0) {
+            p.sent(0, t0);
+        }
+        assert_eq!(p.next_try(t0), t0 + Duration::from_millis(100));
+        assert!(p.ready(t0 + Duration::from_millis(100)));
     }
 }

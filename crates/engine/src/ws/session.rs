@@ -177,26 +177,49 @@ impl Session {
         loop {
             tokio::select! {
                 _ = sleep_until(deadline) => return true,
-                cmd = self.cmd_rx.recv() => match cmd {
-                    None | Some(Command::Shutdown) => return false,
-                    Some(Command::Request { reply, .. }) => { let _ = reply.send(Err(WsError::NotConnected)); }
-                    Some(Command::Subscribe(ch)) => { self.subs.add(ch); }
-                    Some(Command::Unsubscribe(ch)) => self.subs.remove(&ch),
-                    Some(Command::Resubscribe(_) | Command::Forget(_) | Command::Reconnect) => {}
-                },
+                cmd = self.cmd_rx.recv() => if !self.offline(cmd) { return false },
             }
         }
+    }
+
+    /// A command while there is no connection: a request fails at once with `NotConnected`
+    /// (nothing was sent); `false` means stop.
+    fn offline(&mut self, cmd: Option<Command>) -> bool {
+        match cmd {
+            None | Some(Command::Shutdown) => return false,
+            Some(Command::Request { reply, .. }) => {
+                let _ = reply.send(Err(WsError::NotConnected));
+            }
+            Some(Command::Subscribe(ch)) => {
+                self.subs.add(ch);
+            }
+            Some(Command::Unsubscribe(ch)) => self.subs.remove(&ch),
+            Some(Command::Resubscribe(_) | Command::Forget(_) | Command::Reconnect) => {}
+        }
+        true
     }
 
     async fn connect_and_serve(&mut self) -> End {
         let mut ws_cfg = WebSocketConfig::default();
         ws_cfg.max_message_size = Some(4 << 20);
         ws_cfg.max_frame_size = Some(4 << 20);
-        let connect = tokio_tungstenite::connect_async_with_config(self.cfg.url.as_str(), Some(ws_cfg), true);
-        let ws = match tokio::time::timeout(self.cfg.connect_timeout, connect).await {
-            Ok(Ok((ws, _))) => ws,
-            Ok(Err(e)) => return End::Dropped(format!("connecting to {} failed: {e}", self.cfg.url)),
-            Err(_) => return End::Dropped(format!("connecting to {} timed out", self.cfg.url)),
+        let url = self.cfg.url.clone();
+        // Commands are answered while the connect is under way, so a request made meanwhile
+        // fails at once with `NotConnected` instead of waiting out a hanging connect.
+        let ws = {
+            let connect = tokio_tungstenite::connect_async_with_config(url.as_str(), Some(ws_cfg), true);
+            let connect = tokio::time::timeout(self.cfg.connect_timeout, connect);
+            tokio::pin!(connect);
+            loop {
+                tokio::select! {
+                    r = &mut connect => match r {
+                        Ok(Ok((ws, _))) => break ws,
+                        Ok(Err(e)) => return End::Dropped(format!("connecting to {url} failed: {e}")),
+                        Err(_) => return End::Dropped(format!("connecting to {url} timed out")),
+                    },
+                    cmd = self.cmd_rx.recv() => if !self.offline(cmd) { return End::Shutdown },
+                }
+            }
         };
         self.connections += 1;
         // A new connection is unprotected until the exchange confirms it again.

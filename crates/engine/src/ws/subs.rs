@@ -10,6 +10,9 @@ pub(crate) struct Subscriptions {
     desired: BTreeSet<String>,
     confirmed: BTreeSet<String>,
     in_flight: HashMap<i64, VecDeque<String>>,
+    /// Channels the exchange refused for good on this connection: `Ready` does not wait for
+    /// them (the refusal was reported), and the next connection asks for them again.
+    refused: BTreeSet<String>,
     ready_sent: bool,
 }
 
@@ -22,6 +25,7 @@ impl Subscriptions {
     pub(crate) fn on_connect(&mut self) {
         self.confirmed.clear();
         self.in_flight.clear();
+        self.refused.clear();
         self.ready_sent = false;
     }
 
@@ -35,6 +39,7 @@ impl Subscriptions {
         for c in channels {
             self.desired.remove(c);
             self.confirmed.remove(c);
+            self.refused.remove(c);
         }
     }
 
@@ -80,6 +85,19 @@ impl Subscriptions {
         }
     }
 
+    /// The channel of request `id` still waiting that an error's `message` names, when the
+    /// answer carries no channel field (the longest match: `user.trade.X` over `user.trade`).
+    pub(crate) fn named_in(&self, id: i64, message: Option<&str>) -> Option<String> {
+        let message = message?;
+        let waiting = self.in_flight.get(&id)?;
+        waiting.iter().filter(|c| message.contains(c.as_str())).max_by_key(|c| c.len()).cloned()
+    }
+
+    /// The exchange refused `channel` for good on this connection.
+    pub(crate) fn give_up(&mut self, channel: &str) {
+        self.refused.insert(channel.to_owned());
+    }
+
     fn take(&mut self, id: i64, named: Option<&str>) -> Option<String> {
         let waiting = self.in_flight.get_mut(&id)?;
         let channel = match named {
@@ -95,9 +113,10 @@ impl Subscriptions {
         channel
     }
 
-    /// True once per connection, when every desired channel is confirmed.
+    /// True once per connection, when every desired channel is confirmed or refused for good.
     pub(crate) fn take_ready(&mut self) -> bool {
-        if !self.ready_sent && self.desired.iter().all(|c| self.confirmed.contains(c)) {
+        let answered = |c: &String| self.confirmed.contains(c) || self.refused.contains(c);
+        if !self.ready_sent && self.desired.iter().all(answered) {
             self.ready_sent = true;
             return true;
         }
@@ -133,5 +152,24 @@ mod tests {
         s.requested(1, &["book.X.10".into(), "ticker.X".into()]);
         assert_eq!(s.fail(1, None), vec!["book.X.10".to_string(), "ticker.X".to_string()]);
         assert!(!s.is_subscribe_id(1));
+    }
+
+    #[test]
+    fn a_channel_refused_for_good_does_not_hold_ready_back_and_is_asked_for_again_later() {
+        let mut s = Subscriptions::new(&["user.order".into(), "user.trade".into(), "user.trade.X".into()]);
+        s.on_connect();
+        s.requested(3, &s.desired());
+        let named = s.named_in(3, Some("INVALID_REQUEST: user.trade.X"));
+        assert_eq!(named.as_deref(), Some("user.trade.X"), "the longest channel the message names");
+        assert_eq!(s.fail(3, named.as_deref()), vec!["user.trade.X".to_string()]);
+        s.give_up("user.trade.X");
+        s.ack(3, Some("user.order"));
+        assert!(!s.take_ready());
+        s.ack(3, Some("user.trade"));
+        assert!(s.take_ready());
+        s.on_connect();
+        s.ack(4, Some("user.order"));
+        s.ack(4, Some("user.trade"));
+        assert!(!s.take_ready(), "a new connection waits for the refused channel again");
     }
 }
