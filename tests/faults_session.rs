@@ -8,41 +8,11 @@ mod support;
 use std::time::Duration;
 
 use cdc_engine::ws::{spawn, SessionConfig, SessionEvent, WsError};
-use cdc_sim::exchange::Exchange;
-use cdc_sim::{AckMode, SimHandle};
+use cdc_sim::AckMode;
 use support::*;
 use tokio::net::TcpListener;
-use tokio::sync::mpsc::{self, Receiver};
+use tokio::sync::mpsc;
 use tokio::time::{timeout, Instant};
-
-/// Every event up to and including the first that matches `pred`; panics after `secs`.
-async fn until(
-    rx: &mut Receiver<SessionEvent>,
-    secs: u64,
-    what: &str,
-    mut pred: impl FnMut(&SessionEvent) -> bool,
-) -> Vec<SessionEvent> {
-    let mut seen = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        match tokio::time::timeout_at(deadline, rx.recv()).await {
-            Ok(Some(ev)) => {
-                let done = pred(&ev);
-                seen.push(ev);
-                if done {
-                    return seen;
-                }
-            }
-            Ok(None) => panic!("session ended while waiting for {what}: {seen:?}"),
-            Err(_) => panic!("timed out after {secs} s waiting for {what}: {seen:?}"),
-        }
-    }
-}
-
-/// How many requests of `method` reached the simulator over a socket.
-fn ws_count(sim: &SimHandle<Exchange>, method: &str) -> u64 {
-    sim.stats().ws.get(method).map_or(0, |s| s.accepted)
-}
 
 fn is_disconnected(e: &SessionEvent) -> bool {
     matches!(e, SessionEvent::Disconnected { .. })

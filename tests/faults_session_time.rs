@@ -10,40 +10,10 @@ use std::time::Duration;
 use cdc_engine::clock::SystemClock;
 use cdc_engine::protocol::codes::CodeClass;
 use cdc_engine::ws::{spawn, SessionEvent};
-use cdc_sim::exchange::Exchange;
-use cdc_sim::{AckMode, SimHandle};
+use cdc_sim::AckMode;
 use support::*;
 use tokio::sync::mpsc::Receiver;
 use tokio::time::Instant;
-
-/// Every event up to and including the first that matches `pred`; panics after `secs`.
-async fn until(
-    rx: &mut Receiver<SessionEvent>,
-    secs: u64,
-    what: &str,
-    mut pred: impl FnMut(&SessionEvent) -> bool,
-) -> Vec<SessionEvent> {
-    let mut seen = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        match tokio::time::timeout_at(deadline, rx.recv()).await {
-            Ok(Some(ev)) => {
-                let done = pred(&ev);
-                seen.push(ev);
-                if done {
-                    return seen;
-                }
-            }
-            Ok(None) => panic!("session ended while waiting for {what}: {seen:?}"),
-            Err(_) => panic!("timed out after {secs} s waiting for {what}: {seen:?}"),
-        }
-    }
-}
-
-/// How many requests of `method` reached the simulator over a socket.
-fn ws_count(sim: &SimHandle<Exchange>, method: &str) -> u64 {
-    sim.stats().ws.get(method).map_or(0, |s| s.accepted)
-}
 
 /// Every event that arrives within `window`: for showing that something does NOT happen in
 /// a stretch of time (a bounded look, not a way to wait for something).

@@ -160,4 +160,34 @@ pub async fn converge(engine: &EngineHandle, sim: &SimHandle<Exchange>, secs: u6
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
 }
+
+/// Every event up to and including the first that matches `pred`; panics after `secs`.
+pub async fn until(
+    rx: &mut Receiver<SessionEvent>,
+    secs: u64,
+    what: &str,
+    mut pred: impl FnMut(&SessionEvent) -> bool,
+) -> Vec<SessionEvent> {
+    let mut seen = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some(ev)) => {
+                let done = pred(&ev);
+                seen.push(ev);
+                if done {
+                    return seen;
+                }
+            }
+            Ok(None) => panic!("session ended while waiting for {what}: {seen:?}"),
+            Err(_) => panic!("timed out after {secs} s waiting for {what}: {seen:?}"),
+        }
+    }
+}
+
+/// How many requests of `method` reached the simulator over a socket.
+pub fn ws_count(sim: &SimHandle<Exchange>, method: &str) -> u64 {
+    sim.stats().ws.get(method).map_or(0, |s| s.accepted)
+}
+
 pub mod scripted;
