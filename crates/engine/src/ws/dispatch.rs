@@ -75,10 +75,7 @@ impl Session {
                     }
                     self.emit(SessionEvent::SubscriptionFailed { channel, error: Box::new(error.clone()) });
                 }
-                if self.subs.take_ready() {
-                    self.backoff.reset();
-                    self.emit(SessionEvent::Ready);
-                }
+                self.ready_once_answered();
             }
             return Ok(());
         }
@@ -98,6 +95,12 @@ impl Session {
         if let Some(channel) = self.subs.ack(id, named) {
             self.emit(SessionEvent::Subscribed { channel });
         }
+        self.ready_once_answered();
+    }
+
+    /// `Ready`, once per connection, when every wanted channel has its answer (confirmed, or
+    /// refused for good); the connection has proven itself, so the back-off starts over.
+    fn ready_once_answered(&mut self) {
         if self.subs.take_ready() {
             self.backoff.reset();
             self.emit(SessionEvent::Ready);
