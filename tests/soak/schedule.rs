@@ -19,7 +19,9 @@ pub enum Fault {
     Drop,
     /// The simulator closes everything with 1013 and listens again (state kept).
     Restart,
-    /// The next 150 requests answered 42901 (REST and socket alike).
+    /// Every request answered 42901 for 20 s (REST and socket alike). A time-limited storm, as
+    /// a rate limit's window is: a count of refusals would be stretched by the engine's own
+    /// back-off (150 of them took 58 simulated minutes of one-at-a-time placing).
     Storm,
     /// The next 40 requests answered 50001 (HTTP 500 on REST).
     ServerErrors,

@@ -136,8 +136,9 @@ pub fn engine_open_orders(engine: &EngineHandle) -> BTreeSet<String> {
 /// Waits until the engine's fills, open orders and balances equal the simulator's.
 pub async fn converge(engine: &EngineHandle, sim: &SimHandle<Exchange>, secs: u64) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    let sim_fills = || sim.with_venue(|x| x.user_fill_count()) as u64;
     loop {
-        let fills_ok = engine.state().fills.total() == sim_trade_ids(sim).len() as u64;
+        let fills_ok = engine.state().fills.total() == sim_fills();
         let live = engine.state().is_live();
         if live
             && fills_ok
@@ -150,7 +151,7 @@ pub async fn converge(engine: &EngineHandle, sim: &SimHandle<Exchange>, secs: u6
             panic!(
                 "no convergence after {secs} s: live {live}, fills {} vs {}, open {:?} vs {:?}, balances {:?} vs {:?}",
                 engine.state().fills.total(),
-                sim_trade_ids(sim).len(),
+                sim_fills(),
                 engine_open_orders(engine).len(),
                 sim_open_orders(sim).len(),
                 engine_balances(engine),

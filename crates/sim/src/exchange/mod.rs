@@ -236,6 +236,11 @@ impl Exchange {
         self.fills.iter().map(|f| self.fill_json(f)).collect()
     }
 
+    /// How many fills the user has had (what `user_trades().len()` says, without building them).
+    pub fn user_fill_count(&self) -> usize {
+        self.fills.len()
+    }
+
     /// How many create-order requests were accepted per client_oid (never above 1 while
     /// 204 holds; the chaos harness checks it).
     pub fn accepted_per_client_oid(&self) -> &HashMap<String, u32> {
