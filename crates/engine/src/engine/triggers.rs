@@ -43,11 +43,15 @@ pub(crate) struct Triggers {
     day: Option<(u64, Decimal)>,
     peak: Option<Decimal>,
     refusals: VecDeque<Instant>,
+    /// Whether no PnL has been checked since the run began. The run's PnL was 0 then, and the
+    /// first check (on the task's tick) may come after the first fills: counting from the PnL
+    /// at that check would hide whatever was lost before it.
+    from_run_start: bool,
 }
 
 impl Triggers {
     pub(crate) fn new(limits: TriggerLimits) -> Self {
-        Triggers { limits, ..Default::default() }
+        Triggers { limits, from_run_start: true, ..Default::default() }
     }
 
     /// Whether any trigger is set (the task skips the figures otherwise).
@@ -76,14 +80,20 @@ impl Triggers {
     /// Checks the PnL triggers with this run's PnL `pnl` at wall-clock `now_ms`.
     pub(crate) fn on_pnl(&mut self, pnl: Decimal, now_ms: u64) -> Option<Fired> {
         let today = now_ms / DAY_MS;
+        let base = if std::mem::take(&mut self.from_run_start) { Decimal::ZERO } else { pnl };
         let start = match self.day {
             Some((day, start)) if day == today => start,
-            _ => {
+            // A later day counts from its first check (the PnL at midnight itself is not seen).
+            Some(_) => {
                 self.day = Some((today, pnl));
                 pnl
             }
+            None => {
+                self.day = Some((today, base));
+                base
+            }
         };
-        let peak = *self.peak.get_or_insert(pnl);
+        let peak = *self.peak.get_or_insert(base);
         self.peak = Some(peak.max(pnl));
         if let Some(max) = self.limits.max_daily_loss {
             let loss = start - pnl;
@@ -150,11 +160,25 @@ mod tests {
         let mut t = Triggers::new(TriggerLimits { max_daily_loss: Some(d("100")), ..Default::default() });
         let day = 20_000 * DAY_MS;
         assert_eq!(t.on_pnl(d("50"), day + 1), None);
-        assert_eq!(t.on_pnl(d("-40"), day + 2), None, "90 lost: within 100");
-        let fired = t.on_pnl(d("-51"), day + 3).map(|f| f.kind);
+        assert_eq!(t.on_pnl(d("-100"), day + 2), None, "100 lost since the run began at 0: within 100");
+        let fired = t.on_pnl(d("-101"), day + 3).map(|f| f.kind);
         assert_eq!(fired, Some("daily_loss"));
         // A new day counts from where it starts.
-        assert_eq!(t.on_pnl(d("-51"), day + DAY_MS), None);
+        assert_eq!(t.on_pnl(d("-101"), day + DAY_MS), None);
+        assert_eq!(t.on_pnl(d("-201"), day + DAY_MS + 1), None, "100 lost today");
+        let fired = t.on_pnl(d("-202"), day + DAY_MS + 2).map(|f| f.reason);
+        assert!(fired.is_some_and(|r| r.contains("since -101")), "counted from the new day's start");
+    }
+
+    #[test]
+    fn a_loss_made_before_the_first_check_counts_from_the_run_start() {
+        let limits = TriggerLimits { max_daily_loss: Some(d("10")), max_drawdown: Some(d("20")), ..Default::default() };
+        let mut t = Triggers::new(limits.clone());
+        let f = t.on_pnl(d("-11"), 1).expect("11 lost since the run began at 0");
+        assert!(f.reason.contains("lost 11 today (PnL -11 since 0)"), "{}", f.reason);
+        let mut t = Triggers::new(TriggerLimits { max_daily_loss: None, ..limits });
+        let f = t.on_pnl(d("-21"), 1).expect("21 below the run's start");
+        assert!(f.reason.contains("21 below its peak 0"), "{}", f.reason);
     }
 
     #[test]
