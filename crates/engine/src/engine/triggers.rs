@@ -83,12 +83,9 @@ impl Triggers {
         let base = if std::mem::take(&mut self.from_run_start) { Decimal::ZERO } else { pnl };
         let start = match self.day {
             Some((day, start)) if day == today => start,
-            // A later day counts from its first check (the PnL at midnight itself is not seen).
-            Some(_) => {
-                self.day = Some((today, pnl));
-                pnl
-            }
-            None => {
+            // A later day counts from its first check (the PnL at midnight itself is not seen);
+            // `base` is `pnl` then, since the run's start came before.
+            _ => {
                 self.day = Some((today, base));
                 base
             }
